@@ -1,0 +1,503 @@
+"""Output sizes of convolution and pooling layers, and TensorFlow's 'SAME' padding.
+
+The lecture writes the output size as ``(W - F + 2P) / S + 1``. Two details
+make that formula exact:
+
+* the division is a *floor* division: a window that would hang over the edge
+  is dropped, so 7 cells, a 3-cell filter and stride 3 give ``⌊4/3⌋ + 1 = 2``;
+* TensorFlow's ``"SAME"`` is not a fixed ``P``: the output has ``⌈W / S⌉``
+  cells, and the padding needed for that is split with the smaller half before
+  and the larger half after (:func:`same_padding`).
+
+A dilated kernel (``dilation`` > 1) spreads its ``F`` taps ``dilation`` cells
+apart, so it covers ``dilation * (F - 1) + 1`` cells.
+
+The second half of the module describes a whole stack of layers (output shape
+and parameter count of each), e.g. the lecture's network
+:data:`LECTURE_NETWORK`, for the ``cnn-tutorial shape`` command and the site.
+
+See the chapters "Padding, stride and output size" (padding-stride.md),
+"Pooling" (pooling.md) and "A convnet on MNIST" (convnet-mnist.md).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from typing import Any, NamedTuple, Union
+
+from cnn_tutorial._validation import _is_integer, check_int, check_padding
+
+__all__ = [
+    "Conv", "Dense", "Dropout", "Flatten", "LECTURE_NETWORK", "LayerInfo", "Pool",
+    "conv_output_size", "describe_stack", "effective_kernel_size", "format_stack",
+    "parse_stack", "pool_output_size", "same_padding",
+]
+
+
+def effective_kernel_size(kernel_size: int, dilation: int = 1) -> int:
+    """Number of cells a (possibly dilated) kernel covers: ``dilation * (F - 1) + 1``.
+
+    Examples:
+        >>> effective_kernel_size(3), effective_kernel_size(3, dilation=2)
+        (3, 5)
+    """
+    kernel_size = check_int("kernel_size", kernel_size)
+    dilation = check_int("dilation", dilation)
+    return dilation * (kernel_size - 1) + 1
+
+
+def _window_output(size: int, window: int, stride: int, padding: str | int,
+                   window_name: str) -> int:
+    if padding == "SAME":
+        return -(-size // stride)  # ceil(size / stride)
+    pad = 0 if padding == "VALID" else padding
+    if size + 2 * pad < window:
+        where = "the input" if pad == 0 else f"the input padded by {pad} on each side"
+        raise ValueError(
+            f"{window_name} covers {window} cells but {where} has only {size + 2 * pad}: "
+            f"with padding={padding!r} the window must fit, so the output would be empty; "
+            "use padding='SAME', more padding or a smaller window")
+    return (size + 2 * pad - window) // stride + 1
+
+
+def conv_output_size(size: int, kernel_size: int, stride: int = 1,
+                     padding: str | int = "VALID", dilation: int = 1) -> int:
+    """Output length of a convolution along one spatial axis.
+
+    ``"VALID"`` and a number ``P`` of cells per side use
+    ``⌊(W - F_eff + 2P) / S⌋ + 1`` with ``F_eff = dilation * (F - 1) + 1``;
+    ``"SAME"`` gives ``⌈W / S⌉``, as ``tf.nn.conv2d`` does. See the chapter
+    "Padding, stride and output size" (padding-stride.md).
+
+    Args:
+        size: Input length ``W`` (>= 1).
+        kernel_size: Filter length ``F`` (>= 1).
+        stride: Step ``S`` of the window (>= 1).
+        padding: ``"SAME"``, ``"VALID"`` or a non-negative int of zeros per side.
+        dilation: Spacing of the filter taps (>= 1).
+
+    Returns:
+        The output length (>= 1).
+
+    Raises:
+        ValueError: a size, stride or dilation below 1, an unknown padding, or
+            a window that does not fit (the output would be empty).
+
+    Examples:
+        >>> conv_output_size(7, 3), conv_output_size(7, 3, stride=2)
+        (5, 3)
+        >>> conv_output_size(28, 5, padding=2), conv_output_size(28, 5, padding="SAME")
+        (28, 28)
+        >>> conv_output_size(13, 6, stride=5), conv_output_size(13, 6, stride=5, padding="SAME")
+        (2, 3)
+        >>> conv_output_size(4, 5)
+        Traceback (most recent call last):
+        ...
+        ValueError: kernel_size (dilated) covers 5 cells but the input has only 4: with padding='VALID' the window must fit, so the output would be empty; use padding='SAME', more padding or a smaller window
+    """
+    size = check_int("size", size)
+    stride = check_int("stride", stride)
+    padding = check_padding("padding", padding, allow_int=True)
+    window = effective_kernel_size(kernel_size, dilation)
+    return _window_output(size, window, stride, padding, "kernel_size (dilated)")
+
+
+def pool_output_size(size: int, pool_size: int, stride: int | None = None,
+                     padding: str | int = "VALID") -> int:
+    """Output length of a pooling layer along one spatial axis.
+
+    The same arithmetic as :func:`conv_output_size`; the stride defaults to the
+    pool size (windows side by side), as in ``tf.keras.layers.MaxPooling2D``.
+    See the chapter "Pooling" (pooling.md).
+
+    Args:
+        size: Input length (>= 1).
+        pool_size: Window length (>= 1).
+        stride: Step of the window (>= 1); ``None`` means ``pool_size``.
+        padding: ``"SAME"``, ``"VALID"`` or a non-negative int per side.
+
+    Returns:
+        The output length (>= 1).
+
+    Raises:
+        ValueError: as :func:`conv_output_size`.
+
+    Examples:
+        >>> pool_output_size(28, 2), pool_output_size(7, 2), pool_output_size(7, 2, padding="SAME")
+        (14, 3, 4)
+        >>> pool_output_size(5, 3, stride=1)
+        3
+    """
+    size = check_int("size", size)
+    pool_size = check_int("pool_size", pool_size)
+    stride = pool_size if stride is None else check_int("stride", stride)
+    padding = check_padding("padding", padding, allow_int=True)
+    return _window_output(size, pool_size, stride, padding, "pool_size")
+
+
+def same_padding(size: int, kernel_size: int, stride: int = 1,
+                 dilation: int = 1) -> tuple[int, int]:
+    """The zeros TensorFlow adds before and after an axis for ``padding="SAME"``.
+
+    The total is ``max((⌈W / S⌉ - 1) * S + F_eff - W, 0)``: just enough for
+    ``⌈W / S⌉`` windows. TensorFlow puts ``total // 2`` before and the rest
+    after, so an odd total leaves one more zero at the end. Padding the input
+    with ``tf.pad`` by these amounts and using ``"VALID"`` gives exactly the
+    ``"SAME"`` result. See the chapter "Padding, stride and output size"
+    (padding-stride.md).
+
+    Args:
+        size: Input length ``W`` (>= 1).
+        kernel_size: Filter (or pooling window) length ``F`` (>= 1).
+        stride: Step ``S`` (>= 1).
+        dilation: Spacing of the filter taps (>= 1).
+
+    Returns:
+        ``(before, after)``.
+
+    Examples:
+        >>> same_padding(28, 5), same_padding(13, 6, stride=5), same_padding(4, 2, stride=2)
+        ((2, 2), (1, 2), (0, 0))
+        >>> same_padding(7, 3, dilation=2)
+        (2, 2)
+    """
+    size = check_int("size", size)
+    stride = check_int("stride", stride)
+    window = effective_kernel_size(kernel_size, dilation)
+    total = max((-(-size // stride) - 1) * stride + window - size, 0)
+    return total // 2, total - total // 2
+
+
+# --------------------------------------------------------------------------
+# Stacks of layers: shapes and parameter counts.
+# --------------------------------------------------------------------------
+
+def _check_name(name: Any) -> str:
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"name must be a non-empty string, got {name!r}")
+    return name
+
+
+@dataclasses.dataclass(frozen=True)
+class Conv:
+    """A 2-D convolution in a stack for :func:`describe_stack`.
+
+    Args:
+        filters: Number of output channels (>= 1).
+        kernel_size: Side of the square kernel (>= 1).
+        stride: Step of the window (>= 1).
+        padding: ``"SAME"``, ``"VALID"`` or a non-negative int per side.
+        dilation: Spacing of the kernel taps (>= 1).
+        name: Label shown in the table.
+
+    Examples:
+        >>> Conv(32, 5, name="conv1")
+        Conv(filters=32, kernel_size=5, stride=1, padding='SAME', dilation=1, name='conv1')
+    """
+
+    filters: int
+    kernel_size: int
+    stride: int = 1
+    padding: str | int = "SAME"
+    dilation: int = 1
+    name: str = "conv"
+
+    def __post_init__(self) -> None:
+        check_int("filters", self.filters)
+        check_int("kernel_size", self.kernel_size)
+        check_int("stride", self.stride)
+        check_int("dilation", self.dilation)
+        object.__setattr__(self, "padding", check_padding("padding", self.padding, True))
+        _check_name(self.name)
+
+
+@dataclasses.dataclass(frozen=True)
+class Pool:
+    """A max (or average) pooling layer in a stack for :func:`describe_stack`.
+
+    Args:
+        pool_size: Side of the square window (>= 1).
+        stride: Step of the window; ``None`` means ``pool_size``.
+        padding: ``"SAME"``, ``"VALID"`` or a non-negative int per side.
+        name: Label shown in the table.
+
+    Examples:
+        >>> Pool(2, name="pool1")
+        Pool(pool_size=2, stride=None, padding='VALID', name='pool1')
+    """
+
+    pool_size: int = 2
+    stride: int | None = None
+    padding: str | int = "VALID"
+    name: str = "pool"
+
+    def __post_init__(self) -> None:
+        check_int("pool_size", self.pool_size)
+        if self.stride is not None:
+            check_int("stride", self.stride)
+        object.__setattr__(self, "padding", check_padding("padding", self.padding, True))
+        _check_name(self.name)
+
+
+@dataclasses.dataclass(frozen=True)
+class Flatten:
+    """Reshape ``H x W x C`` into ``H * W * C`` values (no parameters).
+
+    Examples:
+        >>> Flatten().name
+        'flatten'
+    """
+
+    name: str = "flatten"
+
+    def __post_init__(self) -> None:
+        _check_name(self.name)
+
+
+@dataclasses.dataclass(frozen=True)
+class Dense:
+    """A fully connected layer of ``units`` outputs (weights and biases).
+
+    Examples:
+        >>> Dense(10, name="logits")
+        Dense(units=10, name='logits')
+    """
+
+    units: int
+    name: str = "dense"
+
+    def __post_init__(self) -> None:
+        check_int("units", self.units)
+        _check_name(self.name)
+
+
+@dataclasses.dataclass(frozen=True)
+class Dropout:
+    """Dropout: zeroes some values while training; shape and parameters unchanged.
+
+    Examples:
+        >>> Dropout(0.25).rate
+        0.25
+    """
+
+    rate: float = 0.25
+    name: str = "dropout"
+
+    def __post_init__(self) -> None:
+        from cnn_tutorial._validation import check_rate
+
+        check_rate("rate", self.rate)
+        _check_name(self.name)
+
+
+LayerSpec = Union[Conv, Pool, Flatten, Dense, Dropout]
+
+
+class LayerInfo(NamedTuple):
+    """One row of :func:`describe_stack`: a layer, its output shape and parameters.
+
+    Examples:
+        >>> LayerInfo("fc", "dense", (1024,), 3212288).params
+        3212288
+    """
+
+    name: str
+    kind: str
+    output_shape: tuple[int, ...]
+    params: int
+
+
+#: The lecture's convnet for MNIST (see the chapter convnet-mnist.md).
+LECTURE_NETWORK: tuple[LayerSpec, ...] = (
+    Conv(32, 5, name="conv1"),
+    Pool(2, name="pool1"),
+    Conv(64, 5, name="conv2"),
+    Pool(2, name="pool2"),
+    Flatten(name="flatten"),
+    Dense(1024, name="fc"),
+    Dropout(0.25, name="dropout"),
+    Dense(10, name="logits"),
+)
+
+
+def _check_input_shape(input_shape: Any) -> tuple[int, ...]:
+    if (not isinstance(input_shape, (tuple, list)) or len(input_shape) not in (1, 3)
+            or not all(_is_integer(v) and v >= 1 for v in input_shape)):
+        raise ValueError(
+            "input_shape must be (height, width, channels) or (features,) of integers >= 1, "
+            f"got {input_shape!r}")
+    return tuple(int(v) for v in input_shape)
+
+
+def describe_stack(layers: Iterable[LayerSpec],
+                   input_shape: Sequence[int] = (28, 28, 1)) -> list[LayerInfo]:
+    """Output shape and parameter count of every layer of a stack.
+
+    A convolution has ``F * F * C_in * filters`` weights and ``filters``
+    biases; a dense layer ``n_in * units + units``. Shapes leave out the batch
+    axis. See the chapter "A convnet on MNIST" (convnet-mnist.md).
+
+    Args:
+        layers: :class:`Conv`, :class:`Pool`, :class:`Flatten`, :class:`Dense`
+            and :class:`Dropout` objects, in order (e.g. :data:`LECTURE_NETWORK`).
+        input_shape: ``(height, width, channels)`` of one image.
+
+    Returns:
+        One :class:`LayerInfo` per layer.
+
+    Raises:
+        ValueError: a window does not fit, a convolution or pooling layer
+            follows a flat input, or a dense layer meets an unflattened one.
+
+    Examples:
+        >>> for row in describe_stack(LECTURE_NETWORK, (28, 28, 1)):
+        ...     print(row.name, row.output_shape, row.params)
+        conv1 (28, 28, 32) 832
+        pool1 (14, 14, 32) 0
+        conv2 (14, 14, 64) 51264
+        pool2 (7, 7, 64) 0
+        flatten (3136,) 0
+        fc (1024,) 3212288
+        dropout (1024,) 0
+        logits (10,) 10250
+        >>> sum(row.params for row in describe_stack(LECTURE_NETWORK))
+        3274634
+    """
+    shape = _check_input_shape(input_shape)
+    rows = []
+    for index, layer in enumerate(layers):
+        where = f"layer {index} ({getattr(layer, 'name', type(layer).__name__)})"
+        if isinstance(layer, (Conv, Pool)):
+            if len(shape) != 3:
+                raise ValueError(f"{where} needs a height x width x channels input, "
+                                 f"got the flat shape {shape}")
+            height, width, channels = shape
+            try:
+                if isinstance(layer, Conv):
+                    out = [conv_output_size(s, layer.kernel_size, layer.stride, layer.padding,
+                                            layer.dilation) for s in (height, width)]
+                    shape = (out[0], out[1], layer.filters)
+                    params = layer.kernel_size ** 2 * channels * layer.filters + layer.filters
+                    kind = "conv"
+                else:
+                    out = [pool_output_size(s, layer.pool_size, layer.stride, layer.padding)
+                           for s in (height, width)]
+                    shape, params, kind = (out[0], out[1], channels), 0, "pool"
+            except ValueError as error:
+                raise ValueError(f"{where}: {error}") from None
+        elif isinstance(layer, Flatten):
+            size = 1
+            for value in shape:
+                size *= value
+            shape, params, kind = (size,), 0, "flatten"
+        elif isinstance(layer, Dense):
+            if len(shape) != 1:
+                raise ValueError(f"{where} needs a flat input; add Flatten() before it "
+                                 f"(input shape {shape})")
+            params = shape[0] * layer.units + layer.units
+            shape, kind = (layer.units,), "dense"
+        elif isinstance(layer, Dropout):
+            params, kind = 0, "dropout"
+        else:
+            raise TypeError(f"{where} must be Conv, Pool, Flatten, Dense or Dropout, "
+                            f"got {layer!r}")
+        rows.append(LayerInfo(layer.name, kind, shape, params))
+    return rows
+
+
+def format_stack(rows: Sequence[LayerInfo], input_shape: Sequence[int] = (28, 28, 1)) -> str:
+    """A plain-text table of :func:`describe_stack`'s rows, with a total line.
+
+    Examples:
+        >>> print(format_stack(describe_stack(LECTURE_NETWORK[:2])))
+        layer    kind     output shape    parameters
+        input             28 x 28 x 1              0
+        conv1    conv     28 x 28 x 32           832
+        pool1    pool     14 x 14 x 32             0
+        total                                    832
+    """
+    shape = _check_input_shape(input_shape)
+    table = [("layer", "kind", "output shape", "parameters"),
+             ("input", "", " x ".join(map(str, shape)), "0")]
+    table += [(r.name, r.kind, " x ".join(map(str, r.output_shape)), str(r.params))
+              for r in rows]
+    table.append(("total", "", "", str(sum(r.params for r in rows))))
+    widths = [max(len(row[i]) for row in table) for i in range(4)]
+    lines = [f"{a:<{widths[0]}}    {b:<{widths[1]}}    {c:<{widths[2]}}    {d:>{widths[3]}}"
+             for a, b, c, d in table]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def parse_stack(text: str) -> tuple[LayerSpec, ...]:
+    """Read a stack written as comma-separated layers (for the command line).
+
+    The forms are ``conv:FILTERS:KERNEL[:STRIDE[:PADDING]]``,
+    ``pool:SIZE[:STRIDE[:PADDING]]``, ``flatten``, ``dense:UNITS`` and
+    ``dropout[:RATE]``; ``lecture`` stands for :data:`LECTURE_NETWORK`.
+    Layers are named ``conv1``, ``pool1``, ... in order.
+
+    Raises:
+        ValueError: an unknown layer or a bad number, naming the item.
+
+    Examples:
+        >>> [layer.name for layer in parse_stack("conv:8:3:1:valid, pool:2, flatten, dense:10")]
+        ['conv1', 'pool1', 'flatten1', 'dense1']
+        >>> parse_stack("lecture") == LECTURE_NETWORK
+        True
+        >>> parse_stack("conv:8")
+        Traceback (most recent call last):
+        ...
+        ValueError: layer 'conv:8' must be conv:FILTERS:KERNEL[:STRIDE[:PADDING]]
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError(f"layers must be a non-empty string such as "
+                         f"'conv:32:5,pool:2,flatten,dense:10', got {text!r}")
+    if text.strip().lower() == "lecture":
+        return LECTURE_NETWORK
+    forms = {"conv": ("conv:FILTERS:KERNEL[:STRIDE[:PADDING]]", 2, 4),
+             "pool": ("pool:SIZE[:STRIDE[:PADDING]]", 1, 3),
+             "flatten": ("flatten", 0, 0),
+             "dense": ("dense:UNITS", 1, 1),
+             "dropout": ("dropout[:RATE]", 0, 1)}
+    counts: dict[str, int] = {}
+    layers: list[LayerSpec] = []
+    for item in (part.strip() for part in text.split(",")):
+        kind, *args = [piece.strip() for piece in item.split(":")]
+        kind = kind.lower()
+        if kind not in forms:
+            raise ValueError(f"layer {item!r} must start with one of "
+                             f"{', '.join(forms)}")
+        usage, least, most = forms[kind]
+        if not least <= len(args) <= most:
+            raise ValueError(f"layer {item!r} must be {usage}")
+        counts[kind] = counts.get(kind, 0) + 1
+        name = f"{kind}{counts[kind]}"
+        try:
+            if kind == "dropout":
+                layers.append(Dropout(float(args[0]) if args else 0.25, name=name))
+                continue
+            numbers = []
+            for position, arg in enumerate(args):
+                last = position == len(args) - 1 and position == most - 1
+                if last and kind in ("conv", "pool") and not arg.lstrip("-").isdigit():
+                    numbers.append(arg)  # the padding string
+                else:
+                    numbers.append(int(arg))
+            if kind == "conv":
+                filters, kernel, *rest = numbers
+                stride = rest[0] if rest else 1
+                padding = rest[1] if len(rest) > 1 else "SAME"
+                layers.append(Conv(filters, kernel, stride, padding, name=name))
+            elif kind == "pool":
+                size, *rest = numbers
+                stride = rest[0] if rest else None
+                padding = rest[1] if len(rest) > 1 else "VALID"
+                layers.append(Pool(size, stride, padding, name=name))
+            elif kind == "dense":
+                layers.append(Dense(numbers[0], name=name))
+            else:
+                layers.append(Flatten(name=name))
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"layer {item!r} must be {usage}: {error}") from None
+    return tuple(layers)

@@ -1,0 +1,256 @@
+"""Hand-made 3x3 kernels and a function that applies them to a photo.
+
+Convolution without training: pick a kernel by hand and look at what it does to
+an image. The values are those of the lecture's ``kernels.py`` (Stanford CS 20,
+lecture 7). See the chapter "Convolution by hand" (convolution.md); the
+arguments ``strides`` and ``padding`` are explained in "Padding, stride and
+output size" (padding-stride.md).
+
+Two tables are provided, both read-only (a read-only mapping of arrays that
+cannot be written to, so that no code can change them by accident):
+
+* :data:`KERNELS`: the seven kernels the site uses, each a ``3 x 3`` float32
+  array. ``"blur"`` is the lecture's gray box blur *divided by 9* so that it
+  keeps the brightness of the image; ``"gaussian_blur"`` is the lecture's
+  colour blur (already summing to 1); ``"edge"`` is the lecture's gray edge
+  kernel (centre 4).
+* :data:`LECTURE_KERNELS`: the lecture's kernels exactly as written, including
+  the variants the site does not use by default: the box blur of ones
+  (``"blur_gray"``, sums to 9, so it brightens the image nine-fold) and the
+  colour edge kernel with centre 8 and all eight neighbours -1
+  (``"edge_rgb"``). The lecture stored them as ``3 x 3 x in x out`` filters for
+  ``tf.nn.conv2d``; here each is the ``3 x 3`` pattern that
+  :func:`apply_kernel` applies to every channel on its own.
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from cnn_tutorial._validation import (
+    check_choice,
+    check_int,
+    check_padding,
+    check_pair,
+    describe_array,
+)
+
+__all__ = ["KERNELS", "LECTURE_KERNELS", "SAMPLE_IMAGES", "apply_kernel", "load_sample_image"]
+
+
+def _frozen(rows: list[list[float]]) -> np.ndarray:
+    array = np.array(rows, dtype=np.float32)
+    array.setflags(write=False)
+    return array
+
+
+_IDENTITY = [[0, 0, 0], [0, 1, 0], [0, 0, 0]]
+_BOX = [[1, 1, 1], [1, 1, 1], [1, 1, 1]]
+_GAUSSIAN = [[0.0625, 0.125, 0.0625], [0.125, 0.25, 0.125], [0.0625, 0.125, 0.0625]]
+_SHARPEN = [[0, -1, 0], [-1, 5, -1], [0, -1, 0]]
+_EDGE_GRAY = [[0, -1, 0], [-1, 4, -1], [0, -1, 0]]
+_EDGE_RGB = [[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]]
+_TOP_SOBEL = [[1, 2, 1], [0, 0, 0], [-1, -2, -1]]
+_EMBOSS = [[-2, -1, 0], [-1, 1, 1], [0, 1, 2]]
+
+#: The site's seven kernels: name -> read-only ``3 x 3`` float32 array.
+KERNELS: Mapping[str, np.ndarray] = types.MappingProxyType({
+    "identity": _frozen(_IDENTITY),
+    "blur": _frozen([[v / 9 for v in row] for row in _BOX]),
+    "gaussian_blur": _frozen(_GAUSSIAN),
+    "sharpen": _frozen(_SHARPEN),
+    "edge": _frozen(_EDGE_GRAY),
+    "top_sobel": _frozen(_TOP_SOBEL),
+    "emboss": _frozen(_EMBOSS),
+})
+
+#: The lecture's kernels as written: name -> read-only ``3 x 3`` float32 array.
+LECTURE_KERNELS: Mapping[str, np.ndarray] = types.MappingProxyType({
+    "blur_rgb": _frozen(_GAUSSIAN),
+    "blur_gray": _frozen(_BOX),
+    "sharpen": _frozen(_SHARPEN),
+    "edge_gray": _frozen(_EDGE_GRAY),
+    "edge_rgb": _frozen(_EDGE_RGB),
+    "top_sobel": _frozen(_TOP_SOBEL),
+    "emboss": _frozen(_EMBOSS),
+})
+
+#: Photographs bundled with scikit-image that :func:`load_sample_image` offers,
+#: with their licence (from scikit-image's ``skimage.data`` documentation).
+SAMPLE_IMAGES: Mapping[str, str] = types.MappingProxyType({
+    "astronaut": "Eileen Collins, NASA Great Images database; public domain",
+    "chelsea": "Chelsea the cat, by Stefan van der Walt; CC0",
+    "coffee": "Coffee cup, by Rachel Michetti (Pikolo Espresso Bar); CC0",
+})
+
+# ITU-R BT.601 luma weights, the ones tf.image.rgb_to_grayscale uses.
+_LUMA = np.array([0.2989, 0.5870, 0.1140], dtype=np.float32)
+
+
+def _as_image(image: Any) -> np.ndarray:
+    """Check ``image`` and return it as float32 ``H x W x C`` (uint8 scaled to [0, 1])."""
+    array = np.asarray(image)
+    if array.dtype == np.uint8:
+        array = array.astype(np.float32) / np.float32(255)
+    elif np.issubdtype(array.dtype, np.floating):
+        array = array.astype(np.float32)
+    else:
+        raise TypeError(
+            "image must be a float array (values in [0, 1]) or a uint8 array "
+            f"(values 0..255), got {describe_array(array)}")
+    if array.ndim == 2:
+        array = array[:, :, np.newaxis]
+    elif array.ndim != 3:
+        raise ValueError(
+            "image must be a gray H x W or a colour H x W x C array, "
+            f"got {describe_array(array)}")
+    if min(array.shape) < 1:
+        raise ValueError(f"image must have at least one row, column and channel, "
+                         f"got {describe_array(array)}")
+    return array
+
+
+def _as_kernel(kernel: Any) -> np.ndarray:
+    if isinstance(kernel, str):
+        raise TypeError(
+            f"kernel must be a 2-D array of numbers, got the string {kernel!r}; "
+            f"use KERNELS[{kernel!r}] for a named kernel")
+    array = np.asarray(kernel)
+    if array.dtype == object or not (np.issubdtype(array.dtype, np.floating)
+                                     or np.issubdtype(array.dtype, np.integer)):
+        raise TypeError(f"kernel must be a 2-D array of numbers, got {describe_array(array)}")
+    if array.ndim != 2 or min(array.shape) < 1:
+        raise ValueError(
+            f"kernel must be a 2-D array of numbers (rows x columns), got {describe_array(array)}")
+    array = array.astype(np.float32)
+    if not np.all(np.isfinite(array)):
+        raise ValueError("kernel must contain only finite numbers")
+    return array
+
+
+def apply_kernel(image: Any, kernel: Any, strides: int | tuple[int, int] = 1,
+                 padding: str = "SAME") -> np.ndarray:
+    """Filter every channel of an image on its own with one 2-D kernel.
+
+    The work is done by ``tf.nn.conv2d`` with the channels moved into the batch
+    axis, so each channel meets the same ``kh x kw x 1 x 1`` filter and no
+    channels are mixed (what ``tf.nn.depthwise_conv2d`` does with a tiled
+    filter). Like every convolution in TensorFlow this is a cross-correlation:
+    the kernel is *not* flipped, so ``KERNELS["top_sobel"]`` answers positively
+    where the image is brighter above than below. Values are not clipped: edge
+    kernels give negative numbers, and the caller chooses how to show them.
+
+    See the chapter "Convolution by hand" (convolution.md) and, for ``strides``
+    and ``padding``, "Padding, stride and output size" (padding-stride.md).
+
+    Args:
+        image: A gray ``H x W`` or colour ``H x W x C`` image, either float with
+            values in [0, 1] or uint8 with values 0..255 (scaled to [0, 1]).
+        kernel: A 2-D array of numbers, e.g. ``KERNELS["sharpen"]``; any size.
+        strides: Step of the window, an int or a ``(rows, columns)`` pair, >= 1.
+        padding: ``"SAME"`` (output ``ceil(size / stride)``, zeros added around
+            the image) or ``"VALID"`` (only where the kernel fits inside).
+
+    Returns:
+        A float32 NumPy array, ``H' x W'`` for a gray image and ``H' x W' x C``
+        for a colour one.
+
+    Raises:
+        TypeError: ``image`` or ``kernel`` has the wrong dtype.
+        ValueError: wrong rank, a stride below 1, an unknown padding, or
+            ``padding="VALID"`` with a kernel larger than the image.
+
+    Examples:
+        >>> import numpy as np
+        >>> image = np.zeros((5, 5), np.float32)
+        >>> image[2, 2] = 1.0
+        >>> apply_kernel(image, KERNELS["edge"])[1:4, 1:4].tolist()
+        [[0.0, -1.0, 0.0], [-1.0, 4.0, -1.0], [0.0, -1.0, 0.0]]
+        >>> photo = load_sample_image(size=64)
+        >>> apply_kernel(photo, KERNELS["blur"], strides=3).shape
+        (22, 22, 3)
+        >>> apply_kernel(photo, KERNELS["blur"], padding="VALID").shape
+        (62, 62, 3)
+    """
+    array = _as_image(image)
+    weights = _as_kernel(kernel)
+    stride_rows, stride_cols = check_pair("strides", strides)
+    padding = check_padding("padding", padding)
+    height, width, _ = array.shape
+    if padding == "VALID" and (weights.shape[0] > height or weights.shape[1] > width):
+        raise ValueError(
+            f"with padding='VALID' the kernel must fit inside the image: kernel "
+            f"{weights.shape[0]} x {weights.shape[1]} is larger than image {height} x {width}; "
+            "use padding='SAME' or a smaller kernel")
+    import tensorflow as tf  # imported late: `import cnn_tutorial.kernels` stays light
+
+    # Channels become the batch: C x H x W x 1, each filtered by the same kernel.
+    batch = tf.constant(np.ascontiguousarray(np.transpose(array, (2, 0, 1))[..., np.newaxis]))
+    filters = tf.constant(weights[:, :, np.newaxis, np.newaxis])
+    result = tf.nn.conv2d(batch, filters, strides=[1, stride_rows, stride_cols, 1],
+                          padding=padding)
+    output = np.transpose(result.numpy()[..., 0], (1, 2, 0))
+    if np.ndim(image) == 2:
+        output = output[:, :, 0]
+    return np.ascontiguousarray(output, dtype=np.float32)
+
+
+def load_sample_image(gray: bool = False, size: int | None = None,
+                      name: str = "astronaut") -> np.ndarray:
+    """Return a real photograph bundled with scikit-image, as float32 in [0, 1].
+
+    Nothing is downloaded: the photographs ship inside the installed
+    ``scikit-image`` package. The default, ``"astronaut"``, is the portrait of
+    the astronaut Eileen Collins from NASA's Great Images database, in the
+    public domain; ``"chelsea"`` (a cat) and ``"coffee"`` (a cup) are CC0 (see
+    :data:`SAMPLE_IMAGES`). See the chapter "Convolution by hand"
+    (convolution.md).
+
+    Args:
+        gray: Return ``H x W`` luminance (ITU-R BT.601 weights 0.2989, 0.5870,
+            0.1140, as ``tf.image.rgb_to_grayscale``) instead of ``H x W x 3``.
+        size: When given, the central square of the photo resized to
+            ``size x size`` (bilinear with antialiasing; deterministic).
+        name: Which photograph, a key of :data:`SAMPLE_IMAGES`.
+
+    Returns:
+        A float32 array with values in [0, 1]: ``H x W x 3``, or ``H x W`` when
+        ``gray`` is true (the astronaut is 512 x 512).
+
+    Raises:
+        ValueError: ``size`` is below 1 or ``name`` is unknown.
+
+    Examples:
+        >>> photo = load_sample_image()
+        >>> photo.shape, photo.dtype.name
+        ((512, 512, 3), 'float32')
+        >>> small = load_sample_image(gray=True, size=28)
+        >>> small.shape, 0.0 <= float(small.min()) <= float(small.max()) <= 1.0
+        ((28, 28), True)
+    """
+    check_choice("name", name, tuple(SAMPLE_IMAGES))
+    if size is not None:
+        size = check_int("size", size)
+    if not isinstance(gray, (bool, np.bool_)):
+        raise TypeError(f"gray must be True or False, got {gray!r}")
+    import skimage.data
+
+    pixels = getattr(skimage.data, name)().astype(np.float32) / np.float32(255)
+    if size is not None:
+        import tensorflow as tf
+
+        height, width, _ = pixels.shape
+        side = min(height, width)
+        top, left = (height - side) // 2, (width - side) // 2
+        square = pixels[top:top + side, left:left + side]
+        if side != size:
+            square = tf.image.resize(square, (size, size), method="bilinear",
+                                     antialias=True).numpy()
+        pixels = np.clip(square, 0.0, 1.0)
+    if gray:
+        pixels = np.clip(pixels @ _LUMA, 0.0, 1.0)
+    return np.ascontiguousarray(pixels, dtype=np.float32)
