@@ -1,0 +1,38 @@
+"""Every figure drawn on the site, as functions that return a matplotlib Figure.
+
+The chapters call these functions instead of drawing with ``pyplot`` inline, so
+that every figure is tested like the rest of the package. Each returns a
+:class:`matplotlib.figure.Figure` (a :class:`TutorialFigure`, which shows itself
+once as a PNG when it is the value of a notebook cell, with any backend). Labels
+are English or symbols only: the same code runs on the Korean and the English
+pages, and matplotlib's default font has no Hangul.
+
+Examples:
+    >>> from cnn_tutorial import figures
+    >>> fig = figures.draw_padding(7, 3, stride=2)
+    >>> len([p for p in fig.axes[0].patches if p.get_gid() == "window"])
+    3
+"""
+
+from cnn_tutorial.figures.convolution import (
+    TutorialFigure,
+    draw_kernel,
+    draw_kernels,
+    draw_weighted_sum,
+    kernel_grid,
+)
+from cnn_tutorial.figures.padding import draw_padded_grid, draw_padding, padding_plan
+from cnn_tutorial.figures.pooling import draw_pooling, pool_valid
+
+__all__ = [
+    "TutorialFigure",
+    "draw_kernel",
+    "draw_kernels",
+    "draw_padded_grid",
+    "draw_padding",
+    "draw_pooling",
+    "draw_weighted_sum",
+    "kernel_grid",
+    "padding_plan",
+    "pool_valid",
+]

@@ -1,0 +1,325 @@
+"""Figures of the chapters "A convnet on MNIST" (convnet-mnist.md) and its neighbours.
+
+:func:`draw_architecture` draws a network as a row of boxes, one per layer,
+from the shapes the model really produces, so the figure cannot drift from the
+code. :func:`plot_training_curves` plots the loss and accuracy that
+:func:`cnn_tutorial.train.train` records. Content artists carry a ``gid``:
+``"layer"`` (the front face of a layer's box), ``"layer-side"`` (the shaded
+faces that give a box its depth), ``"shape"`` (the label with a layer's shape),
+``"name"`` (the label with a layer's name) and ``"arrow"`` (an arrow between
+two layers).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyArrowPatch, Polygon, Rectangle
+
+from cnn_tutorial.figures.convolution import _new_figure
+
+__all__ = ["LAYER_COLORS", "draw_architecture", "format_shape", "layer_kind",
+           "plot_training_curves"]
+
+#: Face colour of each kind of layer (see :func:`layer_kind`).
+LAYER_COLORS = {
+    "input": "#bdbdbd",
+    "conv": "#6baed6",
+    "pool": "#74c476",
+    "flatten": "#fdd0a2",
+    "dense": "#fd8d3c",
+    "other": "#c6dbef",
+}
+#: Largest number of layers drawn (more would not fit into a readable row).
+MAX_LAYERS = 16
+
+# Geometry of the boxes, in data units (one unit is about half an inch).
+_MAX_HEIGHT = 3.2      # a box of the largest spatial size
+_MIN_HEIGHT = 0.45     # a box of spatial size 1 (or a vector of 1 unit)
+_MAX_THICKNESS = 1.1   # a box of the most channels
+_MIN_THICKNESS = 0.12  # a box of one channel
+_VECTOR_WIDTH = 0.28   # a 1-D layer (units)
+_GAP = 1.0             # space between two boxes (holds the arrow)
+
+
+def layer_kind(name: str) -> str:
+    """Guess the kind of a layer from its name, to colour its box.
+
+    Args:
+        name: A layer name such as ``"conv1"``, ``"pool2"``, ``"fc"`` or ``"logits"``.
+
+    Returns:
+        ``"input"``, ``"conv"``, ``"pool"``, ``"flatten"``, ``"dense"``
+        (names containing ``fc``, ``dense``, ``logits`` or ``dropout``) or ``"other"``.
+
+    Examples:
+        >>> [layer_kind(n) for n in ["input", "conv1", "pool2", "flatten", "fc", "logits", "x"]]
+        ['input', 'conv', 'pool', 'flatten', 'dense', 'dense', 'other']
+    """
+    lowered = name.lower()
+    for kind, words in (("input", ("input", "image")), ("conv", ("conv",)),
+                        ("pool", ("pool",)), ("flatten", ("flat", "reshape")),
+                        ("dense", ("fc", "dense", "logit", "dropout"))):
+        if any(word in lowered for word in words):
+            return kind
+    return "other"
+
+
+def format_shape(shape: Sequence[int]) -> str:
+    """Write a shape as the chapters do: ``28x28x1``, ``3136``.
+
+    Examples:
+        >>> format_shape((28, 28, 1)), format_shape([3136])
+        ('28x28x1', '3136')
+    """
+    return "x".join(str(int(d)) for d in shape)
+
+
+def _check_shapes(shapes: Any) -> list[tuple[str, tuple[int, ...]]]:
+    expected = ("shapes must be a non-empty list of (name, shape) pairs, where shape is a "
+                "tuple of 1 to 3 positive ints without the batch dimension, e.g. "
+                "[('input', (28, 28, 1)), ('fc', (1024,))]")
+    if isinstance(shapes, (str, bytes, Mapping)) or not isinstance(shapes, Sequence):
+        raise TypeError(f"{expected}; got {type(shapes).__name__}")
+    if not shapes:
+        raise ValueError(f"{expected}; got an empty list")
+    if len(shapes) > MAX_LAYERS:
+        raise ValueError(f"shapes must hold at most {MAX_LAYERS} layers to be drawn readably, "
+                         f"got {len(shapes)}")
+    checked = []
+    for index, pair in enumerate(shapes):
+        if not isinstance(pair, Sequence) or isinstance(pair, str) or len(pair) != 2:
+            raise TypeError(f"shapes[{index}] must be a (name, shape) pair, got {pair!r}")
+        name, shape = pair
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"shapes[{index}][0] (the layer name) must be a non-empty string, "
+                            f"got {name!r}")
+        if hasattr(shape, "as_list"):  # a tf.TensorShape
+            shape = shape.as_list()
+        if not isinstance(shape, Sequence) or isinstance(shape, str):
+            raise TypeError(f"shapes[{index}][1] (the shape of {name!r}) must be a tuple of "
+                            f"ints, got {shape!r}")
+        dims = tuple(shape)
+        ok = all(isinstance(d, numbers.Integral) and not isinstance(d, bool) and d >= 1
+                 for d in dims)
+        if not ok or not 1 <= len(dims) <= 3:
+            raise ValueError(f"shapes[{index}][1] (the shape of {name!r}) must be 1 to 3 "
+                             f"positive ints without the batch dimension, got {shape!r}")
+        checked.append((name, tuple(int(d) for d in dims)))
+    return checked
+
+
+def draw_architecture(shapes: Sequence[tuple[str, Sequence[int]]], *,
+                      title: str | None = None) -> Figure:
+    """Draw a network as a row of boxes, one per layer, scaled by the layer's shape.
+
+    A feature map ``H x W x C`` is a box whose height grows with ``H``, whose
+    slanted depth grows with ``W`` and whose thickness grows with ``C`` (square
+    root, so 64 channels are visibly thicker than 32 without crowding the row).
+    A vector of ``n`` units is a thin bar whose height grows with ``log(n)``.
+    Each box is labelled with the layer's name above and its shape below
+    (``28x28x32``), and arrows join consecutive layers. Pass the shapes the
+    model really produces (see "A convnet on MNIST", convnet-mnist.md), not
+    numbers typed by hand.
+
+    Args:
+        shapes: ``[(name, shape), ...]`` in order from the input, each shape a
+            tuple of 1 to 3 positive ints *without* the batch dimension:
+            ``(H, W, C)``, ``(H, W)`` (one channel) or ``(units,)``. A
+            ``tf.TensorShape`` is accepted as well. At most 16 layers.
+        title: Optional title above the row.
+
+    Returns:
+        The figure, with one axes.
+
+    Raises:
+        TypeError: ``shapes`` is not a list of ``(str, shape)`` pairs.
+        ValueError: ``shapes`` is empty or too long, or a shape is not 1 to 3
+            positive ints.
+
+    Examples:
+        >>> fig = draw_architecture([("input", (28, 28, 1)), ("conv1", (28, 28, 32)),
+        ...                          ("pool1", (14, 14, 32)), ("fc", (1024,))])
+        >>> ax = fig.axes[0]
+        >>> len([p for p in ax.patches if p.get_gid() == "layer"])
+        4
+        >>> [t.get_text() for t in ax.texts if t.get_gid() == "shape"]
+        ['28x28x1', '28x28x32', '14x14x32', '1024']
+        >>> len([p for p in ax.patches if p.get_gid() == "arrow"])
+        3
+    """
+    checked = _check_shapes(shapes)
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a string or None, got {title!r}")
+    spatial = [dims for _, dims in checked if len(dims) >= 2]
+    max_side = max((max(d[0], d[1]) for d in spatial), default=1)
+    max_channels = max((d[2] if len(d) == 3 else 1 for d in spatial), default=1)
+    max_units = max((d[0] for _, d in checked if len(d) == 1), default=1)
+
+    def height_of(side: int) -> float:
+        return _MIN_HEIGHT + (_MAX_HEIGHT - _MIN_HEIGHT) * (side - 1) / max(max_side - 1, 1)
+
+    boxes = []  # (x, width, height, depth) of each front face
+    x = 0.0
+    for _, dims in checked:
+        if len(dims) == 1:
+            # log scale: 10 and 3136 units must both be visible in one row
+            fraction = math.log(dims[0]) / math.log(max_units) if max_units > 1 else 1.0
+            height = _MIN_HEIGHT + (_MAX_HEIGHT - _MIN_HEIGHT) * fraction
+            width, depth = _VECTOR_WIDTH, 0.0
+        else:
+            channels = dims[2] if len(dims) == 3 else 1
+            height = height_of(dims[0])
+            width = _MIN_THICKNESS + (_MAX_THICKNESS - _MIN_THICKNESS) * math.sqrt(
+                (channels - 1) / max(max_channels - 1, 1))
+            depth = 0.35 * height_of(dims[1])
+        boxes.append((x, width, height, depth))
+        x += width + depth * 0.7 + _GAP
+    total_width = x - _GAP
+    top = max(h + d * 0.5 for _, _, h, d in boxes)
+
+    fig = _new_figure(max(4.0, 0.55 * total_width + 0.6), 0.55 * top + 1.4)
+    ax = fig.add_subplot()
+    for (name, dims), (x0, width, height, depth) in zip(checked, boxes):
+        color = LAYER_COLORS[layer_kind(name)]
+        y0 = (top - height) / 2 - depth * 0.25  # centre the boxes on one line
+        dx, dy = depth * 0.7, depth * 0.5
+        if depth:
+            ax.add_patch(Polygon([(x0, y0 + height), (x0 + dx, y0 + height + dy),
+                                  (x0 + width + dx, y0 + height + dy), (x0 + width, y0 + height)],
+                                 closed=True, facecolor=_shade(color, 0.85), edgecolor="#444444",
+                                 linewidth=0.8, gid="layer-side"))
+            ax.add_patch(Polygon([(x0 + width, y0), (x0 + width + dx, y0 + dy),
+                                  (x0 + width + dx, y0 + height + dy), (x0 + width, y0 + height)],
+                                 closed=True, facecolor=_shade(color, 0.7), edgecolor="#444444",
+                                 linewidth=0.8, gid="layer-side"))
+        ax.add_patch(Rectangle((x0, y0), width, height, facecolor=color, edgecolor="#444444",
+                               linewidth=0.8, gid="layer"))
+        centre = x0 + (width + dx) / 2
+        ax.text(centre, top + 0.35, name, ha="center", va="bottom", fontsize=9,
+                fontweight="bold", gid="name")
+        ax.text(centre, -0.35, format_shape(dims), ha="center", va="top", fontsize=8.5,
+                gid="shape")
+    for (x0, width, height, depth), (x1, _, _, _) in zip(boxes, boxes[1:]):
+        start = x0 + width + depth * 0.7 + 0.08
+        ax.add_patch(FancyArrowPatch((start, top / 2), (x1 - 0.08, top / 2),
+                                     arrowstyle="-|>", mutation_scale=12, color="#444444",
+                                     linewidth=1.0, gid="arrow"))
+    ax.set_xlim(-0.4, total_width + 0.4)
+    ax.set_ylim(-1.1, top + 1.0)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title, fontsize=11)
+    return fig
+
+
+def _shade(color: str, factor: float) -> tuple[float, float, float]:
+    from matplotlib.colors import to_rgb  # noqa: PLC0415 (only the boxes need it)
+
+    return tuple(channel * factor for channel in to_rgb(color))
+
+
+def _check_series(history: Mapping[str, Any], key: str, length: int | None = None
+                  ) -> np.ndarray:
+    values = history[key]
+    try:
+        array = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"history[{key!r}] must be a list of numbers, got {values!r:.60}") \
+            from None
+    if array.ndim != 1:
+        raise ValueError(f"history[{key!r}] must be a flat list of numbers, "
+                         f"got shape {array.shape}")
+    if length is not None and len(array) != length:
+        raise ValueError(f"history[{key!r}] must have one value per entry of the x axis "
+                         f"({length}), got {len(array)}")
+    return array
+
+
+def plot_training_curves(history: Mapping[str, Any], *, smooth: int = 1) -> Figure:
+    """Plot training loss and accuracy against the training step.
+
+    Two panels side by side: the loss on the left, the accuracy on the right
+    (as a fraction in ``[0, 1]``). The per-step values of the training batches
+    are thin lines; with ``smooth > 1`` a moving average over that many steps
+    is drawn on top. Test accuracy, when present, is drawn as dots at the
+    steps where it was measured (usually the end of each epoch).
+
+    Args:
+        history: A mapping with ``"step"`` (global step of each record),
+            ``"loss"`` and optionally ``"accuracy"`` (same length as
+            ``"step"``), and optionally ``"test_step"`` with ``"test_accuracy"``
+            (same length as each other). This is the ``history`` that
+            :func:`cnn_tutorial.train.train` returns; extra keys are ignored.
+        smooth: Window (in records) of the moving average; 1 draws none.
+
+    Returns:
+        The figure, with two axes titled ``"loss"`` and ``"accuracy"``.
+
+    Raises:
+        TypeError: ``history`` is not a mapping, or a series is not numeric.
+        ValueError: A required key is missing, series lengths differ, a series
+            is empty, or ``smooth`` is below 1.
+
+    Examples:
+        >>> history = {"step": [1, 2, 3, 4], "loss": [2.3, 1.2, 0.7, 0.5],
+        ...            "accuracy": [0.1, 0.6, 0.8, 0.85],
+        ...            "test_step": [4], "test_accuracy": [0.9]}
+        >>> fig = plot_training_curves(history)
+        >>> [ax.get_title() for ax in fig.axes]
+        ['loss', 'accuracy']
+        >>> [line.get_label() for line in fig.axes[1].get_lines()]
+        ['train (batch)', 'test']
+    """
+    if not isinstance(history, Mapping):
+        raise TypeError(f"history must be a mapping with 'step' and 'loss' lists, "
+                        f"got {type(history).__name__}")
+    for key in ("step", "loss"):
+        if key not in history:
+            raise ValueError(f"history must have a {key!r} list, got keys {sorted(history)}")
+    if isinstance(smooth, bool) or not isinstance(smooth, numbers.Integral) or smooth < 1:
+        raise ValueError(f"smooth must be an integer >= 1, got {smooth!r}")
+    steps = _check_series(history, "step")
+    if len(steps) == 0:
+        raise ValueError("history['step'] must not be empty (nothing was trained)")
+    series = {"loss": _check_series(history, "loss", len(steps))}
+    if "accuracy" in history:
+        series["accuracy"] = _check_series(history, "accuracy", len(steps))
+    test = None
+    if "test_accuracy" in history:
+        if "test_step" not in history:
+            raise ValueError("history has 'test_accuracy' but no 'test_step' to place it")
+        test_steps = _check_series(history, "test_step")
+        test = (test_steps, _check_series(history, "test_accuracy", len(test_steps)))
+
+    fig = _new_figure(9.0, 3.3)
+    ax_loss, ax_acc = fig.subplots(1, 2)
+    for ax, key in ((ax_loss, "loss"), (ax_acc, "accuracy")):
+        values = series.get(key)
+        if values is not None:
+            raw_alpha = 0.35 if smooth > 1 else 1.0
+            ax.plot(steps, values, color="#1f77b4", linewidth=0.8, alpha=raw_alpha,
+                    label="train (batch)")
+            if smooth > 1 and len(values) >= smooth:
+                kernel = np.ones(smooth) / smooth
+                ax.plot(steps[smooth - 1:], np.convolve(values, kernel, mode="valid"),
+                        color="#1f77b4", linewidth=1.8, label=f"train (mean of {smooth})")
+        ax.set_title(key)
+        ax.set_xlabel("step")
+        ax.grid(alpha=0.3)
+    if test is not None and len(test[0]):
+        ax_acc.plot(test[0], test[1], "o", color="#d62728", markersize=6, label="test")
+    ax_loss.set_ylabel("softmax cross entropy")
+    ax_acc.set_ylabel("fraction correct")
+    ax_acc.set_ylim(0, 1.02)
+    if ax_acc.get_lines():
+        ax_acc.legend(loc="lower right", fontsize=8)
+    if len(ax_loss.get_lines()) > 1:
+        ax_loss.legend(loc="upper right", fontsize=8)
+    return fig
