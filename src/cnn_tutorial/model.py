@@ -1,0 +1,371 @@
+"""The lecture's convnet for MNIST, written twice: from ``tf.nn`` layers and from Keras.
+
+The network (shapes without the batch axis)::
+
+    input 28 x 28 x 1
+    conv1   5 x 5 x 32, ReLU, SAME     -> 28 x 28 x 32
+    pool1   2 x 2 max, stride 2, VALID -> 14 x 14 x 32
+    conv2   5 x 5 x 64, ReLU, SAME     -> 14 x 14 x 64
+    pool2   2 x 2 max, stride 2, VALID ->  7 x  7 x 64
+    flatten                            -> 3136
+    fc      dense 1024, ReLU           -> 1024
+    dropout rate 0.25 (keep_prob 0.75), only while training
+    logits  dense 10                   -> 10
+
+:class:`ConvNet` is built from :mod:`cnn_tutorial.layers` (``tf.Module`` and
+``tf.nn`` ops, variables named ``conv1/kernel``, ``fc/weights``, ...), the way
+the lecture built it; :func:`keras_convnet` is the same network from
+``keras.layers`` (the chapter "The layers API", layers-api.md), and
+:func:`copy_weights` copies the weights between them in either direction, so
+both compute the same logits. See the chapter "A convnet on MNIST"
+(convnet-mnist.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import tensorflow as tf
+
+from cnn_tutorial._validation import check_choice, check_int, check_rate, describe_array
+from cnn_tutorial.arithmetic import (
+    Conv,
+    Dense,
+    Dropout,
+    Flatten,
+    LayerInfo,
+    Pool,
+    describe_stack,
+    format_stack,
+)
+from cnn_tutorial.layers import INITIALIZERS, conv_relu, fully_connected, maxpool
+
+__all__ = ["COMPUTE_DTYPES", "IMAGE_SHAPE", "ConvNet", "copy_weights", "keras_convnet"]
+
+#: Shape of one input image (height, width, channels).
+IMAGE_SHAPE = (28, 28, 1)
+
+#: Dtypes the layers may compute in; variables always stay float32.
+COMPUTE_DTYPES = ("float32", "bfloat16", "float16")
+
+# (name, kind) of the layers with weights, in order; both models use these names.
+_WEIGHTED_LAYERS = (("conv1", "conv"), ("conv2", "conv"), ("fc", "dense"), ("logits", "dense"))
+
+
+class ConvNet(tf.Module):
+    """The lecture's convnet from ``tf.nn`` ops and ``tf.Variable``\\ s.
+
+    All variables are created in ``__init__`` (the input shape is known), so a
+    checkpoint can be restored and weights copied before the first call.
+    Calling the model is graph-friendly: only TensorFlow ops, so wrap a
+    training step in ``tf.function`` and it is traced once for every batch size
+    (the batch axis is left unknown by the checks).
+
+    See the chapter "A convnet on MNIST" (convnet-mnist.md).
+
+    Args:
+        n_classes: Number of outputs (logits), >= 1.
+        dropout_rate: Fraction of the 1024 ``fc`` activations dropped while
+            training, in [0, 1). The lecture's ``keep_prob`` 0.75 is a rate of
+            0.25.
+        initializer: ``"he"`` (default), ``"glorot"`` or ``"lecture"`` (see
+            :mod:`cnn_tutorial.layers`). With ``"he"`` the linear ``logits``
+            layer uses Glorot, since He's factor 2 is for ReLU layers.
+        compute_dtype: ``"float32"`` (default), ``"bfloat16"`` or
+            ``"float16"``: the dtype of the computation (mixed precision).
+            Variables stay float32 and are cast when used; logits are always
+            returned as float32.
+        seed: A non-negative int for reproducible initial values, or ``None``.
+        name: The module's name.
+
+    Attributes:
+        conv1, conv2: :class:`~cnn_tutorial.layers.ConvReLU` layers.
+        pool1, pool2: :class:`~cnn_tutorial.layers.MaxPool` layers.
+        fc, logits: :class:`~cnn_tutorial.layers.FullyConnected` layers.
+
+    Examples:
+        >>> model = ConvNet(seed=0)
+        >>> [v.name for v in model.conv1.variables]
+        ['conv1/biases:0', 'conv1/kernel:0']
+        >>> model(tf.zeros([2, 28, 28, 1])).shape.as_list()
+        [2, 10]
+        >>> sum(int(tf.size(v)) for v in model.trainable_variables)
+        3274634
+        >>> model(tf.zeros([2, 32, 32, 1]))
+        Traceback (most recent call last):
+        ...
+        ValueError: images must be N x 28 x 28 x 1 (or N x 28 x 28), got an array of shape (2, 32, 32, 1) and dtype float32
+    """
+
+    def __init__(self, n_classes: int = 10, dropout_rate: float = 0.25,
+                 initializer: str = "he", compute_dtype: str = "float32",
+                 seed: int | None = None, name: str = "convnet") -> None:
+        n_classes = check_int("n_classes", n_classes)
+        dropout_rate = check_rate("dropout_rate", dropout_rate)
+        check_choice("initializer", initializer, INITIALIZERS)
+        check_choice("compute_dtype", compute_dtype, COMPUTE_DTYPES)
+        if seed is not None:
+            seed = check_int("seed", seed, minimum=0)
+        super().__init__(name=name)
+        self.n_classes = n_classes
+        self.dropout_rate = dropout_rate
+        self.initializer = initializer
+        self.compute_dtype = compute_dtype
+        self.seed = seed
+
+        def layer_seed(index: int) -> int | None:
+            return None if seed is None else seed * 8 + index
+
+        # Built outside self.name_scope, so the names are the lecture's
+        # "conv1/kernel", not "convnet/conv1/kernel".
+        self.conv1 = conv_relu(32, 5, 1, "SAME", "conv1", in_channels=IMAGE_SHAPE[2],
+                               initializer=initializer, seed=layer_seed(1))
+        self.pool1 = maxpool(2, 2, "VALID", "pool1")
+        self.conv2 = conv_relu(64, 5, 1, "SAME", "conv2", in_channels=32,
+                               initializer=initializer, seed=layer_seed(2))
+        self.pool2 = maxpool(2, 2, "VALID", "pool2")
+        self.fc = fully_connected(1024, "fc", in_dim=7 * 7 * 64, initializer=initializer,
+                                  activation="relu", seed=layer_seed(3))
+        self.logits = fully_connected(
+            n_classes, "logits", in_dim=1024,
+            initializer="glorot" if initializer == "he" else initializer, seed=layer_seed(4))
+
+    def _check_images(self, images: Any) -> tf.Tensor:
+        dtype = getattr(images, "dtype", None)
+        tensor = images if dtype is not None else tf.convert_to_tensor(images)
+        try:
+            dtype = tf.as_dtype(tensor.dtype)
+        except TypeError:
+            dtype = None
+        if dtype is None or not (dtype.is_floating or dtype == tf.uint8):
+            raise TypeError("images must be float (values in [0, 1]) or uint8, "
+                            f"got {describe_array(tensor)}")
+        shape = tuple(tensor.shape)
+        if len(shape) == 3:
+            expected_tail = IMAGE_SHAPE[:2]
+        elif len(shape) == 4:
+            expected_tail = IMAGE_SHAPE
+        else:
+            expected_tail = None
+        if expected_tail is None or any(s is not None and s != e
+                                        for s, e in zip(shape[1:], expected_tail)):
+            raise ValueError("images must be N x 28 x 28 x 1 (or N x 28 x 28), "
+                             f"got {describe_array(tensor)}")
+        tensor = tf.convert_to_tensor(tensor)
+        if len(shape) == 3:
+            tensor = tensor[..., tf.newaxis]
+        compute = tf.as_dtype(self.compute_dtype)
+        if tensor.dtype == tf.uint8:
+            return tf.cast(tensor, compute) * tf.constant(1 / 255, compute)
+        return tf.cast(tensor, compute) if tensor.dtype != compute else tensor
+
+    def features(self, images: Any) -> dict[str, tf.Tensor]:
+        """Every intermediate output, by layer name (for the site's figures).
+
+        Args:
+            images: As :meth:`__call__`.
+
+        Returns:
+            A dict ``{"conv1": ..., "pool1": ..., "conv2": ..., "pool2": ...,
+            "flatten": ..., "fc": ..., "logits": ...}`` in inference mode
+            (no dropout), logits as float32.
+
+        Examples:
+            >>> outputs = ConvNet(seed=0).features(tf.zeros([1, 28, 28, 1]))
+            >>> {name: value.shape.as_list()[1:] for name, value in outputs.items()}
+            ... # doctest: +NORMALIZE_WHITESPACE
+            {'conv1': [28, 28, 32], 'pool1': [14, 14, 32], 'conv2': [14, 14, 64],
+             'pool2': [7, 7, 64], 'flatten': [3136], 'fc': [1024], 'logits': [10]}
+        """
+        outputs = {}
+        x = self._check_images(images)
+        for name in ("conv1", "pool1", "conv2", "pool2"):
+            x = outputs[name] = getattr(self, name)(x)
+        x = outputs["flatten"] = tf.reshape(x, [-1, 7 * 7 * 64])
+        x = outputs["fc"] = self.fc(x)
+        outputs["logits"] = tf.cast(self.logits(x), tf.float32)
+        return outputs
+
+    def __call__(self, images: Any, training: bool | tf.Tensor = False) -> tf.Tensor:
+        """Logits for a batch of images.
+
+        Args:
+            images: ``N x 28 x 28 x 1`` (or ``N x 28 x 28``) images, float with
+                values in [0, 1], or uint8 (scaled by 1/255).
+            training: ``True`` applies dropout to the ``fc`` output; a Python
+                bool or a scalar boolean tensor.
+
+        Returns:
+            float32 logits, ``N x n_classes``.
+
+        Raises:
+            TypeError: ``images`` is neither float nor uint8.
+            ValueError: ``images`` has the wrong rank or shape.
+        """
+        x = self._check_images(images)
+        x = self.pool1(self.conv1(x))
+        x = self.pool2(self.conv2(x))
+        x = tf.reshape(x, [-1, 7 * 7 * 64])
+        x = self.fc(x)
+        if self.dropout_rate > 0:
+            if isinstance(training, bool):
+                if training:
+                    x = tf.nn.dropout(x, rate=self.dropout_rate)
+            else:
+                rate = self.dropout_rate
+                x = tf.cond(tf.convert_to_tensor(training, tf.bool),
+                            lambda: tf.nn.dropout(x, rate=rate), lambda: x)
+        return tf.cast(self.logits(x), tf.float32)
+
+    def describe(self) -> list[LayerInfo]:
+        """Output shape and parameter count of every layer (see :func:`~cnn_tutorial.arithmetic.describe_stack`).
+
+        Examples:
+            >>> [(row.name, row.output_shape) for row in ConvNet(seed=0).describe()][-2:]
+            [('dropout', (1024,)), ('logits', (10,))]
+        """
+        return describe_stack(self._stack(), IMAGE_SHAPE)
+
+    def summary(self) -> str:
+        """A plain-text table of the layers, their output shapes and parameters.
+
+        Examples:
+            >>> print(ConvNet(seed=0).summary().splitlines()[-1])
+            total                                          3274634
+        """
+        return format_stack(self.describe(), IMAGE_SHAPE)
+
+    def _stack(self) -> tuple:
+        return (Conv(32, 5, name="conv1"), Pool(2, name="pool1"), Conv(64, 5, name="conv2"),
+                Pool(2, name="pool2"), Flatten(name="flatten"), Dense(1024, name="fc"),
+                Dropout(self.dropout_rate, name="dropout"),
+                Dense(self.n_classes, name="logits"))
+
+
+def keras_convnet(n_classes: int = 10, dropout_rate: float = 0.25,
+                  initializer: str = "glorot", seed: int | None = None):
+    """The same network from Keras layers (uncompiled ``keras.Model``).
+
+    The layers are named as in :class:`ConvNet` (``conv1``, ``pool1``,
+    ``conv2``, ``pool2``, ``flatten``, ``fc``, ``dropout``, ``logits``), so
+    :func:`copy_weights` can match them. ``keras.layers.Dropout`` drops only
+    when the model is called with ``training=True`` (``fit`` does that). See
+    the chapter "The layers API" (layers-api.md).
+
+    Args:
+        n_classes: Number of logits (>= 1).
+        dropout_rate: Fraction dropped while training, in [0, 1).
+        initializer: ``"glorot"`` (Keras' default, ``glorot_uniform``) or
+            ``"he"`` (``he_normal`` for the ReLU layers).
+        seed: A non-negative int for reproducible initial values, or ``None``.
+
+    Returns:
+        A ``keras.Model`` taking ``N x 28 x 28 x 1`` float images and returning
+        ``N x n_classes`` logits; compile it with
+        ``SparseCategoricalCrossentropy(from_logits=True)``.
+
+    Examples:
+        >>> model = keras_convnet()
+        >>> [layer.name for layer in model.layers]
+        ['images', 'conv1', 'pool1', 'conv2', 'pool2', 'flatten', 'fc', 'dropout', 'logits']
+        >>> model.count_params()
+        3274634
+    """
+    import keras
+
+    n_classes = check_int("n_classes", n_classes)
+    dropout_rate = check_rate("dropout_rate", dropout_rate)
+    check_choice("initializer", initializer, ("glorot", "he"))
+    if seed is not None:
+        seed = check_int("seed", seed, minimum=0)
+
+    def kernel_init(index: int, relu: bool = True):
+        layer_seed = None if seed is None else seed * 8 + index
+        if initializer == "he" and relu:
+            return keras.initializers.HeNormal(seed=layer_seed)
+        return keras.initializers.GlorotUniform(seed=layer_seed)
+
+    dropout_seed = None if seed is None else seed * 8 + 5
+    inputs = keras.Input(shape=IMAGE_SHAPE, name="images")
+    x = keras.layers.Conv2D(32, 5, padding="same", activation="relu",
+                            kernel_initializer=kernel_init(1), name="conv1")(inputs)
+    x = keras.layers.MaxPooling2D(2, 2, padding="valid", name="pool1")(x)
+    x = keras.layers.Conv2D(64, 5, padding="same", activation="relu",
+                            kernel_initializer=kernel_init(2), name="conv2")(x)
+    x = keras.layers.MaxPooling2D(2, 2, padding="valid", name="pool2")(x)
+    x = keras.layers.Flatten(name="flatten")(x)
+    x = keras.layers.Dense(1024, activation="relu", kernel_initializer=kernel_init(3),
+                           name="fc")(x)
+    x = keras.layers.Dropout(dropout_rate, seed=dropout_seed, name="dropout")(x)
+    logits = keras.layers.Dense(n_classes, kernel_initializer=kernel_init(4, relu=False),
+                                name="logits")(x)
+    return keras.Model(inputs, logits, name="keras_convnet")
+
+
+def _weight_pairs(model: Any, role: str) -> dict[str, tuple[Any, Any]]:
+    """``{layer name: (kernel variable, bias variable)}`` of a ConvNet or a Keras model."""
+    if isinstance(model, ConvNet):
+        pairs = {}
+        for name, kind in _WEIGHTED_LAYERS:
+            layer = getattr(model, name)
+            pairs[name] = (layer.kernel if kind == "conv" else layer.weights, layer.biases)
+        return pairs
+    get_layer = getattr(model, "get_layer", None)
+    if get_layer is None:
+        raise TypeError(f"{role} must be a ConvNet or a keras.Model from keras_convnet(), "
+                        f"got {type(model).__name__}")
+    pairs = {}
+    for name, _ in _WEIGHTED_LAYERS:
+        try:
+            layer = get_layer(name)
+        except ValueError:
+            raise ValueError(f"{role} has no layer named {name!r}; expected a keras.Model "
+                             "from keras_convnet()") from None
+        kernel, bias = getattr(layer, "kernel", None), getattr(layer, "bias", None)
+        if kernel is None or bias is None:
+            raise ValueError(f"{role}'s layer {name!r} must have a kernel and a bias")
+        pairs[name] = (kernel, bias)
+    return pairs
+
+
+def copy_weights(source: Any, target: Any) -> Any:
+    """Copy every weight from one model to the other, in either direction.
+
+    ``source`` and ``target`` are each a :class:`ConvNet` or a model from
+    :func:`keras_convnet`. The layouts agree, so nothing is transposed: a
+    ``tf.nn.conv2d`` filter and a Keras ``Conv2D`` kernel are both
+    ``height x width x in x out``, a dense weight matrix is ``in x out``, and
+    both flatten ``7 x 7 x 64`` in the same (row-major, NHWC) order. See the
+    chapter "The layers API" (layers-api.md).
+
+    Args:
+        source: The model to read.
+        target: The model to overwrite.
+
+    Returns:
+        ``target``.
+
+    Raises:
+        TypeError: a model is of another kind.
+        ValueError: a layer is missing or a shape differs (e.g. ``n_classes``).
+
+    Examples:
+        >>> images = tf.random.stateless_uniform([2, 28, 28, 1], seed=(0, 1))
+        >>> low, high = ConvNet(seed=0), keras_convnet(seed=1)
+        >>> _ = copy_weights(low, high)
+        >>> difference = tf.reduce_max(tf.abs(low(images) - high(images, training=False)))
+        >>> bool(difference < 1e-4)
+        True
+    """
+    from_pairs = _weight_pairs(source, "source")
+    to_pairs = _weight_pairs(target, "target")
+    for name, _ in _WEIGHTED_LAYERS:
+        for source_var, target_var in zip(from_pairs[name], to_pairs[name]):
+            if tuple(source_var.shape) != tuple(target_var.shape):
+                raise ValueError(
+                    f"layer {name!r}: source has shape {tuple(source_var.shape)} but target "
+                    f"{tuple(target_var.shape)} (do both models have the same n_classes?)")
+    for name, _ in _WEIGHTED_LAYERS:
+        for source_var, target_var in zip(from_pairs[name], to_pairs[name]):
+            target_var.assign(tf.cast(tf.convert_to_tensor(source_var), target_var.dtype))
+    return target
