@@ -188,3 +188,42 @@ def test_training_curves_without_accuracy_or_test():
 def test_training_curves_reject_bad_history(history, kwargs, error, message):
     with pytest.raises(error, match=message):
         plot_training_curves(history, **kwargs)
+
+
+def test_dense_joins_every_input_to_every_output():
+    fig = network.draw_dense(5, 3)
+    ax = fig.axes[0]
+    edges = [line for line in ax.lines if line.get_gid() == "edge"]
+    assert len(edges) == 15
+    # each (input, output) pair exactly once
+    pairs = {(line.get_ydata()[0], line.get_ydata()[1]) for line in edges}
+    assert len(pairs) == 15
+    assert len([p for p in ax.patches if p.get_gid() == "input"]) == 5
+    assert len([p for p in ax.patches if p.get_gid() == "output"]) == 3
+    assert _texts(ax, "input") == ["x₁", "x₂", "x₃", "x₄", "x₅"]
+    assert ax.get_title() == "5 x 3 = 15 weights + 3 biases"
+
+
+def test_dense_weights_set_edge_colour_and_width():
+    weights = np.array([[2.0, -1.0], [0.5, 0.0]])
+    edges = [line for line in network.draw_dense(2, 2, weights=weights).axes[0].lines
+             if line.get_gid() == "edge"]
+    widths = [line.get_linewidth() for line in edges]
+    assert widths[0] == max(widths)  # |2.0| is the largest weight
+    assert widths[3] == min(widths)  # 0.0 the smallest
+    assert edges[0].get_color() != edges[1].get_color()  # positive vs negative
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "error", "message"),
+    [
+        ((0, 3), {}, ValueError, "n_inputs must be an integer >= 1"),
+        ((3, 13), {}, ValueError, "n_outputs must be at most 12"),
+        ((2.0, 3), {}, TypeError, "n_inputs"),
+        ((2, 3), {"weights": np.zeros((3, 2))}, ValueError, r"weights must have shape"),
+        ((2, 3), {"weights": [["a"] * 3] * 2}, TypeError, "weights"),
+    ],
+)
+def test_dense_rejects_bad_arguments(args, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        network.draw_dense(*args, **kwargs)

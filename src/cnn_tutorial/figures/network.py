@@ -7,7 +7,8 @@ code. :func:`plot_training_curves` plots the loss and accuracy that
 ``"layer"`` (the front face of a layer's box), ``"layer-side"`` (the shaded
 faces that give a box its depth), ``"shape"`` (the label with a layer's shape),
 ``"name"`` (the label with a layer's name) and ``"arrow"`` (an arrow between
-two layers).
+two layers); in :func:`draw_dense`, ``"input"`` and ``"output"`` (a unit) and
+``"edge"`` (one weight).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from matplotlib.patches import FancyArrowPatch, Polygon, Rectangle
 
 from cnn_tutorial.figures.convolution import _new_figure
 
-__all__ = ["LAYER_COLORS", "draw_architecture", "format_shape", "layer_kind",
+__all__ = ["LAYER_COLORS", "draw_architecture", "draw_dense", "format_shape", "layer_kind",
            "plot_training_curves"]
 
 #: Face colour of each kind of layer (see :func:`layer_kind`).
@@ -217,6 +218,102 @@ def draw_architecture(shapes: Sequence[tuple[str, Sequence[int]]], *,
     if title:
         ax.set_title(title, fontsize=11)
     return fig
+
+
+#: Largest number of units per side that :func:`draw_dense` draws.
+MAX_DENSE_UNITS = 12
+
+_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def draw_dense(n_inputs: int = 4, n_outputs: int = 3, *, weights: Any = None) -> Figure:
+    """Draw a fully connected layer: every input unit joined to every output unit.
+
+    Inputs ``x₁ … xₙ`` are a column of circles on the left, outputs
+    ``y₁ … yₘ`` a column on the right, and each of the ``n · m`` lines is one
+    weight; each output also adds its own bias (``y = x @ W + b``). With ``weights``,
+    a line's width and colour show the weight's size and sign (red positive,
+    blue negative). See the chapter "Fully connected layers" (fully-connected.md).
+
+    Args:
+        n_inputs: Number of input units ``n`` (1 to 12).
+        n_outputs: Number of output units ``m`` (1 to 12).
+        weights: Optional ``n x m`` array (the layer's weight matrix, laid out
+            as in ``inputs @ weights``).
+
+    Returns:
+        The figure, with one axes.
+
+    Raises:
+        TypeError: A count is not an integer, or ``weights`` is not numeric.
+        ValueError: A count is out of range, or ``weights`` has the wrong shape.
+
+    Examples:
+        >>> fig = draw_dense(4, 3)
+        >>> ax = fig.axes[0]
+        >>> len([line for line in ax.lines if line.get_gid() == "edge"])
+        12
+        >>> [t.get_text() for t in ax.texts if t.get_gid() == "output"]
+        ['y₁', 'y₂', 'y₃']
+        >>> ax.get_title()
+        '4 x 3 = 12 weights + 3 biases'
+    """
+    from cnn_tutorial._validation import check_int  # noqa: PLC0415 (no TensorFlow import)
+    from cnn_tutorial.figures.convolution import _check_matrix  # noqa: PLC0415
+
+    n_inputs = check_int("n_inputs", n_inputs)
+    n_outputs = check_int("n_outputs", n_outputs)
+    for name, count in (("n_inputs", n_inputs), ("n_outputs", n_outputs)):
+        if count > MAX_DENSE_UNITS:
+            raise ValueError(f"{name} must be at most {MAX_DENSE_UNITS} to be drawn readably, "
+                             f"got {count}")
+    if weights is not None:
+        weights = _check_matrix("weights", weights)
+        if weights.shape != (n_inputs, n_outputs):
+            raise ValueError(f"weights must have shape (n_inputs, n_outputs) = "
+                             f"({n_inputs}, {n_outputs}), got {weights.shape}")
+    rows = max(n_inputs, n_outputs)
+    fig = _new_figure(4.2, 0.55 * rows + 0.9)
+    ax = fig.add_subplot()
+
+    def ys(count: int) -> list[float]:
+        offset = (rows - count) / 2
+        return [offset + i + 0.5 for i in range(count)]
+
+    left, right = ys(n_inputs), ys(n_outputs)
+    scale = float(np.abs(weights).max()) if weights is not None else 0.0
+    for i, y_in in enumerate(left):
+        for j, y_out in enumerate(right):
+            color, width = "#888888", 0.8
+            if weights is not None and scale > 0:
+                value = weights[i, j]
+                color = "#d62728" if value > 0 else "#1f77b4"
+                width = 0.3 + 2.5 * abs(value) / scale
+            ax.plot([0, 3], [y_in, y_out], color=color, linewidth=width, zorder=1, gid="edge")
+    for column, positions, gid, label in ((0, left, "input", "x"), (3, right, "output", "y")):
+        for k, y in enumerate(positions, start=1):
+            ax.add_patch(_circle((column, y), gid))
+            sub = str(k).translate(_SUBSCRIPTS)
+            text = f"{label}{sub}"
+            ax.text(column + (-0.35 if gid == "input" else 0.35), y, text,
+                    ha="right" if gid == "input" else "left", va="center", fontsize=10, gid=gid)
+    ax.set_xlim(-1.2, 4.6)
+    ax.set_ylim(rows + 0.8, -0.2)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    ax.set_title(f"{n_inputs} x {n_outputs} = {n_inputs * n_outputs} weights "
+                 f"+ {n_outputs} biases", fontsize=10)
+    ax.text(1.5, rows + 0.1, "y = x @ W + b", ha="center", va="top", fontsize=10,
+            family="monospace", gid="formula")
+    return fig
+
+
+def _circle(centre: tuple[float, float], gid: str):
+    from matplotlib.patches import Circle  # noqa: PLC0415
+
+    face = LAYER_COLORS["input"] if gid == "input" else LAYER_COLORS["dense"]
+    return Circle(centre, 0.2, facecolor=face, edgecolor="#444444", linewidth=0.8, zorder=2,
+                  gid=gid)
 
 
 def _shade(color: str, factor: float) -> tuple[float, float, float]:
