@@ -145,10 +145,12 @@ class _Layer(tf.Module):
         super().__init__(name=scope_name)
         self.scope_name = scope_name
 
-    def _variable(self, value: tf.Tensor, name: str) -> tf.Variable:
-        # init_scope: built eagerly even when first called inside a tf.function.
+    def _variable(self, name: str, *value_args: Any) -> tf.Variable:
+        # init_scope: built eagerly (values too) even when first called inside
+        # a tf.function, so the variables outlive the trace.
         with tf.init_scope(), tf.name_scope(self.scope_name + "/"):
-            return tf.Variable(value, name=name, trainable=True)
+            return tf.Variable(initial_value(self.initializer, *value_args), name=name,
+                               trainable=True)
 
 
 class ConvReLU(_Layer):
@@ -214,12 +216,12 @@ class ConvReLU(_Layer):
             raise ValueError(f"layer {self.scope_name!r} is already built")
         area = self.k_size * self.k_size
         seeds = (None, None) if self.seed is None else ((self.seed, 0), (self.seed, 1))
-        self.kernel = self._variable(initial_value(
-            self.initializer, (self.k_size, self.k_size, in_channels, self.filters),
-            area * in_channels, area * self.filters, "kernel", seeds[0]), "kernel")
-        self.biases = self._variable(initial_value(
-            self.initializer, (self.filters,), area * in_channels, area * self.filters,
-            "conv_bias", seeds[1]), "biases")
+        self.kernel = self._variable(
+            "kernel", (self.k_size, self.k_size, in_channels, self.filters),
+            area * in_channels, area * self.filters, "kernel", seeds[0])
+        self.biases = self._variable(
+            "biases", (self.filters,), area * in_channels, area * self.filters,
+            "conv_bias", seeds[1])
 
     def __call__(self, inputs: Any) -> tf.Tensor:
         """Apply the layer to ``N x H x W x C`` float images.
@@ -368,12 +370,10 @@ class FullyConnected(_Layer):
         if self.built:
             raise ValueError(f"layer {self.scope_name!r} is already built")
         seeds = (None, None) if self.seed is None else ((self.seed, 0), (self.seed, 1))
-        self.weights = self._variable(initial_value(
-            self.initializer, (in_dim, self.out_dim), in_dim, self.out_dim, "kernel",
-            seeds[0]), "weights")
-        self.biases = self._variable(initial_value(
-            self.initializer, (self.out_dim,), in_dim, self.out_dim, "dense_bias",
-            seeds[1]), "biases")
+        self.weights = self._variable(
+            "weights", (in_dim, self.out_dim), in_dim, self.out_dim, "kernel", seeds[0])
+        self.biases = self._variable(
+            "biases", (self.out_dim,), in_dim, self.out_dim, "dense_bias", seeds[1])
 
     def __call__(self, inputs: Any) -> tf.Tensor:
         """Apply the layer to ``N x in_dim`` float inputs (flatten images first)."""
