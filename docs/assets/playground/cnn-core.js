@@ -51,7 +51,10 @@
       }
       return [value[0], value[1]];
     }
-    checkInt(name, value);
+    if (!isInteger(value) || value < 1) {
+      throw fail(isInteger(value) ? RangeError : TypeError, "bad-value", name +
+        " must be an integer >= 1 or a pair of them, got " + show(value), { argument: name });
+    }
     return [value, value];
   }
 

@@ -481,7 +481,7 @@
 
     var sizeInput = numberInput(state.size, 1, 16, { "data-role": "size" });
     var kernelInput = numberInput(state.kernel, 1, 7, { "data-role": "kernel" });
-    var strideInput = numberInput(state.stride, 1, 4, { "data-role": "stride" });
+    var strideInput = numberInput(state.stride, 1, 6, { "data-role": "stride" });
     var dilationInput = numberInput(state.dilation, 1, 3, { "data-role": "dilation" });
     var paddingSelect = select([["SAME", "SAME"], ["VALID", "VALID"], [1, t.explicitPad(1)],
       [2, t.explicitPad(2)], [3, t.explicitPad(3)]], "SAME", { "data-role": "padding" });
@@ -527,7 +527,7 @@
     function readControls() {
       state.size = clampInt(sizeInput, 1, 16, state.size);
       state.kernel = clampInt(kernelInput, 1, 7, state.kernel);
-      state.stride = clampInt(strideInput, 1, 4, state.stride);
+      state.stride = clampInt(strideInput, 1, 6, state.stride);
       state.dilation = clampInt(dilationInput, 1, 3, state.dilation);
       var pad = paddingSelect.value;
       state.padding = /^\d+$/.test(pad) ? parseInt(pad, 10) : pad;
@@ -954,8 +954,10 @@
 
   var WIDGETS = { kernel: kernelWidget, stepper: stepperWidget, stack: stackWidget };
 
-  function init() {
-    var nodes = document.querySelectorAll(".cnn-playground[data-widget]");
+  /** Start every placeholder under `scope` (default: the document) not started yet. */
+  function init(scope) {
+    var base = scope && scope.querySelectorAll ? scope : document;
+    var nodes = base.querySelectorAll(".cnn-playground[data-widget]");
     Array.prototype.forEach.call(nodes, function (root) {
       if (root.getAttribute("data-started")) return;
       var make = WIDGETS[root.getAttribute("data-widget")];
@@ -971,13 +973,16 @@
     });
   }
 
+  // For pages that add placeholders later (and for tests that restart widgets).
+  window.cnnTutorialPlayground = Object.freeze({ init: init, widgets: Object.keys(WIDGETS) });
+
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", init);
+    document.addEventListener("DOMContentLoaded", function () { init(); });
   } else {
     init();
   }
   // Material's instant navigation (if ever enabled) swaps pages without a reload.
   if (window.document$ && typeof window.document$.subscribe === "function") {
-    window.document$.subscribe(init);
+    window.document$.subscribe(function () { init(); });
   }
 })();

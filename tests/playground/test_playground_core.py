@@ -1,0 +1,185 @@
+"""window.cnnTutorial (docs/assets/playground/cnn-core.js) against the Python package.
+
+Every number the widgets show comes from cnn-core.js; these tests run it in
+headless Chromium on a minimal harness page and compare it with
+``cnn_tutorial.kernels.apply_kernel`` and ``cnn_tutorial.arithmetic``.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from cnn_tutorial import arithmetic
+from cnn_tutorial.kernels import KERNELS, apply_kernel, load_sample_image
+
+LECTURE_KERNELS = ("blur", "sharpen", "edge", "top_sobel", "emboss")
+ALL_KERNELS = LECTURE_KERNELS + ("identity", "gaussian_blur")
+
+
+def _open(chromium, url):
+    context = chromium.new_context()
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url)
+    page.wait_for_function("window.cnnTutorial !== undefined")
+    return context, page, errors
+
+
+@pytest.fixture(scope="module")
+def page(chromium, harness):
+    """A harness tab with cnn-core.js loaded (English)."""
+    context, page, errors = _open(chromium, harness + "harness-en.html")
+    yield page
+    context.close()
+    assert not errors, errors
+
+
+def test_sample_photo_is_the_packages_photo(hook):
+    """The shipped pixels are load_sample_image(gray=True, size=SAMPLE_SIZE), bit for bit."""
+    payload = hook.sample_payload()
+    pixels = hook.decode_pixels(payload)
+    expected = load_sample_image(gray=True, size=hook.SAMPLE_SIZE, name=hook.SAMPLE_NAME)
+    assert pixels.shape == (hook.SAMPLE_SIZE, hook.SAMPLE_SIZE)
+    assert np.array_equal(pixels, expected)
+
+
+def test_kernel_table_matches_package(page):
+    table = page.evaluate("() => cnnTutorial.KERNELS")
+    assert sorted(table) == sorted(KERNELS)
+    for name, kernel in KERNELS.items():
+        assert np.allclose(np.array(table[name]), kernel, atol=1e-7), name
+
+
+@pytest.mark.parametrize("padding", ["SAME", "VALID"])
+def test_convolve_matches_apply_kernel(page, hook, padding):
+    """Every kernel the widget offers, strides 1..3: same pixels as apply_kernel (<= 1e-4)."""
+    photo = load_sample_image(gray=True, size=hook.SAMPLE_SIZE, name=hook.SAMPLE_NAME)
+    height, width = photo.shape
+    page.evaluate("(p) => { window.photo = new Float32Array(p); }", photo.ravel().tolist())
+    for name, stride in itertools.product(ALL_KERNELS, (1, 2, 3)):
+        expected = apply_kernel(photo, KERNELS[name], strides=stride, padding=padding)
+        result = page.evaluate(
+            """([name, w, h, stride, padding]) => {
+                const r = cnnTutorial.convolve(window.photo, w, h, cnnTutorial.KERNELS[name],
+                                               stride, padding);
+                return {width: r.width, height: r.height, pixels: Array.from(r.pixels)};
+            }""", [name, width, height, stride, padding])
+        assert (result["height"], result["width"]) == expected.shape, (name, stride)
+        got = np.array(result["pixels"], np.float64).reshape(expected.shape)
+        diff = float(np.max(np.abs(got - expected)))
+        assert diff <= 1e-4, f"{name}, stride {stride}, {padding}: max |diff| {diff}"
+
+
+def test_convolve_odd_shapes_and_uneven_same_split(page):
+    """Non-square input, pair strides, explicit padding: the uneven split of SAME."""
+    rng = np.random.default_rng(7)
+    image = rng.random((9, 13), dtype=np.float32)
+    kernel = rng.normal(size=(3, 3)).astype(np.float32)
+    for strides in [(1, 1), (2, 3), (3, 2), (4, 4)]:
+        for padding in ("SAME", "VALID"):
+            expected = apply_kernel(image, kernel, strides=strides, padding=padding)
+            result = page.evaluate(
+                """([pixels, kernel, strides, padding]) => {
+                    const r = cnnTutorial.convolve(pixels, 13, 9, kernel, strides, padding);
+                    return [r.height, r.width, Array.from(r.pixels)];
+                }""", [image.ravel().tolist(), kernel.tolist(), list(strides), padding])
+            assert tuple(result[:2]) == expected.shape
+            got = np.array(result[2]).reshape(expected.shape)
+            assert np.max(np.abs(got - expected)) <= 1e-5, (strides, padding)
+
+
+def test_output_size_matches_conv_output_size(page):
+    """outputSize / poolOutputSize / samePadding agree with the package over a grid."""
+    paddings = ["SAME", "VALID", 0, 1, 2, 3]
+    cases = list(itertools.product(range(1, 21), range(1, 8), range(1, 5), range(1, 4),
+                                   paddings))
+    got = page.evaluate(
+        """(cases) => cases.map(([size, k, s, d, p]) => {
+            const call = (f) => { try { return f(); } catch (e) { return 'error:' + e.code; } };
+            return [call(() => cnnTutorial.outputSize(size, k, s, p, d)),
+                    call(() => cnnTutorial.poolOutputSize(size, k, s, p)),
+                    call(() => cnnTutorial.samePadding(size, k, s, d))];
+        })""", [list(case) for case in cases])
+    checked = 0
+    for (size, k, s, d, p), (conv, pool, same) in zip(cases, got):
+        try:
+            expected = arithmetic.conv_output_size(size, k, s, p, d)
+        except ValueError:
+            assert conv == "error:no-fit", (size, k, s, d, p)
+        else:
+            assert conv == expected, (size, k, s, d, p)
+            checked += 1
+        try:
+            expected_pool = arithmetic.pool_output_size(size, k, s, p)
+        except ValueError:
+            assert pool == "error:no-fit", (size, k, s, p)
+        else:
+            assert pool == expected_pool, (size, k, s, p)
+        assert tuple(same) == arithmetic.same_padding(size, k, s, d), (size, k, s, d)
+    assert checked > 5000  # most of the grid has a valid output
+
+
+def test_describe_stack_matches_package(page):
+    stacks = ["lecture", "conv:8:3:1:valid, pool:2, flatten, dense:10",
+              "conv:16:5:2:same, conv:32:3:1:valid, pool:3:2:same, flatten, dropout:0.5, dense:7"]
+    for text in stacks:
+        layers = arithmetic.parse_stack(text)
+        expected = arithmetic.describe_stack(layers, (28, 28, 1))
+        as_js = []
+        for layer in layers:
+            if isinstance(layer, arithmetic.Conv):
+                as_js.append({"type": "conv", "filters": layer.filters,
+                              "kernel": layer.kernel_size, "stride": layer.stride,
+                              "padding": layer.padding, "dilation": layer.dilation})
+            elif isinstance(layer, arithmetic.Pool):
+                as_js.append({"type": "pool", "size": layer.pool_size, "stride": layer.stride,
+                              "padding": layer.padding})
+            elif isinstance(layer, arithmetic.Dense):
+                as_js.append({"type": "dense", "units": layer.units})
+            elif isinstance(layer, arithmetic.Dropout):
+                as_js.append({"type": "dropout", "rate": layer.rate})
+            else:
+                as_js.append({"type": "flatten"})
+        result = page.evaluate("(layers) => cnnTutorial.describeStack(layers, [28, 28, 1])",
+                               as_js)
+        assert result["error"] is None, (text, result["error"])
+        assert [tuple(r["shape"]) for r in result["rows"]] == [r.output_shape for r in expected]
+        assert [r["params"] for r in result["rows"]] == [r.params for r in expected]
+        assert result["total"] == sum(r.params for r in expected)
+
+
+def test_lecture_network_is_the_packages(page):
+    result = page.evaluate("() => cnnTutorial.describeStack(cnnTutorial.LECTURE_NETWORK)")
+    expected = arithmetic.describe_stack(arithmetic.LECTURE_NETWORK)
+    assert [tuple(r["shape"]) for r in result["rows"]] == [r.output_shape for r in expected]
+    assert result["total"] == 3274634
+
+
+def test_describe_stack_reports_the_failing_layer(page):
+    result = page.evaluate("""() => [
+        cnnTutorial.describeStack([{type: 'dense', units: 10}]).error,
+        cnnTutorial.describeStack([{type: 'flatten'}, {type: 'conv', filters: 1, kernel: 3}]).error,
+        cnnTutorial.describeStack([{type: 'conv', filters: 1, kernel: 9, padding: 'VALID'}],
+                                  [5, 5, 1]).error]""")
+    assert [(e["index"], e["code"]) for e in result] == [
+        (0, "needs-flat"), (1, "needs-image"), (0, "no-fit")]
+
+
+@pytest.mark.parametrize("call, message", [
+    ("cnnTutorial.convolve([0, 0, 0, 0], 2, 2, cnnTutorial.KERNELS.blur, 1, 'same!')",
+     "padding must be 'SAME', 'VALID' or a non-negative integer, got 'same!'"),
+    ("cnnTutorial.convolve([0, 0, 0], 2, 2, cnnTutorial.KERNELS.blur, 1, 'SAME')",
+     "pixels must hold width * height = 4 values, got 3"),
+    ("cnnTutorial.convolve([0, 0, 0, 0], 2, 2, cnnTutorial.KERNELS.blur, 0, 'SAME')",
+     "stride must be an integer >= 1 or a pair of them, got 0"),
+    ("cnnTutorial.convolve([0, 0, 0, 0], 2, 2, [[1, 2], [3]], 1, 'SAME')",
+     "kernel must have rows of equal length (2), but row 1 is [3]"),
+    ("cnnTutorial.outputSize(7, 3, 1.5)", "stride must be an integer >= 1, got 1.5"),
+])
+def test_bad_arguments_raise_clear_errors(page, call, message):
+    got = page.evaluate(f"() => {{ try {{ {call}; return null; }} catch (e) {{ return e.message; }} }}")
+    assert got == message
