@@ -29,8 +29,9 @@ import numpy as np
 
 log = logging.getLogger("mkdocs.hooks.playground")
 
-#: Side of the square gray photo the kernel widget filters (pixels).
-SAMPLE_SIZE = 128
+#: Side of the square gray photo the kernel widget filters (pixels): the size
+#: the chapter convolution.md uses, so the widget shows the figure's photo.
+SAMPLE_SIZE = 256
 #: Which of cnn_tutorial.kernels.SAMPLE_IMAGES the widget shows.
 SAMPLE_NAME = "astronaut"
 #: File name the widget fetches, relative to playground.js.

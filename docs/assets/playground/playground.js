@@ -24,6 +24,9 @@
   var STRINGS = {
     en: {
       kernelTitle: "Try a kernel on the photo",
+      kernelIntro: "Your browser filters the same gray photo as the figure above " +
+        "(a cross-correlation with zeros outside, as tf.nn.conv2d): pick a kernel, a stride " +
+        "and a padding, or type your own nine weights.",
       kernel: "Kernel",
       custom: "your own (edit the cells)",
       kernelNames: {
@@ -128,6 +131,9 @@
     },
     ko: {
       kernelTitle: "사진에 커널 직접 적용해 보기",
+      kernelIntro: "위 그림과 같은 회색조 사진을 브라우저가 직접 필터링합니다 (tf.nn.conv2d처럼 " +
+        "바깥을 0으로 채운 교차 상관). 커널, 스트라이드, 패딩을 고르거나 아홉 개의 가중치를 " +
+        "직접 입력해 보세요.",
       kernel: "커널",
       custom: "직접 입력 (칸의 값을 고치세요)",
       kernelNames: {
@@ -344,7 +350,11 @@
   // Widget 1: a kernel on the sample photo (convolution chapter).
   // ===================================================================
 
-  var DISPLAY_SCALE = 2; // CSS pixels per image pixel: sizes stay comparable
+  // CSS pixels per image pixel, the same for input and output, so a smaller
+  // output (stride, VALID) also looks smaller.
+  function displayScale(image) {
+    return Math.max(1, Math.round(256 / image.width));
+  }
 
   function kernelWidget(root) {
     var t = strings();
@@ -383,6 +393,7 @@
       text: t.loading });
 
     root.appendChild(el("p", { className: "cnn-pg-title", text: t.kernelTitle }));
+    root.appendChild(el("p", { className: "cnn-pg-note", text: t.kernelIntro }));
     root.appendChild(el("div", { className: "cnn-pg-controls" }, [
       field(t.kernel, kernelSelect).wrap,
       field(t.stride, strideSelect).wrap,
@@ -409,8 +420,8 @@
       var result = core.convolve(state.image.pixels, state.image.width, state.image.height,
         state.kernel, state.stride, state.padding);
       drawGray(outputCanvas, result, state.mode);
-      outputCanvas.style.width = result.width * DISPLAY_SCALE + "px";
-      outputCanvas.style.height = result.height * DISPLAY_SCALE + "px";
+      outputCanvas.style.width = result.width * displayScale(state.image) + "px";
+      outputCanvas.style.height = result.height * displayScale(state.image) + "px";
       sizeText.textContent = t.outputSize(state.image.width, state.image.height, result.width,
         result.height);
       var range = core.valueRange(result.pixels);
@@ -455,8 +466,8 @@
     loadSample().then(function (image) {
       state.image = image;
       drawGray(inputCanvas, image, "clip");
-      inputCanvas.style.width = image.width * DISPLAY_SCALE + "px";
-      inputCanvas.style.height = image.height * DISPLAY_SCALE + "px";
+      inputCanvas.style.width = image.width * displayScale(image) + "px";
+      inputCanvas.style.height = image.height * displayScale(image) + "px";
       render();
       root.setAttribute("data-ready", "true");
     }).catch(function (error) {
