@@ -3,7 +3,8 @@
  *
  * A chapter asks for a widget with a placeholder element:
  *   <div class="cnn-playground" data-widget="kernel"></div>    (convolution.md)
- *   <div class="cnn-playground" data-widget="stepper"></div>   (padding-stride.md)
+ *   <div class="cnn-playground" data-widget="stepper"></div>   (padding-stride.md;
+ *        optional data-size, data-kernel, data-stride, data-dilation, data-padding)
  *   <div class="cnn-playground" data-widget="stack"></div>     (fully-connected.md)
  * Without JavaScript the placeholder stays empty and the chapter's static
  * figure (a code cell's output next to it) tells the same story.
@@ -487,15 +488,24 @@
 
   function stepperWidget(root) {
     var t = strings();
-    var state = { size: 7, kernel: 3, stride: 2, dilation: 1, padding: "SAME", index: 0,
-      timer: null };
+    // The page may choose the first example: data-size, data-kernel, data-stride,
+    // data-dilation, data-padding on the placeholder.
+    var start = function (name, lo, hi, fallback) {
+      var value = parseInt(root.getAttribute("data-" + name), 10);
+      return isNaN(value) ? fallback : Math.min(hi, Math.max(lo, value));
+    };
+    var startPadding = (root.getAttribute("data-padding") || "SAME").toUpperCase();
+    if (!/^(SAME|VALID|[123])$/.test(startPadding)) startPadding = "SAME";
+    var state = { size: start("size", 1, 16, 7), kernel: start("kernel", 1, 7, 3),
+      stride: start("stride", 1, 6, 2), dilation: start("dilation", 1, 3, 1),
+      padding: startPadding, index: 0, timer: null };
 
     var sizeInput = numberInput(state.size, 1, 16, { "data-role": "size" });
     var kernelInput = numberInput(state.kernel, 1, 7, { "data-role": "kernel" });
     var strideInput = numberInput(state.stride, 1, 6, { "data-role": "stride" });
     var dilationInput = numberInput(state.dilation, 1, 3, { "data-role": "dilation" });
     var paddingSelect = select([["SAME", "SAME"], ["VALID", "VALID"], [1, t.explicitPad(1)],
-      [2, t.explicitPad(2)], [3, t.explicitPad(3)]], "SAME", { "data-role": "padding" });
+      [2, t.explicitPad(2)], [3, t.explicitPad(3)]], state.padding, { "data-role": "padding" });
 
     var prevButton = el("button", { type: "button", text: t.prev, "data-role": "prev" });
     var nextButton = el("button", { type: "button", text: t.next, "data-role": "next" });
@@ -978,7 +988,7 @@
         return;
       }
       root.setAttribute("data-started", "true");
-      root.textContent = "";
+      root.textContent = ""; // e.g. a <noscript> note
       root.classList.add("cnn-pg-" + root.getAttribute("data-widget"));
       make(root);
     });
