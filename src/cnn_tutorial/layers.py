@@ -223,6 +223,8 @@ class ConvReLU(_Layer):
             "biases", (self.filters,), area * in_channels, area * self.filters,
             "conv_bias", seeds[1])
 
+    # Plain Python control flow on static shapes only: skip AutoGraph's rewrite.
+    @tf.autograph.experimental.do_not_convert
     def __call__(self, inputs: Any) -> tf.Tensor:
         """Apply the layer to ``N x H x W x C`` float images.
 
@@ -269,6 +271,8 @@ class _Pool(tf.Module):
         self.stride = self.ksize if stride is None else check_int("stride", stride)
         self.padding = check_padding("padding", padding)
 
+    # Plain Python control flow on static shapes only: skip AutoGraph's rewrite.
+    @tf.autograph.experimental.do_not_convert
     def __call__(self, inputs: Any) -> tf.Tensor:
         """Pool ``N x H x W x C`` float images."""
         x = _as_float_input(inputs, 4, "N x H x W x C images")
@@ -375,6 +379,8 @@ class FullyConnected(_Layer):
         self.biases = self._variable(
             "biases", (self.out_dim,), in_dim, self.out_dim, "dense_bias", seeds[1])
 
+    # Plain Python control flow on static shapes only: skip AutoGraph's rewrite.
+    @tf.autograph.experimental.do_not_convert
     def __call__(self, inputs: Any) -> tf.Tensor:
         """Apply the layer to ``N x in_dim`` float inputs (flatten images first)."""
         x = _as_float_input(inputs, 2, "N x features; flatten images first")

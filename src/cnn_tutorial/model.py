@@ -159,6 +159,8 @@ class ConvNet(tf.Module):
             return tf.cast(tensor, compute) * tf.constant(1 / 255, compute)
         return tf.cast(tensor, compute) if tensor.dtype != compute else tensor
 
+    # Plain Python control flow on static shapes only: skip AutoGraph's rewrite.
+    @tf.autograph.experimental.do_not_convert
     def features(self, images: Any) -> dict[str, tf.Tensor]:
         """Every intermediate output, by layer name (for the site's figures).
 
@@ -186,6 +188,8 @@ class ConvNet(tf.Module):
         outputs["logits"] = tf.cast(self.logits(x), tf.float32)
         return outputs
 
+    # Plain Python control flow on static shapes only: skip AutoGraph's rewrite.
+    @tf.autograph.experimental.do_not_convert
     def __call__(self, images: Any, training: bool | tf.Tensor = False) -> tf.Tensor:
         """Logits for a batch of images.
 
