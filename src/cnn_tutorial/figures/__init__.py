@@ -27,6 +27,8 @@ from cnn_tutorial.figures.pooling import draw_pooling, pool_valid
 
 __all__ = [
     "TutorialFigure",
+    "draw_architecture",
+    "draw_dense",
     "draw_kernel",
     "draw_kernels",
     "draw_padded_grid",
@@ -35,5 +37,6 @@ __all__ = [
     "draw_weighted_sum",
     "kernel_grid",
     "padding_plan",
+    "plot_training_curves",
     "pool_valid",
 ]
