@@ -144,7 +144,7 @@ def test_dropout_drops_about_the_rate_and_rescales():
 # --- graph mode, training and mixed precision ------------------------------------
 
 def test_one_trace_serves_every_batch_size(model):
-    @tf.function(input_signature=[tf.TensorSpec([None, 28, 28, 1], tf.float32)])
+    @tf.function(input_signature=[tf.TensorSpec([None, 28, 28, 1], tf.float32)], autograph=False)
     def predict(x):
         return model(x)
 
@@ -159,7 +159,7 @@ def test_a_few_adam_steps_lower_the_loss():
     labels = tf.range(16) % 10
     optimizer = keras.optimizers.Adam(1e-3)
 
-    @tf.function
+    @tf.function(autograph=False)  # no Python control flow here; saves AutoGraph's start-up
     def step(x, y):
         with tf.GradientTape() as tape:
             loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
