@@ -175,11 +175,16 @@ def harness(tmp_path_factory, sample_json) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def site_url(request) -> Iterator[str]:
-    """Base URL of the built site, served on 127.0.0.1 (uses ``built_site``)."""
+def site_dir(request) -> Path:
+    """The built site's folder (the ``built_site`` fixture of ``tests/conftest.py``)."""
     try:
-        site = request.getfixturevalue("built_site")
+        return Path(request.getfixturevalue("built_site"))
     except pytest.FixtureLookupError:
         pytest.skip("the built_site fixture (tests/conftest.py) is not available")
-    with serve(Path(site)) as base_url:
+
+
+@pytest.fixture(scope="session")
+def site_url(site_dir) -> Iterator[str]:
+    """Base URL of the built site, served on 127.0.0.1."""
+    with serve(site_dir) as base_url:
         yield base_url
