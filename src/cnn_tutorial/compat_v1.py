@@ -333,9 +333,11 @@ def build_graph(x_train: Any, y_train: Any, x_test: Any, y_test: Any, batch_size
     variable scopes make both share the same variables.
 
     Args:
-        x_train, y_train: Training images (``N x 28 x 28`` uint8 or float in
-            [0, 1]) and integer labels.
-        x_test, y_test: Test images and labels.
+        x_train: Training images, ``N x 28 x 28`` (or ``N x 28 x 28 x 1``),
+            uint8 or float in [0, 1].
+        y_train: Training labels, ``N`` integers in ``0..n_classes - 1``.
+        x_test: Test images, as ``x_train``.
+        y_test: Test labels, as ``y_train``.
         batch_size: Images per step (>= 1).
         learning_rate: Adam's learning rate (> 0).
         dropout_rate: Fraction of the fc units dropped while training.
@@ -414,10 +416,16 @@ def train_compat_v1(x_train: Any, y_train: Any, x_test: Any, y_test: Any, steps:
     See the chapter "The lecture's TensorFlow 1 code" (tf1-code.md).
 
     Args:
-        x_train, y_train, x_test, y_test: As :func:`build_graph`.
+        x_train: Training images, ``N x 28 x 28`` uint8 or float in [0, 1].
+        y_train: Training labels (integers).
+        x_test: Test images.
+        y_test: Test labels.
         steps: Training steps (>= 1).
-        batch_size, learning_rate, dropout_rate, initializer, seed: As
-            :func:`build_graph`.
+        batch_size: Images per step (>= 1).
+        learning_rate: Adam's learning rate (> 0).
+        dropout_rate: Fraction of the fc units dropped while training.
+        initializer: ``"he"``, ``"glorot"`` or ``"lecture"``.
+        seed: Graph-level random seed, or ``None``.
         log_dir: When given, a TensorBoard log of the graph and the loss
             (``tf.compat.v1.summary.FileWriter``) is written there.
 

@@ -157,7 +157,7 @@ def apply_kernel(image: Any, kernel: Any, strides: int | tuple[int, int] = 1,
 
     Returns:
         A float32 NumPy array, ``H' x W'`` for a gray image and ``H' x W' x C``
-        for a colour one.
+            for a colour one.
 
     Raises:
         TypeError: ``image`` or ``kernel`` has the wrong dtype.
@@ -219,7 +219,7 @@ def load_sample_image(gray: bool = False, size: int | None = None,
 
     Returns:
         A float32 array with values in [0, 1]: ``H x W x 3``, or ``H x W`` when
-        ``gray`` is true (the astronaut is 512 x 512).
+            ``gray`` is true (the astronaut is 512 x 512).
 
     Raises:
         ValueError: ``size`` is below 1 or ``name`` is unknown.

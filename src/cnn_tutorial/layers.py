@@ -4,16 +4,14 @@ In the lecture (TensorFlow 1) each function took the input tensor, opened a
 ``tf.variable_scope`` and created its variables with ``tf.get_variable``; the
 scope made the names ``conv1/kernel``, ``conv1/biases``, ``fc/weights``, ...
 TensorFlow 2 has no global graph to hold those variables, so here each layer is
-a small ``tf.Module`` that *owns* its ``tf.Variable``\\ s, and the lecture's
+a small ``tf.Module`` that *owns* its variables (``tf.Variable``), and the lecture's
 function names build one:
 
-=====================================================  ===========================================
-lecture (TF 1)                                         here (TF 2)
-=====================================================  ===========================================
-``conv_relu(inputs, 32, 5, 1, 'SAME', 'conv1')``       ``conv_relu(32, 5, 1, 'SAME', 'conv1')(inputs)``
-``maxpool(inputs, 2, 2, 'VALID', 'pool1')``            ``maxpool(2, 2, 'VALID', 'pool1')(inputs)``
-``fully_connected(inputs, 1024, 'fc')``                ``fully_connected(1024, 'fc')(inputs)``
-=====================================================  ===========================================
+| lecture (TF 1) | here (TF 2) |
+| --- | --- |
+| ``conv_relu(inputs, 32, 5, 1, 'SAME', 'conv1')`` | ``conv_relu(32, 5, 1, 'SAME', 'conv1')(inputs)`` |
+| ``maxpool(inputs, 2, 2, 'VALID', 'pool1')`` | ``maxpool(2, 2, 'VALID', 'pool1')(inputs)`` |
+| ``fully_connected(inputs, 1024, 'fc')`` | ``fully_connected(1024, 'fc')(inputs)`` |
 
 Variables keep the lecture's names (``layer.kernel.name == "conv1/kernel:0"``).
 They are created when the layer is built: at once when the number of input

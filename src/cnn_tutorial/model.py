@@ -53,7 +53,7 @@ _WEIGHTED_LAYERS = (("conv1", "conv"), ("conv2", "conv"), ("fc", "dense"), ("log
 
 
 class ConvNet(tf.Module):
-    """The lecture's convnet from ``tf.nn`` ops and ``tf.Variable``\\ s.
+    """The lecture's convnet from ``tf.nn`` ops and ``tf.Variable`` objects.
 
     All variables are created in ``__init__`` (the input shape is known), so a
     checkpoint can be restored and weights copied before the first call.
@@ -79,9 +79,12 @@ class ConvNet(tf.Module):
         name: The module's name.
 
     Attributes:
-        conv1, conv2: :class:`~cnn_tutorial.layers.ConvReLU` layers.
-        pool1, pool2: :class:`~cnn_tutorial.layers.MaxPool` layers.
-        fc, logits: :class:`~cnn_tutorial.layers.FullyConnected` layers.
+        conv1: The first :class:`~cnn_tutorial.layers.ConvReLU` (5x5, 32 filters).
+        pool1: The first :class:`~cnn_tutorial.layers.MaxPool` (2x2, stride 2).
+        conv2: The second :class:`~cnn_tutorial.layers.ConvReLU` (5x5, 64 filters).
+        pool2: The second :class:`~cnn_tutorial.layers.MaxPool`.
+        fc: The :class:`~cnn_tutorial.layers.FullyConnected` layer of 1024 ReLU units.
+        logits: The linear :class:`~cnn_tutorial.layers.FullyConnected` output layer.
 
     Examples:
         >>> model = ConvNet(seed=0)
@@ -169,8 +172,8 @@ class ConvNet(tf.Module):
 
         Returns:
             A dict ``{"conv1": ..., "pool1": ..., "conv2": ..., "pool2": ...,
-            "flatten": ..., "fc": ..., "logits": ...}`` in inference mode
-            (no dropout), logits as float32.
+                "flatten": ..., "fc": ..., "logits": ...}`` in inference mode
+                (no dropout), logits as float32.
 
         Examples:
             >>> outputs = ConvNet(seed=0).features(tf.zeros([1, 28, 28, 1]))
@@ -247,7 +250,7 @@ class ConvNet(tf.Module):
 
 
 def keras_convnet(n_classes: int = 10, dropout_rate: float = 0.25,
-                  initializer: str = "glorot", seed: int | None = None):
+                  initializer: str = "glorot", seed: int | None = None) -> "keras.Model":
     """The same network from Keras layers (uncompiled ``keras.Model``).
 
     The layers are named as in :class:`ConvNet` (``conv1``, ``pool1``,
@@ -265,8 +268,8 @@ def keras_convnet(n_classes: int = 10, dropout_rate: float = 0.25,
 
     Returns:
         A ``keras.Model`` taking ``N x 28 x 28 x 1`` float images and returning
-        ``N x n_classes`` logits; compile it with
-        ``SparseCategoricalCrossentropy(from_logits=True)``.
+            ``N x n_classes`` logits; compile it with
+            ``SparseCategoricalCrossentropy(from_logits=True)``.
 
     Examples:
         >>> model = keras_convnet()
