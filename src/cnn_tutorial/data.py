@@ -476,7 +476,7 @@ def _check_pairs(images: Any, labels: Any) -> None:
 def make_dataset(images: Any, labels: Any, batch_size: int = 128, shuffle: bool = True, *,
                  seed: int | None = 0, shuffle_buffer: int = 10_000,
                  drop_remainder: bool = False, prefetch: bool = True,
-                 skip_batches: int = 0):
+                 skip_examples: int = 0, reshuffle_each_iteration: bool = True):
     """A ``tf.data`` pipeline of ``(images, labels)`` batches for training or testing.
 
     Images become float32 ``N x 28 x 28 x 1`` in [0, 1] (NHWC), labels int32.
@@ -497,8 +497,10 @@ def make_dataset(images: Any, labels: Any, batch_size: int = 128, shuffle: bool 
         shuffle_buffer: Size of the shuffle buffer (the lecture: 10,000).
         drop_remainder: Drop the last, smaller batch.
         prefetch: Prepare the next batch while the current one trains.
-        skip_batches: Leave out the first batches of the (shuffled) order; the
-            training loop uses it to resume in the middle of an epoch.
+        skip_examples: Leave out the first examples of the (shuffled) order;
+            the training loop uses it to resume in the middle of an epoch.
+        reshuffle_each_iteration: Whether each pass over the dataset gets a
+            new order (``False``: every pass repeats the seed's order).
 
     Returns:
         A ``tf.data.Dataset`` of ``(float32 images, int32 labels)`` batches;
@@ -522,7 +524,7 @@ def make_dataset(images: Any, labels: Any, batch_size: int = 128, shuffle: bool 
     _check_pairs(images, labels)
     batch_size = check_int("batch_size", batch_size)
     shuffle_buffer = check_int("shuffle_buffer", shuffle_buffer)
-    skip_batches = check_int("skip_batches", skip_batches, minimum=0)
+    skip_examples = check_int("skip_examples", skip_examples, minimum=0)
     count = len(images)
     # One copy in the pipeline: uint8 stays uint8 until a batch is gathered.
     image_table = tf.convert_to_tensor(images)
@@ -530,10 +532,10 @@ def make_dataset(images: Any, labels: Any, batch_size: int = 128, shuffle: bool 
     indices = tf.data.Dataset.range(count)
     if shuffle:
         indices = indices.shuffle(min(shuffle_buffer, count), seed=seed,
-                                  reshuffle_each_iteration=True)
+                                  reshuffle_each_iteration=reshuffle_each_iteration)
+    if skip_examples:
+        indices = indices.skip(skip_examples)
     batches = indices.batch(batch_size, drop_remainder=drop_remainder)
-    if skip_batches:
-        batches = batches.skip(skip_batches)
 
     def gather(index):
         return normalize_images(tf.gather(image_table, index)), tf.gather(label_table, index)

@@ -1,0 +1,618 @@
+"""Training the convnet: a ``tf.function`` step, TensorBoard logs, checkpoints that resume.
+
+The lecture's loop, for TensorFlow 2: Adam (learning rate 0.001) minimises the
+softmax cross entropy of the logits; after every epoch the model is evaluated
+on the test set with dropout off, as a *fraction* of correct images (the
+lecture counted correct images per batch). Everything a long run needs is
+built in:
+
+* TensorBoard logs (``log_dir``): scalars ``loss``, ``accuracy`` and
+  ``test_accuracy``, a histogram of every weight at each epoch's end, and the
+  graph of the training step (``tf.summary.trace_on``/``trace_export``).
+* Checkpoints (``checkpoint_dir``, ``tf.train.CheckpointManager``) every
+  ``checkpoint_every`` steps, at each epoch's end, when ``max_steps`` is
+  reached and on ``Ctrl+C``. Starting again with the same folder resumes from
+  the latest checkpoint: same weights, optimizer state, global step, epoch
+  and position inside the epoch (the shuffled order of each epoch depends only
+  on ``seed`` and the epoch number), so an interrupted run loses nothing.
+* A ``tf.distribute`` strategy: the default one for one device,
+  ``MirroredStrategy`` to spread each batch over several devices.
+
+From a notebook, on a subset (the chapter "Training and evaluation",
+training.md, does this)::
+
+    from cnn_tutorial.data import load_mnist
+    from cnn_tutorial.train import train
+    (x_train, y_train), (x_test, y_test) = load_mnist()
+    result = train("lowlevel", (x_train[:6000], y_train[:6000]),
+                   (x_test[:2000], y_test[:2000]), epochs=3, progress=False)
+    result.history            # per-step loss/accuracy and per-epoch test accuracy
+    [(e.epoch, e.test_accuracy, e.seconds) for e in result.epochs]
+
+``result.history`` is what :func:`cnn_tutorial.figures.plot_training_curves`
+draws. From a shell, ``cnn-tutorial train`` runs the same function.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import sys
+import time
+import weakref
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import tensorflow as tf
+
+from cnn_tutorial._validation import check_choice, check_int, describe_array
+from cnn_tutorial.data import load_mnist, make_dataset
+
+__all__ = ["MODELS", "STRATEGIES", "EpochStats", "TrainResult", "evaluate", "make_strategy",
+           "train"]
+
+#: Model names accepted by :func:`train` (``--model`` of the command).
+MODELS = ("lowlevel", "keras")
+#: Strategy names accepted by :func:`make_strategy` (``--strategy`` of the command).
+STRATEGIES = ("default", "mirrored", "one-device")
+
+_METADATA_FILE = "cnn_tutorial_checkpoint.json"
+_PREDICT_FUNCTIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+@dataclasses.dataclass
+class EpochStats:
+    """What one epoch did.
+
+    Attributes:
+        epoch: The epoch's number, from 1.
+        step: Global step at the epoch's end.
+        loss: Mean training loss over the batches run in this process.
+        accuracy: Mean training-batch accuracy (dropout on) over those batches.
+        test_accuracy: Fraction of test images classified correctly
+            (``None`` without test data).
+        seconds: Training time of the epoch in this process (evaluation excluded).
+        images_per_second: Training images per second in this epoch.
+        resumed: Whether the epoch began in an earlier run (then ``seconds``
+            covers only the part run here).
+    """
+
+    epoch: int
+    step: int
+    loss: float
+    accuracy: float
+    test_accuracy: float | None
+    seconds: float
+    images_per_second: float
+    resumed: bool = False
+
+
+@dataclasses.dataclass
+class TrainResult:
+    """What :func:`train` returns.
+
+    Attributes:
+        model: The trained model (the one passed in, or the one built).
+        step: Global step reached (batches trained, over all runs).
+        epoch: Completed epochs.
+        test_accuracy: Latest test accuracy (``None`` without test data).
+        epochs: One :class:`EpochStats` per epoch finished in this run.
+        history: Lists for plotting: ``step``, ``loss`` and ``accuracy`` (mean
+            over each ``log_every`` steps), ``test_step`` and ``test_accuracy``
+            (at each evaluation); see :func:`cnn_tutorial.figures.plot_training_curves`.
+        resumed_from_step: The checkpoint's step this run started from, or ``None``.
+        stopped: ``"completed"`` (all epochs) or ``"max_steps"``.
+        checkpoint: Path of the last checkpoint written, or ``None``.
+    """
+
+    model: Any
+    step: int
+    epoch: int
+    test_accuracy: float | None
+    epochs: list[EpochStats]
+    history: dict[str, list]
+    resumed_from_step: int | None
+    stopped: str
+    checkpoint: str | None
+
+    @property
+    def seconds_per_epoch(self) -> float | None:
+        """Median training seconds of the whole epochs run here (``None`` if none)."""
+        whole = [e.seconds for e in self.epochs if not e.resumed] or \
+            [e.seconds for e in self.epochs]
+        return float(np.median(whole)) if whole else None
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-ready summary (what ``cnn-tutorial train --json`` prints).
+
+        Examples:
+            >>> result = TrainResult(None, 10, 1, 0.5, [], {}, None, "completed", None)
+            >>> sorted(result.summary())[:4]
+            ['checkpoint', 'epoch', 'epochs', 'resumed_from_step']
+        """
+        return {"step": self.step, "epoch": self.epoch, "test_accuracy": self.test_accuracy,
+                "seconds_per_epoch": self.seconds_per_epoch,
+                "resumed_from_step": self.resumed_from_step, "stopped": self.stopped,
+                "checkpoint": self.checkpoint,
+                "epochs": [dataclasses.asdict(e) for e in self.epochs]}
+
+
+def make_strategy(name: str | tf.distribute.Strategy | None = "default"
+                  ) -> tf.distribute.Strategy:
+    """A ``tf.distribute`` strategy from its name.
+
+    Args:
+        name: ``"default"`` (one device, no distribution), ``"mirrored"``
+            (``MirroredStrategy`` over every local GPU, or the CPU(s) when there
+            is none), ``"one-device"`` (``OneDeviceStrategy`` on the first GPU,
+            else the CPU), a strategy object (returned as is) or ``None``
+            (the strategy currently in scope).
+
+    Returns:
+        The strategy.
+
+    Raises:
+        ValueError: an unknown name.
+
+    Examples:
+        >>> make_strategy("default").num_replicas_in_sync
+        1
+        >>> make_strategy("parallel")
+        Traceback (most recent call last):
+        ...
+        ValueError: strategy must be one of 'default', 'mirrored', 'one-device', got 'parallel'
+    """
+    if isinstance(name, tf.distribute.Strategy):
+        return name
+    if name is None:
+        return tf.distribute.get_strategy()
+    check_choice("strategy", name, STRATEGIES)
+    if name == "default":
+        return tf.distribute.get_strategy()
+    gpus = tf.config.list_logical_devices("GPU")
+    if name == "mirrored":
+        devices = [d.name for d in gpus] or [d.name for d in tf.config.list_logical_devices("CPU")]
+        return tf.distribute.MirroredStrategy(devices)
+    return tf.distribute.OneDeviceStrategy(gpus[0].name if gpus else "/cpu:0")
+
+
+def _is_default(strategy: tf.distribute.Strategy) -> bool:
+    # The default strategy is a private class; it has one replica and no devices to spread to.
+    return type(strategy).__name__ == "_DefaultDistributionStrategy"
+
+
+def _check_split(name: str, data: Any) -> tuple[Any, Any]:
+    if not isinstance(data, (tuple, list)) or len(data) != 2:
+        raise TypeError(f"{name} must be a pair (images, labels), got {type(data).__name__}")
+    images, labels = data
+    if getattr(images, "ndim", None) not in (3, 4) or len(images) == 0 or \
+            tuple(images.shape[1:3]) != (28, 28):
+        raise ValueError(f"{name} images must be N x 28 x 28 (or N x 28 x 28 x 1), got "
+                         f"{describe_array(images)}")
+    if getattr(labels, "ndim", None) != 1 or len(labels) != len(images):
+        raise ValueError(f"{name} labels must be a 1-D array with one label per image "
+                         f"({len(images)}), got {describe_array(labels)}")
+    return images, labels
+
+
+def _predict_function(model: Any) -> Callable:
+    try:
+        return _PREDICT_FUNCTIONS[model]
+    except (KeyError, TypeError):
+        pass
+
+    @tf.function(reduce_retracing=True)
+    def count_correct(images, labels):
+        logits = model(images, training=False)
+        predictions = tf.argmax(logits, axis=-1, output_type=tf.int32)
+        return tf.reduce_sum(tf.cast(tf.equal(predictions, labels), tf.int64))
+
+    try:
+        _PREDICT_FUNCTIONS[model] = count_correct
+    except TypeError:  # not weak-referenceable: just don't cache
+        pass
+    return count_correct
+
+
+def evaluate(model: Any, images: Any, labels: Any, batch_size: int = 1000) -> float:
+    """Fraction of ``images`` that ``model`` classifies correctly, dropout off.
+
+    The lecture summed correct predictions per batch and called that the
+    accuracy; here it is the fraction over the whole set. See the chapter
+    "Training and evaluation" (training.md).
+
+    Args:
+        model: A :class:`~cnn_tutorial.model.ConvNet`, a Keras model from
+            :func:`~cnn_tutorial.model.keras_convnet`, or any callable
+            ``model(images, training=False) -> logits``.
+        images: ``N x 28 x 28`` (or ``N x 28 x 28 x 1``) uint8 images, or
+            float images in [0, 1].
+        labels: ``N`` integer class indices.
+        batch_size: Images per forward pass (memory, not the result).
+
+    Returns:
+        A float in [0, 1].
+
+    Raises:
+        ValueError: images and labels do not match, or ``batch_size`` < 1.
+
+    Examples:
+        >>> from cnn_tutorial.model import ConvNet
+        >>> images = np.zeros((5, 28, 28), np.uint8)
+        >>> labels = np.zeros(5, np.int64)
+        >>> 0.0 <= evaluate(ConvNet(seed=0), images, labels) <= 1.0
+        True
+        >>> evaluate(ConvNet(seed=0), images, labels[:3])
+        Traceback (most recent call last):
+        ...
+        ValueError: labels must be a 1-D array with one label per image (5), got an array of shape (3,) and dtype int64
+    """
+    batch_size = check_int("batch_size", batch_size)
+    dataset = make_dataset(images, labels, batch_size=batch_size, shuffle=False)
+    count_correct = _predict_function(model)
+    correct = sum(int(count_correct(x, y)) for x, y in dataset)
+    return correct / len(labels)
+
+
+def _variable_key(variable: Any) -> str:
+    name = getattr(variable, "path", None) or variable.name
+    return name[:-2] if name.endswith(":0") else name
+
+
+def _model_signature(model: Any) -> dict[str, Any]:
+    from cnn_tutorial.model import ConvNet
+
+    kind = "lowlevel" if isinstance(model, ConvNet) else (
+        "keras" if hasattr(model, "get_layer") else type(model).__name__)
+    return {"model": kind,
+            "variables": {_variable_key(v): list(v.shape) for v in model.trainable_variables}}
+
+
+def _build_model(model: Any, strategy: tf.distribute.Strategy, compute_dtype: str | None,
+                 seed: int | None) -> Any:
+    from cnn_tutorial.model import COMPUTE_DTYPES, ConvNet, keras_convnet
+
+    dtype = check_choice("compute_dtype", compute_dtype or "float32", COMPUTE_DTYPES)
+    if isinstance(model, str):
+        check_choice("model", model, MODELS)
+        with strategy.scope():
+            if model == "lowlevel":
+                return ConvNet(compute_dtype=dtype, seed=seed)
+            import keras
+
+            previous = keras.config.dtype_policy()
+            if dtype != "float32":
+                keras.config.set_dtype_policy(f"mixed_{dtype}")
+            try:
+                return keras_convnet(seed=seed)
+            finally:
+                keras.config.set_dtype_policy(previous)
+    if compute_dtype not in (None, "float32"):
+        raise ValueError("compute_dtype applies to models built by train() "
+                         "(model='lowlevel' or 'keras'); set it on your model instead")
+    if callable(model) and not hasattr(model, "trainable_variables"):
+        with strategy.scope():
+            model = model()
+    if not callable(model) or not hasattr(model, "trainable_variables"):
+        raise TypeError(f"model must be 'lowlevel', 'keras', a model (ConvNet or keras.Model) "
+                        f"or a function that builds one, got {type(model).__name__}")
+    if not model.trainable_variables:
+        raise ValueError("model has no trainable variables; build it before calling train()")
+    if not _is_default(strategy):
+        if not all(strategy.extended.variable_created_in_scope(v)
+                   for v in model.trainable_variables):
+            raise ValueError("model's variables were not created under this strategy: pass "
+                             "model='lowlevel'/'keras', a function that builds the model, or "
+                             "build it inside strategy.scope()")
+    return model
+
+
+def _restore(checkpoint: tf.train.Checkpoint, manager: tf.train.CheckpointManager,
+             folder: Path, signature: dict[str, Any]) -> str | None:
+    latest = manager.latest_checkpoint
+    if latest is None:
+        return None
+    meta_path = folder / _METADATA_FILE
+    if meta_path.is_file():
+        try:
+            saved = json.loads(meta_path.read_text())
+        except ValueError:
+            saved = None
+        if isinstance(saved, dict) and "model" in saved:
+            if saved["model"] != signature["model"]:
+                raise ValueError(
+                    f"checkpoint_dir {folder} holds checkpoints of a {saved['model']!r} model, "
+                    f"not of this {signature['model']!r} model; use another folder (or the "
+                    f"matching --model)")
+            ours, theirs = signature["variables"], saved.get("variables", {})
+            for key in sorted(set(ours) | set(theirs)):
+                if ours.get(key) != theirs.get(key):
+                    raise ValueError(
+                        f"checkpoint_dir {folder} holds a different model: variable {key!r} "
+                        f"has shape {theirs.get(key)} there but {ours.get(key)} here "
+                        f"(e.g. another n_classes); use another folder")
+    try:
+        status = checkpoint.restore(latest)
+        status.assert_existing_objects_matched()
+    except (AssertionError, ValueError, tf.errors.OpError) as error:
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        raise ValueError(f"checkpoint_dir {folder} holds a checkpoint ({latest}) that does not "
+                         f"fit this model: {first_line[:300]}") from None
+    return latest
+
+
+def _write_histograms(model: Any, step: int) -> None:
+    for variable in model.trainable_variables:
+        tf.summary.histogram(_variable_key(variable), variable, step=step)
+
+
+def train(model: Any = "lowlevel", train_data: tuple[Any, Any] | None = None,
+          test_data: tuple[Any, Any] | None = None, *, epochs: int = 1,
+          batch_size: int = 128, learning_rate: float = 1e-3, max_steps: int | None = None,
+          log_dir: str | os.PathLike | None = None,
+          checkpoint_dir: str | os.PathLike | None = None, checkpoint_every: int = 500,
+          keep_checkpoints: int = 3, log_every: int = 10,
+          strategy: str | tf.distribute.Strategy | None = "default",
+          compute_dtype: str | None = None, jit_compile: bool = False, seed: int | None = 0,
+          progress: bool | None = None, eval_batch_size: int = 1000,
+          data_dir: str | os.PathLike | None = None) -> TrainResult:
+    """Train the convnet with Adam and evaluate it on the test set after each epoch.
+
+    ``epochs`` and ``max_steps`` are totals over all runs that share a
+    ``checkpoint_dir``: calling again after an interruption finishes the same
+    job instead of starting another. See the chapter "Training and evaluation"
+    (training.md) and the module's description for a notebook example.
+
+    Args:
+        model: ``"lowlevel"`` (:class:`~cnn_tutorial.model.ConvNet`),
+            ``"keras"`` (:func:`~cnn_tutorial.model.keras_convnet`), a model
+            object, or a function that builds one (called inside the strategy's
+            scope). Both accept ``N x 28 x 28 x 1`` float images.
+        train_data: ``(images, labels)``, uint8 ``N x 28 x 28`` images as
+            :func:`~cnn_tutorial.data.load_mnist` returns them; ``None`` loads
+            MNIST (and then the MNIST test set too).
+        test_data: ``(images, labels)`` for evaluation, or ``None`` for none
+            (when ``train_data`` is given).
+        epochs: Total number of passes over ``train_data`` (>= 1).
+        batch_size: Global batch (split across replicas), >= 1.
+        learning_rate: Adam's learning rate (the lecture: 0.001).
+        max_steps: Stop when the global step reaches this many batches.
+        log_dir: TensorBoard folder (``None``: no logs).
+        checkpoint_dir: Checkpoint folder (``None``: no checkpoints, no resume).
+        checkpoint_every: Save every this many steps (besides each epoch's end).
+        keep_checkpoints: How many recent checkpoints to keep.
+        log_every: Steps between loss/accuracy records (history and TensorBoard).
+        strategy: ``"default"``, ``"mirrored"``, ``"one-device"`` or a
+            ``tf.distribute.Strategy`` (see :func:`make_strategy`).
+        compute_dtype: ``"float32"`` (default), ``"bfloat16"`` or ``"float16"``
+            for models built here (mixed precision; float16 adds loss scaling).
+        jit_compile: Compile the training step with XLA.
+        seed: Seed of the initial weights and of each epoch's shuffled order
+            (``None``: random, and a resumed epoch is then reshuffled).
+        progress: Show a progress bar; ``None``: only when stderr is a terminal.
+        eval_batch_size: Batch size of the evaluation.
+        data_dir: Where to load MNIST from when ``train_data`` is ``None``.
+
+    Returns:
+        A :class:`TrainResult`.
+
+    Raises:
+        ValueError: bad sizes or names, data that does not fit the model, or a
+            ``checkpoint_dir`` holding another model's checkpoints.
+        KeyboardInterrupt: re-raised after a checkpoint is saved (when there is
+            a ``checkpoint_dir``), so nothing is lost.
+
+    Examples:
+        >>> rng = np.random.default_rng(0)
+        >>> x = rng.integers(0, 256, (64, 28, 28), dtype=np.uint8)
+        >>> y = rng.integers(0, 10, 64)
+        >>> result = train("lowlevel", (x, y), (x[:16], y[:16]), epochs=2, batch_size=32,
+        ...                progress=False)
+        >>> result.step, result.epoch, [e.epoch for e in result.epochs]
+        (4, 2, [1, 2])
+        >>> 0.0 <= result.test_accuracy <= 1.0
+        True
+    """
+    epochs = check_int("epochs", epochs)
+    batch_size = check_int("batch_size", batch_size)
+    checkpoint_every = check_int("checkpoint_every", checkpoint_every)
+    keep_checkpoints = check_int("keep_checkpoints", keep_checkpoints)
+    log_every = check_int("log_every", log_every)
+    eval_batch_size = check_int("eval_batch_size", eval_batch_size)
+    if max_steps is not None:
+        max_steps = check_int("max_steps", max_steps)
+    if seed is not None:
+        seed = check_int("seed", seed, minimum=0)
+    if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)) or \
+            not 0 < learning_rate < math.inf:
+        raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}")
+    if train_data is None:
+        train_data, loaded_test = load_mnist(data_dir)
+        test_data = loaded_test if test_data is None else test_data
+    x_train, y_train = _check_split("train_data", train_data)
+    if test_data is not None:
+        x_test, y_test = _check_split("test_data", test_data)
+    strategy = make_strategy(strategy)
+    model = _build_model(model, strategy, compute_dtype, seed)
+
+    import keras
+
+    with strategy.scope():
+        optimizer = keras.optimizers.Adam(learning_rate)
+        if compute_dtype == "float16":
+            optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+        optimizer.build(model.trainable_variables)
+        state = {name: tf.Variable(0, dtype=tf.int64, trainable=False, name=name)
+                 for name in ("step", "epoch", "position")}
+    checkpoint = tf.train.Checkpoint(model=model, optimizer=optimizer, **state)
+    manager = resumed_from = None
+    signature = _model_signature(model)
+    if checkpoint_dir is not None:
+        folder = Path(checkpoint_dir).expanduser()
+        if folder.exists() and not folder.is_dir():
+            raise ValueError(f"checkpoint_dir {folder} exists and is not a folder")
+        folder.mkdir(parents=True, exist_ok=True)
+        manager = tf.train.CheckpointManager(checkpoint, str(folder), keep_checkpoints)
+        resumed_from = _restore(checkpoint, manager, folder, signature)
+        (folder / _METADATA_FILE).write_text(json.dumps(signature, indent=1))
+    step, epoch, position = (int(state[n].numpy()) for n in ("step", "epoch", "position"))
+    resumed_from_step = step if resumed_from else None
+    if position >= len(x_train):  # data changed size since the checkpoint
+        position = 0
+
+    # The whole training set lives once in the pipeline, as uint8.
+    with tf.device("/cpu:0"):
+        train_images, train_labels = tf.convert_to_tensor(x_train), tf.convert_to_tensor(y_train)
+    scale_loss = getattr(optimizer, "scale_loss", None) if compute_dtype == "float16" else None
+
+    def replica_step(images, labels):
+        labels = tf.cast(labels, tf.int32)
+        with tf.GradientTape() as tape:
+            logits = tf.cast(model(images, training=True), tf.float32)
+            per_example = tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits)
+            loss = tf.nn.compute_average_loss(per_example)
+            scaled = scale_loss(loss) if scale_loss else loss
+        gradients = tape.gradient(scaled, model.trainable_variables)
+        optimizer.apply_gradients(zip(gradients, model.trainable_variables))
+        correct = tf.reduce_sum(tf.cast(tf.equal(
+            tf.argmax(logits, -1, output_type=tf.int32), labels), tf.float32))
+        return loss, correct
+
+    @tf.function(jit_compile=jit_compile or None, reduce_retracing=True)
+    def train_step(batch):
+        loss, correct = strategy.run(replica_step, args=batch)
+        return (strategy.reduce("SUM", loss, axis=None),
+                strategy.reduce("SUM", correct, axis=None))
+
+    writer = tf.summary.create_file_writer(str(log_dir)) if log_dir is not None else None
+    history: dict[str, list] = {"step": [], "loss": [], "accuracy": [], "test_step": [],
+                                "test_accuracy": []}
+    epoch_stats: list[EpochStats] = []
+    test_accuracy = None
+    show_progress = sys.stderr.isatty() if progress is None else bool(progress)
+    stopped = "completed"
+    last_saved = None
+    graph_written = False
+
+    def save() -> str | None:
+        nonlocal last_saved
+        if manager is None:
+            return None
+        for name, value in (("step", step), ("epoch", epoch), ("position", position)):
+            state[name].assign(value)
+        last_saved = manager.save(checkpoint_number=step)
+        return last_saved
+
+    def run_evaluation() -> float | None:
+        nonlocal test_accuracy
+        if test_data is None:
+            return None
+        test_accuracy = evaluate(model, x_test, y_test, eval_batch_size)
+        history["test_step"].append(step)
+        history["test_accuracy"].append(test_accuracy)
+        if writer is not None:
+            with writer.as_default():
+                tf.summary.scalar("test_accuracy", test_accuracy, step=step)
+        return test_accuracy
+
+    from tqdm.auto import tqdm
+
+    batches_per_epoch = math.ceil(len(x_train) / batch_size)
+    try:
+        while epoch < epochs and (max_steps is None or step < max_steps):
+            epoch_seed = None if seed is None else seed * 1_000_003 + epoch
+            dataset = make_dataset(train_images, train_labels, batch_size, shuffle=True,
+                                   seed=epoch_seed, skip_examples=position,
+                                   reshuffle_each_iteration=False)
+            if not _is_default(strategy):
+                dataset = strategy.experimental_distribute_dataset(dataset)
+            resumed = position > 0
+            bar = tqdm(total=batches_per_epoch, initial=math.ceil(position / batch_size),
+                       desc=f"epoch {epoch + 1}/{epochs}", unit="batch",
+                       disable=not show_progress, leave=True, file=sys.stderr)
+            loss_sum = correct_sum = 0.0
+            window_loss = window_correct = 0.0
+            window_steps = window_images = epoch_steps = epoch_images = 0
+            started = time.perf_counter()
+            for batch in dataset:
+                if writer is not None and not graph_written:
+                    tf.summary.trace_on(graph=True, profiler=False)
+                loss, correct = train_step(batch)
+                if writer is not None and not graph_written:
+                    with writer.as_default():
+                        tf.summary.trace_export("train_step", step=step)
+                    graph_written = True
+                images_in_batch = min(batch_size, len(x_train) - position)
+                step += 1
+                position += images_in_batch
+                epoch_steps += 1
+                epoch_images += images_in_batch
+                # Tensors add up without waiting; read them only at log time.
+                window_loss = window_loss + loss
+                window_correct = window_correct + correct
+                window_steps += 1
+                window_images += images_in_batch
+                if window_steps == log_every or position >= len(x_train):
+                    mean_loss = float(window_loss) / window_steps
+                    accuracy = float(window_correct) / window_images
+                    loss_sum += float(window_loss)
+                    correct_sum += float(window_correct)
+                    history["step"].append(step)
+                    history["loss"].append(mean_loss)
+                    history["accuracy"].append(accuracy)
+                    if writer is not None:
+                        with writer.as_default():
+                            tf.summary.scalar("loss", mean_loss, step=step)
+                            tf.summary.scalar("accuracy", accuracy, step=step)
+                    bar.set_postfix(loss=f"{mean_loss:.4f}", acc=f"{accuracy:.3f}",
+                                    refresh=False)
+                    window_loss = window_correct = 0.0
+                    window_steps = window_images = 0
+                bar.update(1)
+                if step % checkpoint_every == 0:
+                    save()
+                if max_steps is not None and step >= max_steps:
+                    break
+            seconds = time.perf_counter() - started
+            bar.close()
+            if window_steps:
+                loss_sum += float(window_loss)
+                correct_sum += float(window_correct)
+            if position >= len(x_train):
+                epoch += 1
+                position = 0
+                save()
+                run_evaluation()
+                if writer is not None:
+                    with writer.as_default():
+                        _write_histograms(model, step)
+                epoch_stats.append(EpochStats(
+                    epoch=epoch, step=step, loss=loss_sum / max(epoch_steps, 1),
+                    accuracy=correct_sum / max(epoch_images, 1), test_accuracy=test_accuracy,
+                    seconds=seconds, images_per_second=epoch_images / max(seconds, 1e-9),
+                    resumed=resumed))
+            if max_steps is not None and step >= max_steps:
+                stopped = "max_steps" if epoch < epochs else "completed"
+                if position:  # stopped inside an epoch: save where it stands
+                    save()
+                    run_evaluation()
+                break
+    except KeyboardInterrupt:
+        if manager is not None:
+            where = save()
+            print(f"interrupted at step {step}; checkpoint saved to {where}; run again with "
+                  f"the same checkpoint folder to resume", file=sys.stderr)
+        raise
+    finally:
+        if writer is not None:
+            writer.close()
+    if test_data is not None and test_accuracy is None:
+        run_evaluation()  # nothing left to train (already finished): report the model
+    return TrainResult(model=model, step=step, epoch=epoch, test_accuracy=test_accuracy,
+                       epochs=epoch_stats, history=history,
+                       resumed_from_step=resumed_from_step, stopped=stopped,
+                       checkpoint=last_saved or (manager.latest_checkpoint if manager else None))
