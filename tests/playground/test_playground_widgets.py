@@ -331,6 +331,10 @@ def test_stack_updates_on_edits(pages):
     rows = stack_rows(page)
     assert len(rows) == 7 and "flatten" in rows[4][1]
     assert page.locator(STACK).get_attribute("data-total") == ""
+    # An empty setting names itself with the label shown on the page.
+    page.click(f'{STACK} button[data-role="reset"]')
+    page.locator(f'{STACK} tbody tr').nth(0).locator('input[data-role="filters"]').fill("")
+    assert stack_rows(page)[0][1] == "filters must be a whole number ≥ 1."
     page.click(f'{STACK} button[data-role="reset"]')
     assert page.locator(STACK).get_attribute("data-total") == "3274634"
 

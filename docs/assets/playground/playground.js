@@ -777,6 +777,9 @@
     dropout: { type: "dropout", rate: 0.25 }
   };
   var TYPES = ["conv", "pool", "flatten", "dense", "dropout"];
+  // cnn-core.js argument name -> key of the label in STRINGS.
+  var ARGUMENT_LABELS = { filters: "filters", kernel: "kernelShort", stride: "strideShort",
+    pool: "poolSize", units: "units", rate: "rate", size: "poolSize" };
 
   function copyLayer(layer) {
     return Object.assign({}, layer);
@@ -938,8 +941,10 @@
           view.params.title = row.formula;
         } else if (result.error && result.error.index === index) {
           var message = t.errors[result.error.code] || t.errors.error;
-          view.shape.textContent = typeof message === "function" ? message(result.error) :
-            message;
+          // Name the setting as its label does on this page.
+          var error = Object.assign({}, result.error, {
+            argument: t[ARGUMENT_LABELS[result.error.argument]] || result.error.argument });
+          view.shape.textContent = typeof message === "function" ? message(error) : message;
           view.params.textContent = t.notComputed;
           view.params.removeAttribute("title");
         } else {
