@@ -47,9 +47,8 @@ def test_names_stay_plain_inside_another_module():
     class Outer(tf.Module):
         def __init__(self):
             super().__init__(name="outer")
-            with self.name_scope:
-                pass
-            self.conv = conv_relu(4, 3, scope_name="conv2", in_channels=2)
+            with self.name_scope:  # would otherwise prefix "outer/"
+                self.conv = conv_relu(4, 3, scope_name="conv2", in_channels=2)
 
     assert _names(Outer()) == ["conv2/biases:0", "conv2/kernel:0"]
 
