@@ -2,7 +2,7 @@
 
 The chapters call these functions instead of drawing with ``pyplot`` inline, so
 that every figure is tested like the rest of the package. Each returns a
-:class:`matplotlib.figure.Figure` (a :class:`TutorialFigure`, which shows itself
+`matplotlib.figure.Figure` (a `TutorialFigure`, which shows itself
 once as a PNG when it is the value of a notebook cell, with any backend). Labels
 are English or symbols only: the same code runs on the Korean and the English
 pages, and matplotlib's default font has no Hangul.

@@ -1,6 +1,6 @@
 """Figures of the chapter "Convolution without training" (convolution.md).
 
-Every function returns a :class:`matplotlib.figure.Figure` built without
+Every function returns a `matplotlib.figure.Figure` built without
 ``pyplot``, so nothing is left open in pyplot's global list of figures and a
 notebook shows each figure exactly once (when it is the value of a cell). Labels
 are English or symbols only: the same code runs on the Korean and the English
@@ -35,7 +35,7 @@ PADDING_COLOR = "#d9d9d9"
 
 
 class TutorialFigure(Figure):
-    """A :class:`matplotlib.figure.Figure` that shows itself as a PNG in notebooks.
+    """A `matplotlib.figure.Figure` that shows itself as a PNG in notebooks.
 
     IPython calls ``_repr_png_`` when a figure is the value of a cell, whatever
     matplotlib backend is active, so the chapters need no ``%matplotlib`` magic
@@ -288,7 +288,7 @@ def _diverging_cmap():
 
 
 def draw_kernel(kernel: Any, title: str = "kernel") -> Figure:
-    """Draw one kernel with its values; see :func:`draw_kernels`.
+    """Draw one kernel with its values; see `draw_kernels`.
 
     Args:
         kernel: A 2-D kernel (at most 9 x 9).
@@ -310,7 +310,7 @@ def draw_kernel(kernel: Any, title: str = "kernel") -> Figure:
 def cross_correlate_valid(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     """Slide ``kernel`` over ``image`` without padding (what ``tf.nn.conv2d`` computes).
 
-    A plain NumPy reference used by :func:`draw_weighted_sum`; the kernel is not
+    A plain NumPy reference used by `draw_weighted_sum`; the kernel is not
     flipped (a cross-correlation, as in TensorFlow).
 
     Examples:

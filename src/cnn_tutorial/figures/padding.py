@@ -1,6 +1,6 @@
 """Figures of the chapter "Padding, stride and output size" (padding-stride.md).
 
-The sizes come from :mod:`cnn_tutorial.arithmetic`, which follows TensorFlow's
+The sizes come from `cnn_tutorial.arithmetic`, which follows TensorFlow's
 rules: ``'SAME'`` pads so that the output has ``ceil(W / S)`` cells and puts
 the odd extra padding cell at the *end*; ``'VALID'`` pads nothing and drops the
 input cells that no window reaches. Content artists carry a ``gid``:
@@ -114,7 +114,9 @@ def draw_padding(size: int, kernel_size: int, stride: int = 1, padding: str | in
         The figure, with one axes.
 
     Raises:
-        TypeError, ValueError: As :func:`padding_plan`, or ``size`` above 40.
+        TypeError: An argument is not an integer, or ``padding`` has the wrong type.
+        ValueError: An argument is out of range, no window fits the padded input,
+            or ``size`` is above 40.
 
     Examples:
         >>> fig = draw_padding(13, 6, stride=5, padding="SAME")
@@ -191,7 +193,9 @@ def draw_padded_grid(size: int, kernel_size: int, stride: int = 1,
         The figure, with two axes: the padded input and the output.
 
     Raises:
-        TypeError, ValueError: As :func:`padding_plan`, or ``size`` above 16.
+        TypeError: An argument is not an integer, or ``padding`` has the wrong type.
+        ValueError: An argument is out of range, no window fits the padded input,
+            or ``size`` is above 16.
 
     Examples:
         >>> fig = draw_padded_grid(5, 3, padding=1)

@@ -31,7 +31,7 @@ def pool_valid(grid: Any, pool_size: int = 2, stride: int | None = None,
                mode: str = "max") -> np.ndarray:
     """Max or average pooling of a 2-D array without padding, in plain NumPy.
 
-    The reference that :func:`draw_pooling` writes into its output grid; the
+    The reference that `draw_pooling` writes into its output grid; the
     chapter checks it against ``tf.nn.max_pool2d``/``tf.nn.avg_pool2d``.
 
     Args:
