@@ -120,6 +120,13 @@ def test_dropout_only_while_training(model, images):
                            atol=1e-4)
 
 
+@pytest.mark.parametrize("training", ["yes", 1, None, tf.constant([True, False]),
+                                      tf.constant(1.0)])
+def test_training_must_be_a_bool(model, images, training):
+    with pytest.raises(TypeError, match="^training must be True, False or a scalar bool"):
+        model(images, training=training)
+
+
 def test_dropout_rate_zero_never_drops(images):
     net = ConvNet(dropout_rate=0.0, seed=0)
     np.testing.assert_array_equal(net(images, training=True).numpy(), net(images).numpy())

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import tensorflow as tf
 
 from cnn_tutorial._validation import check_choice, check_int, check_rate, describe_array
@@ -209,13 +210,18 @@ class ConvNet(tf.Module):
             TypeError: ``images`` is neither float nor uint8.
             ValueError: ``images`` has the wrong rank or shape.
         """
+        if not isinstance(training, (bool, np.bool_)) and not (
+                tf.is_tensor(training) and training.dtype == tf.bool
+                and training.shape.rank == 0):
+            raise TypeError(f"training must be True, False or a scalar bool tensor, "
+                            f"got {training!r}")
         x = self._check_images(images)
         x = self.pool1(self.conv1(x))
         x = self.pool2(self.conv2(x))
         x = tf.reshape(x, [-1, 7 * 7 * 64])
         x = self.fc(x)
         if self.dropout_rate > 0:
-            if isinstance(training, bool):
+            if isinstance(training, (bool, np.bool_)):
                 if training:
                     x = tf.nn.dropout(x, rate=self.dropout_rate)
             else:
