@@ -104,6 +104,27 @@ def test_convolve_odd_shapes_and_uneven_same_split(page):
             assert np.max(np.abs(got - expected)) <= 1e-5, (strides, padding)
 
 
+def test_convolve_with_dilation_matches_tf_nn_conv2d(page):
+    """The stepper's dilated windows: same numbers as tf.nn.conv2d(dilations=...)."""
+    import tensorflow as tf
+
+    rng = np.random.default_rng(3)
+    image = rng.random((11, 12), dtype=np.float32)
+    for size, dilation in [(3, 2), (2, 3), (4, 2)]:
+        kernel = rng.normal(size=(size, size)).astype(np.float32)
+        for padding in ("SAME", "VALID"):
+            expected = tf.nn.conv2d(image[None, :, :, None], kernel[:, :, None, None], 1,
+                                    padding, dilations=dilation).numpy()[0, :, :, 0]
+            result = page.evaluate(
+                """([pixels, kernel, padding, dilation]) => {
+                    const r = cnnTutorial.convolve(pixels, 12, 11, kernel, 1, padding, dilation);
+                    return [r.height, r.width, Array.from(r.pixels)];
+                }""", [image.ravel().tolist(), kernel.tolist(), padding, dilation])
+            assert tuple(result[:2]) == expected.shape, (size, dilation, padding)
+            got = np.array(result[2]).reshape(expected.shape)
+            assert np.max(np.abs(got - expected)) <= 1e-5, (size, dilation, padding)
+
+
 def test_output_size_matches_conv_output_size(page):
     """outputSize / poolOutputSize / samePadding agree with the package over a grid."""
     paddings = ["SAME", "VALID", 0, 1, 2, 3]
