@@ -519,7 +519,8 @@ def train(model: Any = "lowlevel", train_data: tuple[Any, Any] | None = None,
                 tf.summary.scalar("test_accuracy", test_accuracy, step=step)
         return test_accuracy
 
-    from tqdm.auto import tqdm
+    # Plain tqdm: tqdm.auto warns (TqdmWarning) in notebooks without ipywidgets.
+    from tqdm import tqdm
 
     batches_per_epoch = math.ceil(len(x_train) / batch_size)
     try:
