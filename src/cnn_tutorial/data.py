@@ -206,7 +206,7 @@ def find_idx_files(folder: str | os.PathLike) -> dict[str, Path]:
         >>> find_idx_files(folder)
         Traceback (most recent call last):
         ...
-        FileNotFoundError: data folder ... lacks train-images-idx3-ubyte[.gz], ...
+        FileNotFoundError: data folder ... has none of the four IDX files train-images-idx3-ubyte[.gz], ...
     """
     folder = Path(folder).expanduser()
     if not folder.is_dir():
@@ -222,10 +222,14 @@ def find_idx_files(folder: str | os.PathLike) -> dict[str, Path]:
             found[role] = existing[0]
         else:
             missing.append(name + "[.gz]")
+    if len(missing) == len(IDX_FILES):
+        raise FileNotFoundError(
+            f"data folder {folder} has none of the four IDX files {', '.join(missing)} "
+            f"(MNIST or Fashion-MNIST, gzip-compressed or not)")
     if missing:
         raise FileNotFoundError(
-            f"data folder {folder} lacks {', '.join(missing)}; expected the four IDX files "
-            f"{', '.join(n + '[.gz]' for n in IDX_FILES.values())} (MNIST or Fashion-MNIST)")
+            f"data folder {folder} lacks {', '.join(missing)} (expected the four IDX files "
+            f"{', '.join(n + '[.gz]' for n in IDX_FILES.values())})")
     return found
 
 
