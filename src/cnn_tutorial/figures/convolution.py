@@ -91,8 +91,17 @@ def _check_matrix(name: str, value: Any, max_size: int | None = None) -> np.ndar
     return array
 
 
-def _value_fontsize(rows: int, cols: int, base: float = 11.0) -> float:
-    return max(5.0, base - 0.6 * max(0, max(rows, cols) - 5))
+#: Font sizes (points). Pages show figures scaled down to the text column, so
+#: they are larger than matplotlib's defaults.
+TITLE_SIZE = 13
+LABEL_SIZE = 12
+VALUE_SIZE = 13
+
+
+def _value_fontsize(rows: int, cols: int, base: float = VALUE_SIZE, longest: int = 1) -> float:
+    # Smaller for large grids and for long numbers such as 0.0625, so they fit their cell.
+    size = base - 0.6 * max(0, max(rows, cols) - 5)
+    return max(5.0, min(size, base * 4 / max(4, longest)))
 
 
 def draw_value_grid(ax: Axes, values: np.ndarray, *, x0: float = 0, y0: float = 0,
@@ -123,7 +132,9 @@ def draw_value_grid(ax: Axes, values: np.ndarray, *, x0: float = 0, y0: float = 
     """
     values = np.asarray(values)
     rows, cols = values.shape
-    size = fontsize if fontsize is not None else _value_fontsize(rows, cols)
+    texts = [[format_value(values[r, c]) for c in range(cols)] for r in range(rows)]
+    longest = max(len(text) for row in texts for text in row)
+    size = fontsize if fontsize is not None else _value_fontsize(rows, cols, longest=longest)
     for r in range(rows):
         for c in range(cols):
             face = "white"
@@ -131,11 +142,11 @@ def draw_value_grid(ax: Axes, values: np.ndarray, *, x0: float = 0, y0: float = 
                 face = facecolors[r][c]
             ax.add_patch(Rectangle((x0 + c, y0 + r), 1, 1, facecolor=face, edgecolor="#555555",
                                    linewidth=0.8, gid="cell"))
-            ax.text(x0 + c + 0.5, y0 + r + 0.5, format_value(values[r, c]), ha="center",
+            ax.text(x0 + c + 0.5, y0 + r + 0.5, texts[r][c], ha="center",
                     va="center", fontsize=size, gid="value")
     _frame(ax, x0, y0, cols, rows)
     if title:
-        ax.set_title(title, fontsize=11)
+        ax.set_title(title, fontsize=TITLE_SIZE)
 
 
 def _frame(ax: Axes, x0: float, y0: float, width: float, height: float, margin: float = 0.15
@@ -224,7 +235,7 @@ def kernel_grid(images: Mapping[str, Any], *, ncols: int | None = None,
             ax.imshow(shown, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
         else:
             ax.imshow(shown, interpolation="nearest")
-        ax.set_title(f"{title} ({image.shape[0]}x{image.shape[1]})", fontsize=10)
+        ax.set_title(f"{title} ({image.shape[0]}x{image.shape[1]})", fontsize=TITLE_SIZE)
         ax.set_xticks([])
         ax.set_yticks([])
     for ax in axes[count:]:
@@ -272,7 +283,9 @@ def draw_kernels(kernels: Mapping[str, Any], *, ncols: int | None = None) -> Fig
     for ax, (name, kernel) in zip(axes, checked.items()):
         scale = float(np.abs(kernel).max()) or 1.0
         colours = [[cmap(0.5 + 0.5 * v / scale) for v in row] for row in kernel]
-        draw_value_grid(ax, kernel, facecolors=colours, fontsize=_value_fontsize(*kernel.shape, 12),
+        longest = max(len(format_value(v)) for v in kernel.ravel())
+        draw_value_grid(ax, kernel, facecolors=colours,
+                        fontsize=_value_fontsize(*kernel.shape, base=15, longest=longest),
                         title=f"{name} (sum={format_value(round(float(kernel.sum()), 6))})")
     for ax in axes[count:]:
         fig.delaxes(ax)
@@ -400,7 +413,7 @@ def draw_weighted_sum(image: Any, kernel: Any, row: int = 0, col: int = 0) -> Fi
     terms = " + ".join(f"{format_value(a)}·{_parenthesise(b)}"
                        for a, b in zip(window.ravel(), kernel.ravel()))
     fig.supxlabel(f"out[{row}, {col}] = {terms} = {format_value(out[row, col])}",
-                  fontsize=9 if kh * kw <= 9 else 7)
+                  fontsize=LABEL_SIZE if kh * kw <= 9 else LABEL_SIZE - 3)
     return fig
 
 

@@ -19,7 +19,13 @@ from matplotlib.patches import Rectangle
 
 from cnn_tutorial._validation import check_int, check_padding
 from cnn_tutorial.arithmetic import conv_output_size, same_padding
-from cnn_tutorial.figures.convolution import PADDING_COLOR, WINDOW_COLOR, _new_figure
+from cnn_tutorial.figures.convolution import (
+    LABEL_SIZE,
+    PADDING_COLOR,
+    TITLE_SIZE,
+    VALUE_SIZE,
+    _new_figure,
+)
 
 __all__ = ["draw_padded_grid", "draw_padding", "padding_plan"]
 
@@ -136,7 +142,7 @@ def draw_padding(size: int, kernel_size: int, stride: int = 1, padding: str | in
     width_cells = right - left + 3
     fig = _new_figure(min(14.0, max(4.5, 0.38 * width_cells)), 0.9 + 0.36 * (output + 1.6))
     ax = fig.subplots()
-    fontsize = 9 if right - left <= 24 else 7
+    fontsize = VALUE_SIZE - 1 if right - left <= 24 else VALUE_SIZE - 4
 
     for cell in range(left, right):
         if cell < 0 or cell >= size:
@@ -169,7 +175,7 @@ def draw_padding(size: int, kernel_size: int, stride: int = 1, padding: str | in
     ax.set_axis_off()
     dilation_text = f", D={dilation}" if dilation != 1 else ""
     ax.set_title(f"W={size}, F={kernel_size}, S={stride}{dilation_text}, padding {_describe(padding)}"
-                 f": pad ({before}, {after}) -> {output} outputs", fontsize=10)
+                 f": pad ({before}, {after}) -> {output} outputs", fontsize=TITLE_SIZE)
     return fig
 
 
@@ -236,7 +242,7 @@ def draw_padded_grid(size: int, kernel_size: int, stride: int = 1,
     ax_in.set_aspect("equal")
     ax_in.set_axis_off()
     ax_in.set_title(f"input {size}x{size}, padding {_describe(padding)}: "
-                    f"pad ({before}, {after})", fontsize=10)
+                    f"pad ({before}, {after})", fontsize=TITLE_SIZE)
 
     for r in range(output):
         for c in range(output):
@@ -249,8 +255,8 @@ def draw_padded_grid(size: int, kernel_size: int, stride: int = 1,
     ax_out.set_ylim(total - 0.2, -0.2)
     ax_out.set_aspect("equal")
     ax_out.set_axis_off()
-    ax_out.set_title(f"output {output}x{output}", fontsize=10)
+    ax_out.set_title(f"output {output}x{output}", fontsize=TITLE_SIZE)
     dilation_text = f", dilation {dilation}" if dilation != 1 else ""
     fig.supxlabel(f"kernel {kernel_size}x{kernel_size}, stride {stride}{dilation_text}",
-                  fontsize=9)
+                  fontsize=LABEL_SIZE)
     return fig
