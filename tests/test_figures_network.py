@@ -162,6 +162,14 @@ def test_training_curves_smoothing_adds_a_moving_average():
                                                                mode="valid").tolist())
 
 
+def test_training_curves_share_the_step_axis():
+    fig = plot_training_curves({"step": [1, 2, 3, 60], "loss": [2.0, 1.0, 0.5, 0.1],
+                                "test_step": [60], "test_accuracy": [0.9]})
+    ax_loss, ax_acc = fig.axes
+    assert ax_acc.get_xlim() == ax_loss.get_xlim()
+    assert ax_acc.get_xlim()[0] < 1
+
+
 def test_training_curves_without_accuracy_or_test():
     fig = plot_training_curves({"step": [1, 2], "loss": [1.0, 0.5], "extra": "ignored"})
     assert len(fig.axes[0].get_lines()) == 1

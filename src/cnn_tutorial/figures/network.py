@@ -396,7 +396,8 @@ def plot_training_curves(history: Mapping[str, Any], *, smooth: int = 1) -> Figu
         test = (test_steps, _check_series(history, "test_accuracy", len(test_steps)))
 
     fig = _new_figure(9.0, 3.3)
-    ax_loss, ax_acc = fig.subplots(1, 2)
+    # Shared x axis: test points alone would otherwise get a range of their own.
+    ax_loss, ax_acc = fig.subplots(1, 2, sharex=True)
     for ax, key in ((ax_loss, "loss"), (ax_acc, "accuracy")):
         values = series.get(key)
         if values is not None:
