@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import io
 import numbers
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
