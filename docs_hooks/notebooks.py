@@ -289,10 +289,10 @@ def execute_cells(sources: Sequence[str], *, name: str, cwd: str | os.PathLike =
     except (CellTimeoutError, DeadKernelError) as error:
         raise NotebookExecutionError(f"{name}: {type(error).__name__}: {error}") from None
     probe = notebook.cells.pop()
-    run_info: dict[str, Any] = {}
-    for output in probe.get("outputs", []):
-        if output.get("output_type") == "stream" and output.get("name") == "stdout":
-            run_info = json.loads(output["text"].strip().splitlines()[-1])
+    printed = "".join(o.get("text", "") for o in probe.get("outputs", [])
+                      if o.get("output_type") == "stream" and o.get("name") == "stdout")
+    lines = [ln for ln in printed.splitlines() if ln.startswith("{")]
+    run_info: dict[str, Any] = json.loads(lines[-1]) if lines else {}
     return {
         "cells": [{"outputs": cell.get("outputs", []),
                    "execution_count": cell.get("execution_count")}

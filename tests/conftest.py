@@ -1,0 +1,50 @@
+"""Fixtures shared by the whole test suite.
+
+``built_site`` builds the site once per test session (``mkdocs build --strict``
+into a temporary folder) and returns the folder. The build reuses the notebook
+execution cache in ``.cache/notebooks`` (see ``docs_hooks/notebooks.py``), so it
+only executes chapters whose code, package source or library versions changed.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+MKDOCS = [sys.executable, "-m", "mkdocs"]
+
+
+@dataclass(frozen=True)
+class SiteBuild:
+    """The outcome of one ``mkdocs build --strict``."""
+
+    site_dir: Path
+    log: str
+    returncode: int
+
+
+@pytest.fixture(scope="session")
+def site_build(tmp_path_factory) -> SiteBuild:
+    """Run ``mkdocs build --strict`` once; the build's folder, log and exit status."""
+    site_dir = tmp_path_factory.mktemp("site") / "site"
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    result = subprocess.run(
+        [*MKDOCS, "build", "--strict", "--site-dir", str(site_dir)],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    return SiteBuild(site_dir, result.stdout + result.stderr, result.returncode)
+
+
+@pytest.fixture(scope="session")
+def built_site(site_build: SiteBuild) -> Path:
+    """The folder of the site built with ``mkdocs build --strict`` (fails if the build did)."""
+    if site_build.returncode != 0:
+        tail = "\n".join(site_build.log.splitlines()[-60:])
+        pytest.fail(f"mkdocs build --strict failed (exit {site_build.returncode}):\n{tail}",
+                    pytrace=False)
+    return site_build.site_dir

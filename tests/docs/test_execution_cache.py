@@ -1,0 +1,239 @@
+"""The notebook execution cache of docs_hooks/notebooks.py.
+
+Tiny throwaway notebooks and a throwaway package folder keep this fast: no
+chapter and no TensorFlow import is involved. Nothing here measures time.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+_spec = importlib.util.spec_from_file_location("docs_hooks_notebooks", ROOT / "docs_hooks" / "notebooks.py")
+notebooks = importlib.util.module_from_spec(_spec)
+sys.modules[_spec.name] = notebooks  # dataclasses look their module up there
+_spec.loader.exec_module(notebooks)
+
+FRONT_MATTER = """---
+jupyter:
+  jupytext:
+    text_representation:
+      extension: .md
+      format_name: markdown
+  kernelspec:
+    display_name: Python 3
+    language: python
+    name: python3
+---
+"""
+
+
+def write_chapter(path: Path, prose: str, code: list[str]) -> Path:
+    body = [FRONT_MATTER, f"# {prose} {{#top}}", ""]
+    for index, source in enumerate(code):
+        body += [f"{prose}, step {index}.", "", "```python", source, "```", ""]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(body), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A docs folder with one chapter in two languages and a fake package."""
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("ANSWER = 42\n")
+    (package / "__pycache__").mkdir()
+    (package / "__pycache__" / "x.cpython-311.pyc").write_bytes(b"noise")
+    code = ["x = 20 + 22\nprint(x)", "print('done')"]
+    ko = write_chapter(tmp_path / "docs" / "ko" / "ch.md", "합성곱 설명", code)
+    en = write_chapter(tmp_path / "docs" / "en" / "ch.md", "About convolution", code)
+    return {"root": tmp_path, "package": package, "ko": ko, "en": en,
+            "cache": notebooks.ExecutionCache(tmp_path / "cache")}
+
+
+def chapters(project):
+    digest = notebooks.package_digest(project["package"])
+    return [notebooks.load_chapter(project[lang], digest) for lang in ("ko", "en")]
+
+
+def run(project, caplog):
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="mkdocs.hooks.notebooks"):
+        entries = notebooks.ensure_executed(chapters(project), project["cache"], jobs=1,
+                                            cwd=project["root"])
+    messages = [r.getMessage() for r in caplog.records]
+    executed = [m for m in messages if m.startswith("notebook executed")]
+    hits = [m for m in messages if m.startswith("notebook cache hit")]
+    return entries, executed, hits
+
+
+def test_languages_share_one_execution_and_outputs_are_cached(project, caplog):
+    entries, executed, hits = run(project, caplog)
+    assert len(executed) == 1 and hits == []
+    (entry,) = entries.values()
+    assert entry["cells"][0]["outputs"][0]["text"] == "42\n"
+    assert entry["cells"][1]["outputs"][0]["text"] == "done\n"
+    assert entry["tensorflow"]  # recorded by the kernel's version probe
+    _, executed, hits = run(project, caplog)
+    assert executed == [] and len(hits) == 1
+
+
+def test_prose_edit_is_a_cache_hit(project, caplog):
+    run(project, caplog)
+    write_chapter(project["en"], "Convolution, rewritten", ["x = 20 + 22\nprint(x)", "print('done')"])
+    ko, en = chapters(project)
+    assert ko.key == en.key
+    _, executed, hits = run(project, caplog)
+    assert executed == [] and len(hits) == 1
+
+
+def test_code_edit_is_a_miss_for_that_chapter_only(project, caplog):
+    run(project, caplog)
+    other = write_chapter(project["root"] / "docs" / "ko" / "other.md", "다른 장", ["print(1)"])
+    digest = notebooks.package_digest(project["package"])
+    notebooks.ensure_executed([notebooks.load_chapter(other, digest)], project["cache"],
+                              jobs=1, cwd=project["root"])
+    code = ["x = 20 + 23\nprint(x)", "print('done')"]
+    write_chapter(project["ko"], "합성곱 설명", code)
+    write_chapter(project["en"], "About convolution", code)
+    entries, executed, hits = run(project, caplog)
+    assert len(executed) == 1 and hits == []
+    assert list(entries.values())[0]["cells"][0]["outputs"][0]["text"] == "43\n"
+    with caplog.at_level(logging.INFO, logger="mkdocs.hooks.notebooks"):
+        caplog.clear()
+        notebooks.ensure_executed([notebooks.load_chapter(other, digest)], project["cache"],
+                                  jobs=1, cwd=project["root"])
+    assert [r.getMessage() for r in caplog.records] == ["notebook cache hit: " + str(other)]
+
+
+def test_package_source_change_is_a_miss(project, caplog):
+    run(project, caplog)
+    before = notebooks.package_digest(project["package"])
+    (project["package"] / "__pycache__" / "y.pyc").write_bytes(b"more noise")
+    assert notebooks.package_digest(project["package"]) == before  # byte code is not source
+    (project["package"] / "__init__.py").write_text("ANSWER = 43\n")
+    assert notebooks.package_digest(project["package"]) != before
+    _, executed, hits = run(project, caplog)
+    assert len(executed) == 1 and hits == []
+
+
+def test_library_versions_are_in_the_key():
+    versions = notebooks.library_versions(["import numpy as np", "from matplotlib import pyplot"])
+    assert {"python", "tensorflow", "keras", "numpy", "matplotlib"} <= set(versions)
+    key = notebooks.cache_key(["print(1)"], "pkg", versions)
+    assert notebooks.cache_key(["print(1)"], "pkg", dict(versions, numpy="0.0")) != key
+    assert notebooks.cache_key(["print(1)"], "pkg", dict(versions)) == key
+    assert notebooks.cache_key(["print(2)"], "pkg", versions) != key
+    assert notebooks.cache_key(["print(1)"], "pkg2", versions) != key
+
+
+def test_imported_modules_ignores_magics_and_relative_imports():
+    found = notebooks.imported_modules(["%matplotlib inline\nimport numpy.linalg as la",
+                                        "from os import path\nfrom . import x"])
+    assert found == {"numpy", "os"}
+
+
+def test_failing_cell_fails_with_the_cell_and_the_error(project):
+    write_chapter(project["ko"], "오류", ["print('ok')", "1 / 0"])
+    chapter = chapters(project)[0]
+    with pytest.raises(notebooks.NotebookExecutionError) as error:
+        notebooks.ensure_executed([chapter], project["cache"], jobs=1, cwd=project["root"])
+    message = str(error.value)
+    assert "docs/ko/ch.md" in message.replace("\\", "/") or "ch.md" in message
+    assert "1 / 0" in message and "ZeroDivisionError" in message
+    assert "\x1b[" not in message
+    assert list((project["root"] / "cache").glob("*.json")) == []  # nothing cached
+
+
+def test_warning_in_an_output_fails(project):
+    write_chapter(project["ko"], "경고", ["import warnings\nwarnings.warn('careful')"])
+    with pytest.raises(notebooks.NotebookExecutionError, match="warning on stderr"):
+        notebooks.ensure_executed([chapters(project)[0]], project["cache"], jobs=1,
+                                  cwd=project["root"])
+
+
+def test_output_problems_finds_tracebacks_and_warnings():
+    entry = {"cells": [
+        {"outputs": [{"output_type": "stream", "name": "stdout", "text": "fine\n"}]},
+        {"outputs": [{"output_type": "stream", "name": "stderr",
+                      "text": "x.py:1: UserWarning: careful\n"}]},
+        {"outputs": [{"output_type": "execute_result",
+                      "data": {"text/plain": "Traceback (most recent call last):\n..."}}]},
+    ]}
+    problems = notebooks.output_problems(entry, ["print('fine')", "warn()", "tb()"])
+    assert len(problems) == 2
+    assert "code cell 2" in problems[0] and "code cell 3" in problems[1]
+
+
+def test_kernel_runs_in_the_given_folder_with_inline_plots(project, caplog):
+    write_chapter(project["ko"], "환경", [
+        "import os, matplotlib\nprint(os.getcwd())\nprint(matplotlib.get_backend())"])
+    entries = notebooks.ensure_executed([chapters(project)[0]], project["cache"], jobs=1,
+                                        cwd=project["root"])
+    text = list(entries.values())[0]["cells"][0]["outputs"][0]["text"]
+    cwd, backend = text.splitlines()
+    assert Path(cwd).resolve() == project["root"].resolve()
+    assert "inline" in backend
+
+
+def test_merge_outputs_matches_code_cells_by_position(project, caplog):
+    entries, _, _ = run(project, caplog)
+    ko, en = chapters(project)
+    merged = notebooks.merge_outputs(en.notebook, entries[en.key])
+    code = [c for c in merged.cells if c.cell_type == "code"]
+    assert [c.outputs[0]["text"] for c in code] == ["42\n", "done\n"]
+    assert "About convolution" in merged.cells[0].source  # prose of this language
+    assert all(not c.get("outputs") for c in en.notebook.cells if c.cell_type == "code")
+    bad = {"cells": entries[en.key]["cells"][:1]}
+    with pytest.raises(notebooks.NotebookExecutionError, match="code cells"):
+        notebooks.merge_outputs(en.notebook, bad)
+
+
+def test_other_fences_are_shown_not_run(tmp_path):
+    page = tmp_path / "p.md"
+    page.write_text(FRONT_MATTER + "\n```bash\nmkdocs serve\n```\n\n```python\nx = 1\n```\n")
+    notebook = notebooks.read_notebook(page)
+    assert notebooks.code_cells(notebook) == ["x = 1"]
+    assert "mkdocs serve" in notebook.cells[0].source and notebook.cells[0].cell_type == "markdown"
+
+
+def test_exported_notebook_strips_anchors_and_installs_the_package(project, caplog):
+    entries, _, _ = run(project, caplog)
+    ko = chapters(project)[0]
+    merged = notebooks.merge_outputs(ko.notebook, entries[ko.key])
+    text = notebooks.export_notebook(merged, "https://github.com/someone/cnn-tutorial")
+    exported = nbformat.reads(text, as_version=4)
+    nbformat.validate(exported)
+    assert exported.cells[0].source.startswith("%pip install")
+    assert "git+https://github.com/someone/cnn-tutorial" in exported.cells[0].source
+    assert exported.cells[1].source.startswith("# 합성곱 설명\n")  # {#top} stripped
+    assert "{#" not in exported.cells[1].source
+    assert exported.cells[2].outputs[0]["text"] == "42\n"
+    plain = nbformat.reads(notebooks.export_notebook(merged, None), as_version=4)
+    assert not plain.cells[0].source.startswith("%pip")
+
+
+def test_colab_url():
+    assert notebooks.colab_url("https://github.com/o/r", "en/pooling/pooling.ipynb") == (
+        "https://colab.research.google.com/github/o/r/blob/gh-pages/en/pooling/pooling.ipynb")
+    assert notebooks.colab_url("https://github.com/o/r.git/", "a.ipynb").endswith("/o/r/blob/gh-pages/a.ipynb")
+    assert notebooks.colab_url(None, "a.ipynb") is None
+    assert notebooks.colab_url("https://gitlab.com/o/r", "a.ipynb") is None
+
+
+def test_cache_entries_are_json_and_prunable(project, caplog):
+    entries, _, _ = run(project, caplog)
+    (path,) = (project["root"] / "cache").glob("*.json")
+    assert json.loads(path.read_text())["cells"]
+    assert project["cache"].prune(max_age_days=1) == 0
+    import os
+    os.utime(path, (0, 0))
+    assert project["cache"].prune(max_age_days=1) == 1
