@@ -1,0 +1,86 @@
+"""Every page exists in Korean and English; chapters share their code cells exactly."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = ROOT / "docs"
+LANGUAGES = ("ko", "en")
+
+_spec = importlib.util.spec_from_file_location("docs_hooks_notebooks", ROOT / "docs_hooks" / "notebooks.py")
+notebooks = sys.modules.get(_spec.name) or importlib.util.module_from_spec(_spec)
+if _spec.name not in sys.modules:
+    sys.modules[_spec.name] = notebooks
+    _spec.loader.exec_module(notebooks)
+
+
+class _Loader(yaml.SafeLoader):
+    """Reads mkdocs.yml, whose !ENV and !!python tags are irrelevant here."""
+
+
+_Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
+_Loader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
+
+
+def nav_pages() -> list[str]:
+    config = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=_Loader)
+    pages = []
+
+    def walk(items):
+        for item in items:
+            value = next(iter(item.values())) if isinstance(item, dict) else item
+            if isinstance(value, list):
+                walk(value)
+            elif isinstance(value, str) and value.endswith(".md"):
+                pages.append(value)
+
+    walk(config["nav"])
+    return pages
+
+
+def all_pages() -> list[str]:
+    found = {p.relative_to(DOCS / lang).as_posix()
+             for lang in LANGUAGES for p in (DOCS / lang).rglob("*.md")}
+    return sorted(found | set(nav_pages()))
+
+
+def test_nav_lists_every_chapter_in_order():
+    assert nav_pages()[0] == "index.md" and nav_pages()[-1] == "reference.md"
+    assert len(nav_pages()) == len(set(nav_pages()))
+
+
+@pytest.mark.parametrize("page", all_pages())
+def test_page_exists_in_both_languages(page):
+    missing = [lang for lang in LANGUAGES if not (DOCS / lang / page).is_file()]
+    assert not missing, f"{page} has no translation in: {', '.join('docs/' + m for m in missing)}"
+
+
+@pytest.mark.parametrize("page", all_pages())
+def test_chapters_have_identical_code_cells(page):
+    paths = [DOCS / lang / page for lang in LANGUAGES]
+    if not all(p.is_file() for p in paths):
+        pytest.skip("a translation is missing (reported by test_page_exists_in_both_languages)")
+    kinds = [notebooks.is_notebook_page(p) for p in paths]
+    assert kinds[0] == kinds[1], f"{page}: a notebook in one language, plain Markdown in the other"
+    if not kinds[0]:
+        return
+    ko, en = (notebooks.code_cells(notebooks.read_notebook(p)) for p in paths)
+    assert len(ko) == len(en), f"{page}: {len(ko)} code cells in ko, {len(en)} in en"
+    for index, (a, b) in enumerate(zip(ko, en)):
+        assert a == b, f"{page}: code cell {index + 1} differs between ko and en:\n--- ko\n{a}\n--- en\n{b}"
+
+
+def test_headings_carry_the_same_anchors():
+    import re
+    anchor = re.compile(r"^#{1,6} .*\{#([-\w]+)\}\s*$", re.MULTILINE)
+    for page in all_pages():
+        paths = [DOCS / lang / page for lang in LANGUAGES]
+        if all(p.is_file() for p in paths):
+            ko, en = (anchor.findall(p.read_text(encoding="utf-8")) for p in paths)
+            assert ko == en, f"{page}: heading anchors differ: ko {ko} en {en}"
