@@ -103,7 +103,7 @@ def draw_padding(size: int, kernel_size: int, stride: int = 1, padding: str | in
     """Draw a 1-D input with its padding and every window a kernel takes over it.
 
     The top row is the input (cells numbered from 0) between its zero padding
-    (gray). Each row below is one window position, i.e. one output cell: the
+    (gray, unnumbered). Each row below is one window position, i.e. one output cell: the
     filled cells are the kernel taps it multiplies (with dilation there are
     gaps between them). Input cells that no tap ever reads are hatched: with
     ``'VALID'`` they are the leftover cells at the end that a stride skips.
@@ -146,10 +146,9 @@ def draw_padding(size: int, kernel_size: int, stride: int = 1, padding: str | in
 
     for cell in range(left, right):
         if cell < 0 or cell >= size:
+            # No number in a padding cell: the input cells show their index, not a value.
             ax.add_patch(Rectangle((cell, 0), 1, 1, facecolor=PADDING_COLOR, edgecolor="#555555",
                                    linewidth=0.8, gid="padding"))
-            ax.text(cell + 0.5, 0.5, "0", ha="center", va="center", fontsize=fontsize,
-                    color="#666666")
             continue
         ax.add_patch(Rectangle((cell, 0), 1, 1, facecolor="white", edgecolor="#555555",
                                linewidth=0.8, gid="input"))
