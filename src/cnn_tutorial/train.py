@@ -52,8 +52,8 @@ import tensorflow as tf
 from cnn_tutorial._validation import check_choice, check_int, describe_array
 from cnn_tutorial.data import load_mnist, make_dataset
 
-__all__ = ["MODELS", "STRATEGIES", "EpochStats", "TrainResult", "evaluate", "make_strategy",
-           "train"]
+__all__ = ["MODELS", "STRATEGIES", "EpochStats", "TrainResult", "evaluate", "make_optimizer",
+           "make_strategy", "make_train_step", "train"]
 
 #: Model names accepted by :func:`train` (``--model`` of the command).
 MODELS = ("lowlevel", "keras")
@@ -350,6 +350,85 @@ def _write_histograms(model: Any, step: int) -> None:
         tf.summary.histogram(_variable_key(variable), variable, step=step)
 
 
+def make_optimizer(model: Any, learning_rate: float = 1e-3, compute_dtype: str | None = None,
+                   strategy: tf.distribute.Strategy | None = None):
+    """Adam for ``model``'s variables, with its slots built (so checkpoints restore at once).
+
+    Under ``compute_dtype="float16"`` it is wrapped in Keras' ``LossScaleOptimizer``
+    (float16 gradients underflow without loss scaling; bfloat16 needs none).
+
+    Examples:
+        >>> from cnn_tutorial.model import ConvNet
+        >>> optimizer = make_optimizer(ConvNet(seed=0))
+        >>> type(optimizer).__name__, round(float(optimizer.learning_rate), 4)
+        ('Adam', 0.001)
+    """
+    import keras
+
+    strategy = strategy or tf.distribute.get_strategy()
+    with strategy.scope():
+        optimizer = keras.optimizers.Adam(learning_rate)
+        if compute_dtype == "float16":
+            optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+        optimizer.build(model.trainable_variables)
+    return optimizer
+
+
+def make_train_step(model: Any, optimizer: Any, strategy: tf.distribute.Strategy | None = None,
+                    jit_compile: bool = False) -> Callable:
+    """The training step that :func:`train` runs: one Adam update on one batch.
+
+    The step computes the softmax cross entropy of ``model(images,
+    training=True)`` (averaged over the global batch), its gradients and the
+    update, on every replica of ``strategy``, and returns the summed loss and
+    the number of correct predictions. It is a ``tf.function`` traced once per
+    batch shape (``jit_compile`` compiles it with XLA). The benchmarks time it
+    directly.
+
+    Args:
+        model: A model whose variables ``optimizer`` was built for.
+        optimizer: From :func:`make_optimizer`.
+        strategy: The strategy the model was built under (default: the current one).
+        jit_compile: Compile with XLA.
+
+    Returns:
+        ``step(batch) -> (loss, correct)`` where ``batch`` is ``(images, labels)``
+        (a distributed batch under a multi-device strategy).
+
+    Examples:
+        >>> from cnn_tutorial.model import ConvNet
+        >>> model = ConvNet(seed=0)
+        >>> step = make_train_step(model, make_optimizer(model))
+        >>> loss, correct = step((tf.zeros([4, 28, 28, 1]), tf.zeros([4], tf.int32)))
+        >>> loss.dtype.name, 0 <= int(correct) <= 4
+        ('float32', True)
+    """
+    strategy = strategy or tf.distribute.get_strategy()
+    inner = getattr(optimizer, "inner_optimizer", None)
+    scale_loss = getattr(optimizer, "scale_loss", None) if inner is not None else None
+
+    def replica_step(images, labels):
+        labels = tf.cast(labels, tf.int32)
+        with tf.GradientTape() as tape:
+            logits = tf.cast(model(images, training=True), tf.float32)
+            per_example = tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits)
+            loss = tf.nn.compute_average_loss(per_example)
+            scaled = scale_loss(loss) if scale_loss else loss
+        gradients = tape.gradient(scaled, model.trainable_variables)
+        optimizer.apply_gradients(zip(gradients, model.trainable_variables))
+        correct = tf.reduce_sum(tf.cast(tf.equal(
+            tf.argmax(logits, -1, output_type=tf.int32), labels), tf.float32))
+        return loss, correct
+
+    @tf.function(jit_compile=jit_compile or None, reduce_retracing=True)
+    def train_step(batch):
+        loss, correct = strategy.run(replica_step, args=tuple(batch))
+        return (strategy.reduce("SUM", loss, axis=None),
+                strategy.reduce("SUM", correct, axis=None))
+
+    return train_step
+
+
 def train(model: Any = "lowlevel", train_data: tuple[Any, Any] | None = None,
           test_data: tuple[Any, Any] | None = None, *, epochs: int = 1,
           batch_size: int = 128, learning_rate: float = 1e-3, max_steps: int | None = None,
@@ -439,13 +518,8 @@ def train(model: Any = "lowlevel", train_data: tuple[Any, Any] | None = None,
     strategy = make_strategy(strategy)
     model = _build_model(model, strategy, compute_dtype, seed)
 
-    import keras
-
+    optimizer = make_optimizer(model, learning_rate, compute_dtype, strategy)
     with strategy.scope():
-        optimizer = keras.optimizers.Adam(learning_rate)
-        if compute_dtype == "float16":
-            optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
-        optimizer.build(model.trainable_variables)
         state = {name: tf.Variable(0, dtype=tf.int64, trainable=False, name=name)
                  for name in ("step", "epoch", "position")}
     checkpoint = tf.train.Checkpoint(model=model, optimizer=optimizer, **state)
@@ -467,26 +541,7 @@ def train(model: Any = "lowlevel", train_data: tuple[Any, Any] | None = None,
     # The whole training set lives once in the pipeline, as uint8.
     with tf.device("/cpu:0"):
         train_images, train_labels = tf.convert_to_tensor(x_train), tf.convert_to_tensor(y_train)
-    scale_loss = getattr(optimizer, "scale_loss", None) if compute_dtype == "float16" else None
-
-    def replica_step(images, labels):
-        labels = tf.cast(labels, tf.int32)
-        with tf.GradientTape() as tape:
-            logits = tf.cast(model(images, training=True), tf.float32)
-            per_example = tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits)
-            loss = tf.nn.compute_average_loss(per_example)
-            scaled = scale_loss(loss) if scale_loss else loss
-        gradients = tape.gradient(scaled, model.trainable_variables)
-        optimizer.apply_gradients(zip(gradients, model.trainable_variables))
-        correct = tf.reduce_sum(tf.cast(tf.equal(
-            tf.argmax(logits, -1, output_type=tf.int32), labels), tf.float32))
-        return loss, correct
-
-    @tf.function(jit_compile=jit_compile or None, reduce_retracing=True)
-    def train_step(batch):
-        loss, correct = strategy.run(replica_step, args=batch)
-        return (strategy.reduce("SUM", loss, axis=None),
-                strategy.reduce("SUM", correct, axis=None))
+    train_step = make_train_step(model, optimizer, strategy, jit_compile=jit_compile)
 
     writer = tf.summary.create_file_writer(str(log_dir)) if log_dir is not None else None
     history: dict[str, list] = {"step": [], "loss": [], "accuracy": [], "test_step": [],
