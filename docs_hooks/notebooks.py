@@ -512,6 +512,68 @@ def _style_contents(css_blocks: str) -> str:
     return "\n".join(re.findall(r"<style[^>]*>(.*?)</style>", css_blocks, re.DOTALL | re.IGNORECASE))
 
 
+_CLASS_ATTR = re.compile(r'class="([^"]*)"')
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+_CSS_CLASS = re.compile(r"\.(-?[_a-zA-Z][\w-]*)")
+
+
+def used_classes(html_text: str) -> set[str]:
+    """Every class name used in ``html_text``."""
+    return {name for attr in _CLASS_ATTR.findall(html_text) for name in attr.split()}
+
+
+def prune_css(css: str, classes: set[str]) -> str:
+    """Drop the rules of ``css`` whose every selector names a class absent from ``classes``.
+
+    nbconvert inlines all of JupyterLab's stylesheet (about 600 KB) into every
+    page; a chapter uses a few dozen of its classes. Rules without class
+    selectors (``:root`` variables, element rules) are kept, and so are at-rules
+    other than ``@media``/``@supports`` (whose inner rules are pruned the same way).
+    """
+    css = _CSS_COMMENT.sub("", css)
+    out: list[str] = []
+    pos, length = 0, len(css)
+    while pos < length:
+        brace = css.find("{", pos)
+        if brace < 0:
+            break
+        selector = css[pos:brace].strip()
+        depth, end = 1, brace + 1
+        while end < length and depth:
+            depth += {"{": 1, "}": -1}.get(css[end], 0)
+            end += 1
+        body = css[brace + 1:end - 1]
+        pos = end
+        if selector.startswith("@"):
+            if selector.startswith(("@media", "@supports")):
+                inner = prune_css(body, classes)
+                if inner.strip():
+                    out.append(f"{selector}{{{inner}}}")
+            else:
+                out.append(f"{selector}{{{body}}}")
+            continue
+        if selector.startswith(";"):
+            selector = selector.lstrip(";").strip()
+        keep = any(set(_CSS_CLASS.findall(part)) <= classes for part in selector.split(","))
+        if keep:
+            out.append(f"{selector}{{{body.strip()}}}")
+    return "\n".join(out)
+
+
+_CSS_VAR_DECL = re.compile(r"(--[\w-]+)\s*:[^;{}]*(?:;|(?=}))")
+
+
+def prune_css_variables(css: str) -> str:
+    """Drop custom-property declarations that nothing references with ``var()``."""
+    for _ in range(4):  # variables defined through other variables
+        used = set(re.findall(r"var\(\s*(--[\w-]+)", css))
+        pruned = _CSS_VAR_DECL.sub(lambda m: m.group(0) if m.group(1) in used else "", css)
+        if pruned == css:
+            break
+        css = pruned
+    return re.sub(r"[^{}\n]+\{\s*\}\n?", "", css)  # rules left empty
+
+
 def banner_html(lang: str, entry: dict[str, Any], download: str, colab: str | None) -> str:
     text = BANNER_TEXT.get(lang, BANNER_TEXT["en"])
     executed = text["executed"].format(
@@ -529,7 +591,8 @@ def banner_html(lang: str, entry: dict[str, Any], download: str, colab: str | No
 # MkDocs events
 # ---------------------------------------------------------------------------
 
-_state: dict[str, Any] = {"entries": {}, "chapters": {}, "css": None, "exports": {}}
+_state: dict[str, Any] = {"entries": {}, "chapters": {}, "css": None, "exports": {},
+                          "classes": set()}
 
 
 def on_config(config):
@@ -543,6 +606,7 @@ def on_config(config):
 
 def on_files(files, config):
     """Find the notebook pages of this build and execute every cache miss, in parallel."""
+    _state["classes"] = set()
     package_hash = package_digest()
     chapters = []
     for file in files:
@@ -579,6 +643,7 @@ def on_pre_page(page, config, files):
         body, css = notebook_html(shown, plugin_config)
         if css and _state["css"] is None:
             _state["css"] = _style_contents(css)
+        _state["classes"] |= used_classes(body)
         slug = Path(self.file.src_uri).stem
         download = f"{slug}.ipynb" if config.use_directory_urls and slug != "index" else f"{slug}.ipynb"
         site_rel = Path(self.file.dest_uri).parent / f"{slug}.ipynb"
@@ -613,6 +678,9 @@ def on_post_page(output, page, config):
 def on_post_build(config):
     css = _state.get("css")
     if css:
+        # Classes set by Material's and the notebook's scripts, never in the HTML.
+        css = prune_css_variables(
+            prune_css(css, _state["classes"] | {"jp-mod-active", "jp-mod-selected"}))
         target = Path(config.site_dir) / NOTEBOOK_CSS
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(css, encoding="utf-8")
