@@ -86,17 +86,32 @@ def chromium():
 
 
 class Page:
-    """A browser tab that records console errors and every request it makes."""
+    """A browser tab that records script errors, failed responses and off-site requests.
+
+    ``errors``: uncaught exceptions and console errors (other than the browser's
+    own "Failed to load resource" lines, which ``failed`` records with their URL).
+    """
 
     def __init__(self, browser, base_url: str):
         self.base = urlsplit(base_url)
         self.context = browser.new_context()
         self.page = self.context.new_page()
         self.errors: list[str] = []
+        self.failed: list[str] = []
         self.foreign: list[str] = []
-        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("console", self._console)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("response", lambda r: r.status >= 400 and self.failed.append(
+            f"{r.status} {r.url}"))
         self.context.route("**/*", self._route)
+
+    def _console(self, message):
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            self.errors.append(message.text)
+
+    def playground_failures(self) -> list[str]:
+        """Failed responses for the playground's own files."""
+        return [entry for entry in self.failed if "/assets/playground/" in entry]
 
     def _route(self, route):
         url = urlsplit(route.request.url)
@@ -176,7 +191,16 @@ def harness(tmp_path_factory, sample_json) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def site_dir(request) -> Path:
-    """The built site's folder (the ``built_site`` fixture of ``tests/conftest.py``)."""
+    """The built site's folder (the ``built_site`` fixture of ``tests/conftest.py``).
+
+    ``CNN_TUTORIAL_PLAYGROUND_SITE=/path/to/site`` tests an already built site
+    instead (quick checks while working on the widgets).
+    """
+    prebuilt = os.environ.get("CNN_TUTORIAL_PLAYGROUND_SITE")
+    if prebuilt:
+        if not (Path(prebuilt) / "index.html").is_file():
+            pytest.fail(f"CNN_TUTORIAL_PLAYGROUND_SITE={prebuilt} has no index.html")
+        return Path(prebuilt)
     try:
         return Path(request.getfixturevalue("built_site"))
     except pytest.FixtureLookupError:

@@ -47,7 +47,7 @@ def test_chapter_widget_starts_in_the_pages_language(tab, site_url, widget, lang
     assert WORDS[widget][lang] in shown
     other = "en" if lang == "ko" else "ko"
     assert WORDS[widget][other] not in shown
-    assert opened.errors == []
+    assert opened.errors == [] and opened.playground_failures() == []
 
 
 @pytest.mark.parametrize("lang", sorted(LANGS))
@@ -64,7 +64,7 @@ def test_kernel_widget_on_the_chapter_responds(tab, site_url, lang):
     page.select_option(f'{root} select[data-role="stride"]', "3")
     assert size.inner_text() != before_size
     assert page.locator(root).get_attribute("data-output-size") == "86x86"  # ⌈256 / 3⌉
-    assert opened.errors == []
+    assert opened.errors == [] and opened.playground_failures() == []
 
 
 def test_stepper_on_the_chapter_starts_with_the_slides_example(tab, site_url):
@@ -78,7 +78,7 @@ def test_stepper_on_the_chapter_starts_with_the_slides_example(tab, site_url):
     page.locator(f'{root} [data-role="input-grid"]').focus()
     page.keyboard.press("ArrowRight")
     assert page.locator(root).get_attribute("data-step") == "1"
-    assert opened.errors == []
+    assert opened.errors == [] and opened.playground_failures() == []
 
 
 def test_stack_on_the_chapter_counts_the_lecture_network(tab, site_url):
@@ -87,7 +87,7 @@ def test_stack_on_the_chapter_counts_the_lecture_network(tab, site_url):
     page.locator(f'{root} tbody tr').nth(5).locator('input[data-role="units"]').fill("512")
     assert page.locator(root).get_attribute("data-total") == str(
         832 + 51264 + 3136 * 512 + 512 + 512 * 10 + 10)
-    assert opened.errors == []
+    assert opened.errors == [] and opened.playground_failures() == []
 
 
 def test_sample_photo_beside_every_script(site_dir, hook):

@@ -391,4 +391,4 @@ def test_no_errors_and_nothing_off_site(tab, harness):
     opened.page.wait_for_selector(f'{KERNEL}[data-ready="true"]')
     for selector in (STEPPER, STACK):
         assert opened.page.locator(selector).get_attribute("data-ready") == "true"
-    assert opened.errors == []
+    assert opened.errors == [] and opened.failed == []
