@@ -21,6 +21,8 @@ import base64
 import hashlib
 import json
 import logging
+import os
+import sys
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -55,6 +57,25 @@ def _cache_key(size: int, name: str) -> str:
     return digest.hexdigest()[:20]
 
 
+def _import_tensorflow_quietly() -> None:
+    """Import TensorFlow (the resize needs it) without its C++ start-up lines in the build log.
+
+    The variable is read once, when TensorFlow loads; it is put back at once so
+    that processes started later (the chapters' kernels) see the user's setting.
+    """
+    if "tensorflow" in sys.modules:
+        return
+    previous = os.environ.get("TF_CPP_MIN_LOG_LEVEL")
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    try:
+        import tensorflow  # noqa: F401
+    finally:
+        if previous is None:
+            del os.environ["TF_CPP_MIN_LOG_LEVEL"]
+        else:
+            os.environ["TF_CPP_MIN_LOG_LEVEL"] = previous
+
+
 def sample_payload(size: int = SAMPLE_SIZE, name: str = SAMPLE_NAME) -> dict[str, Any]:
     """The sample photo as the widget reads it (a JSON-ready dict).
 
@@ -75,6 +96,7 @@ def sample_payload(size: int = SAMPLE_SIZE, name: str = SAMPLE_NAME) -> dict[str
     """
     from cnn_tutorial.kernels import load_sample_image
 
+    _import_tensorflow_quietly()
     pixels = load_sample_image(gray=True, size=size, name=name)
     height, width = pixels.shape
     raw = np.ascontiguousarray(pixels, dtype="<f4").tobytes()
