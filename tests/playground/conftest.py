@@ -66,9 +66,13 @@ def serve(directory: Path) -> Iterator[str]:
         thread.join()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
-    """A headless Chromium browser (Playwright), shared by the playground tests."""
+    """A headless Chromium browser (Playwright), one per test module.
+
+    Module scope on purpose: Playwright's sync API cannot run two instances at
+    once, and other test modules (tests/docs/) start their own.
+    """
     if not CHROMIUM.exists():
         if os.environ.get("CI"):
             pytest.fail(f"{CHROMIUM} is missing, and CI is set: the browser tests must run")
