@@ -31,6 +31,7 @@ from __future__ import annotations
 import ast
 import concurrent.futures
 import copy
+import functools
 import hashlib
 import html
 import importlib.metadata
@@ -39,7 +40,6 @@ import logging
 import os
 import platform
 import re
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -183,16 +183,27 @@ def imported_modules(sources: Iterable[str]) -> set[str]:
 def library_versions(sources: Iterable[str]) -> dict[str, str]:
     """Versions of Python, the base stack and every distribution the code imports."""
     distributions = set(BASE_DISTRIBUTIONS)
-    by_module = importlib.metadata.packages_distributions()
+    by_module = _packages_distributions()
     for module in imported_modules(sources):
         distributions.update(by_module.get(module, ()))
     versions = {"python": platform.python_version()}
-    for name in sorted(distributions):
-        try:
-            versions[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            versions[name] = "not installed"
+    versions.update((name, _version(name)) for name in sorted(distributions))
     return versions
+
+
+# Scanning the installed distributions takes a few tenths of a second; once
+# per build is enough (the build process sees one environment).
+@functools.lru_cache(maxsize=1)
+def _packages_distributions() -> dict[str, list[str]]:
+    return importlib.metadata.packages_distributions()
+
+
+@functools.lru_cache(maxsize=None)
+def _version(name: str) -> str:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
 
 
 def cache_key(sources: Sequence[str], package_hash: str, versions: dict[str, str]) -> str:
@@ -485,21 +496,48 @@ def render_prose(page: Page, notebook: nbformat.NotebookNode, config, files) -> 
     return rendered
 
 
-def notebook_html(notebook: nbformat.NotebookNode, plugin_config) -> tuple[str, str]:
-    """HTML of the notebook by mkdocs-jupyter's converter, and the CSS it inlined."""
-    from mkdocs_jupyter import convert
+@functools.lru_cache(maxsize=None)
+def _exporter(theme: str, show_input: bool, no_input: bool, no_prompt: bool,
+              remove_tags: str, highlight_extra_classes: str):
+    """mkdocs-jupyter's HTML exporter, built once per configuration.
 
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "page.ipynb"
-        path.write_text(nbformat.writes(notebook), encoding="utf-8")
-        body = convert.nb2html(
-            str(path), execute=False, kernel_name="", theme=plugin_config.get("theme", ""),
-            allow_errors=False, show_input=plugin_config.get("show_input", True),
-            no_input=plugin_config.get("no_input", False),
-            no_prompt=plugin_config.get("no_prompt", False),
-            remove_tag_config=plugin_config.get("remove_tag_config", {}),
-            highlight_extra_classes=plugin_config.get("highlight_extra_classes", ""),
-            include_requirejs=False, custom_mathjax_url="")
+    ``mkdocs_jupyter.convert.nb2html`` builds a new exporter (and compiles its
+    Jinja templates again) for every page, about 1.5 s each; this is the same
+    exporter set up the same way, kept for the whole build.
+    """
+    from mkdocs_jupyter import convert  # noqa: F401  (installs its heading patch)
+    from mkdocs_jupyter import nbconvert2
+    from mkdocs_jupyter.config import settings
+    from mkdocs_jupyter.preprocessors import SubCell
+    from nbconvert.exporters.html import HTMLExporter
+    from nbconvert.exporters.templateexporter import default_filters
+
+    app = nbconvert2.get_nbconvert_app(
+        execute=False, allow_errors=False, show_input=show_input, no_input=no_input,
+        no_prompt=no_prompt, remove_tag_config=json.loads(remove_tags))
+    default_filters["clean_html"] = (
+        lambda element: element.decode() if isinstance(element, bytes) else str(element))
+    return HTMLExporter(
+        config=app.config, template_file="mkdocs_html/notebook.html.j2",
+        extra_template_paths=[settings.templates_dir], preprocessors=[SubCell],
+        filters={"highlight_code": nbconvert2.mk_custom_highlight_code(
+            extra_css_classes=highlight_extra_classes)},
+        theme=theme, mathjax_url="")
+
+
+def notebook_html(notebook: nbformat.NotebookNode, plugin_config) -> tuple[str, str]:
+    """HTML of the notebook by mkdocs-jupyter's template, and the CSS it inlined."""
+    from mkdocs_jupyter import nbconvert2
+
+    exporter = _exporter(
+        plugin_config.get("theme", "") or "light", bool(plugin_config.get("show_input", True)),
+        bool(plugin_config.get("no_input", False)), bool(plugin_config.get("no_prompt", False)),
+        json.dumps(plugin_config.get("remove_tag_config", {}), sort_keys=True),
+        plugin_config.get("highlight_extra_classes", ""))
+    nbconvert2.cell_id = 0  # ids of the copy buttons restart on every page
+    nbconvert2.kernel_lang = "python"
+    body, _ = exporter.from_notebook_node(
+        copy.deepcopy(notebook), resources={"mkdocs": {"include_requirejs": False}})
     css = "\n".join(block for block in _STYLE_BLOCK.findall(body))
     body = _STYLE_BLOCK.sub("", body)
     body = _MATHJAX_CONFIG.sub("", body)
@@ -571,7 +609,7 @@ def prune_css_variables(css: str) -> str:
         if pruned == css:
             break
         css = pruned
-    return re.sub(r"[^{}\n]+\{\s*\}\n?", "", css)  # rules left empty
+    return re.sub(r"(?m)^[^{}\n]*\{\s*\}\n?", "", css)  # rules left empty
 
 
 def banner_html(lang: str, entry: dict[str, Any], download: str, colab: str | None) -> str:
@@ -607,6 +645,9 @@ def on_config(config):
 def on_files(files, config):
     """Find the notebook pages of this build and execute every cache miss, in parallel."""
     _state["classes"] = set()
+    # Versions may change between builds of one `mkdocs serve`; within a build they do not.
+    _packages_distributions.cache_clear()
+    _version.cache_clear()
     package_hash = package_digest()
     chapters = []
     for file in files:

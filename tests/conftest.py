@@ -31,7 +31,14 @@ class SiteBuild:
 
 @pytest.fixture(scope="session")
 def site_build(tmp_path_factory) -> SiteBuild:
-    """Run ``mkdocs build --strict`` once; the build's folder, log and exit status."""
+    """Run ``mkdocs build --strict`` once; the build's folder, log and exit status.
+
+    ``CNN_TUTORIAL_SITE_DIR=/path/to/site`` skips the build and tests that
+    folder instead (for iterating on the site tests after a manual build).
+    """
+    reuse = os.environ.get("CNN_TUTORIAL_SITE_DIR")
+    if reuse:
+        return SiteBuild(Path(reuse), "", 0)
     site_dir = tmp_path_factory.mktemp("site") / "site"
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     result = subprocess.run(
