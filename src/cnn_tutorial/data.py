@@ -559,6 +559,8 @@ def _write_idx(path: Path, array: np.ndarray, compress: bool = False) -> Path:
 def _write_idx_folder_for_examples(folder: Path, train: int = 6, test: int = 4,
                                    compress: bool = True, seed: int = 0) -> Path:
     """Write a tiny random data set in the four IDX files (docs and tests)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     suffix = ".gz" if compress else ""
     for split, count in (("train", train), ("t10k", test)):
