@@ -18,8 +18,8 @@ built in:
 * A ``tf.distribute`` strategy: the default one for one device,
   ``MirroredStrategy`` to spread each batch over several devices.
 
-From a notebook, on a subset (the chapter "Training and evaluation",
-training.md, does this)::
+From a notebook, on a subset (the chapter "A convnet on MNIST",
+convnet-mnist.md, does this)::
 
     from cnn_tutorial.data import load_mnist
     from cnn_tutorial.train import train
@@ -223,7 +223,7 @@ def evaluate(model: Any, images: Any, labels: Any, batch_size: int = 1000) -> fl
 
     The lecture summed correct predictions per batch and called that the
     accuracy; here it is the fraction over the whole set. See the chapter
-    "Training and evaluation" (training.md).
+    "A convnet on MNIST" (convnet-mnist.md).
 
     Args:
         model: A :class:`~cnn_tutorial.model.ConvNet`, a Keras model from
@@ -443,8 +443,8 @@ def train(model: Any = "lowlevel", train_data: tuple[Any, Any] | None = None,
 
     ``epochs`` and ``max_steps`` are totals over all runs that share a
     ``checkpoint_dir``: calling again after an interruption finishes the same
-    job instead of starting another. See the chapter "Training and evaluation"
-    (training.md) and the module's description for a notebook example.
+    job instead of starting another. See the chapter "A convnet on MNIST"
+    (convnet-mnist.md) and the module's description for a notebook example.
 
     Args:
         model: ``"lowlevel"`` (:class:`~cnn_tutorial.model.ConvNet`),
