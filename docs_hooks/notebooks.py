@@ -85,6 +85,7 @@ print(_json.dumps({"tensorflow": _tf_version, "python": _p.python_version()}))
 _HEADING_ID = re.compile(r"^(#{1,6}\s.*?)\s*\{\s*#[-\w:.]+[^}]*\}\s*$", re.MULTILINE)
 _OTHER_FENCE = re.compile(r"^(`{3,}|~{3,})(?!python\b)([A-Za-z][\w+-]*)[ \t]*$", re.MULTILINE)
 _SHOWN_FENCE = re.compile(r"^(`{3,}|~{3,})\{\.([A-Za-z][\w+-]*)\}[ \t]*$", re.MULTILINE)
+_ALTERNATE_LINK = re.compile(r'<link rel="alternate" href="[^"]*" hreflang="[^"]*">\s*')
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _CELL_MARK = "<!-- nbcell:{} -->"
 _CELL_SPLIT = re.compile(r"(?:<p>)?\s*<!-- nbcell:(\d+) -->\s*(?:</p>)?")
@@ -709,6 +710,11 @@ def on_post_page(output, page, config):
         target, text = export
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
+    # Material reads each <link rel="alternate" hreflang> as a language's root
+    # and fetches "sitemap.xml" under it; the i18n plugin points them at the
+    # page itself, so every page load made 404 requests. The sitemap keeps the
+    # hreflang alternates, and the header's language switch is unaffected.
+    output = _ALTERNATE_LINK.sub("", output)
     if config.get("repo_url"):
         # Material fetches repository facts from api.github.com for this
         # component; the site makes no request outside its origin.

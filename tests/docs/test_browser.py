@@ -77,6 +77,8 @@ class Visit:
         self.page.route("**/*", self._route)
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("response", lambda r: r.status >= 400 and self.errors.append(
+            f"HTTP {r.status}: {r.url}"))
 
     def _route(self, route):
         url = route.request.url
@@ -124,8 +126,12 @@ def test_search_returns_results(browser, server, lang, query):
     try:
         page = visit.page
         page.goto(server + page_path("index", lang), wait_until="networkidle")
-        page.click("label.md-search__icon, label[for='__search']")
+        page.set_viewport_size({"width": 1400, "height": 900})  # search box in the header
+        page.click("input.md-search__input")
         page.fill("input.md-search__input", query)
+        # Material searches on key events; inserted Hangul text fires none, as
+        # an IME's final keystroke would.
+        page.press("input.md-search__input", "End")
         page.wait_for_selector(".md-search-result__item", timeout=30_000)
         count = page.locator(".md-search-result__item").count()
         assert count > 0, f"no search result for {query!r}"
