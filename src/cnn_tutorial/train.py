@@ -205,7 +205,9 @@ def _predict_function(model: Any) -> Callable:
     except (KeyError, TypeError):
         pass
 
-    @tf.function(reduce_retracing=True)
+    # One trace per model, whatever the batch sizes (the last batch is smaller).
+    @tf.function(input_signature=[tf.TensorSpec([None, 28, 28, 1], tf.float32),
+                                  tf.TensorSpec([None], tf.int32)])
     def count_correct(images, labels):
         logits = model(images, training=False)
         predictions = tf.argmax(logits, axis=-1, output_type=tf.int32)
