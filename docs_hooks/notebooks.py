@@ -43,7 +43,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Iterable, Sequence
 
 import jupytext
@@ -687,11 +687,11 @@ def on_pre_page(page, config, files):
             _state["css"] = _style_contents(css)
         _state["classes"] |= used_classes(body)
         slug = Path(self.file.src_uri).stem
-        download = f"{slug}.ipynb" if config.use_directory_urls and slug != "index" else f"{slug}.ipynb"
-        site_rel = Path(self.file.dest_uri).parent / f"{slug}.ipynb"
+        download = f"{slug}.ipynb"  # written beside the page's index.html
+        # dest_uri is site-relative and already carries the language folder.
+        site_rel = PurePosixPath(self.file.dest_uri).parent / f"{slug}.ipynb"
         lang = page_language(self)
-        prefix = "" if lang == "ko" else "en/"
-        colab = colab_url(_state.get("repo_url"), prefix + site_rel.as_posix().lstrip("./"))
+        colab = colab_url(_state.get("repo_url"), str(site_rel))
         stylesheet = get_relative_url(NOTEBOOK_CSS, self.url or "index.html")
         self.content = (f'<link rel="stylesheet" href="{stylesheet}">\n'
                         + banner_html(lang, entry, download, colab) + body)
