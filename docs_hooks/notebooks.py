@@ -8,7 +8,7 @@ not do the way this site needs:
   ``allow_errors=False``, cwd = repository root, ``CNN_TUTORIAL_*`` passed
   through, matplotlib inline). The results are stored under
   ``.cache/notebooks/<key>.json`` where the key hashes only what decides the
-  outputs: the code cells in order, every file of ``src/cnn_tutorial`` and the
+  outputs: the code cells in order, every file of ``src/cnn_tutorial`` (and of ``benchmarks/results``, which a chapter reads) and the
   versions of Python and of the libraries the code imports. Prose is not in the
   key, so the Korean and English pages of a chapter share one execution and a
   prose edit executes nothing. Misses are executed in parallel before any page
@@ -57,6 +57,9 @@ log = logging.getLogger("mkdocs.hooks.notebooks")
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_DIR = ROOT / "src" / "cnn_tutorial"
+# Recorded results that chapters read (convnet-mnist prints the full-MNIST run):
+# a new recording must re-execute them, like a package change does.
+RESULTS_DIR = ROOT / "benchmarks" / "results"
 CACHE_DIR = Path(os.environ.get("CNN_TUTORIAL_NOTEBOOK_CACHE", ROOT / ".cache" / "notebooks"))
 CELL_TIMEOUT_S = int(os.environ.get("CNN_TUTORIAL_CELL_TIMEOUT", "900"))
 NOTEBOOK_CSS = "assets/notebook.css"
@@ -650,6 +653,9 @@ def on_files(files, config):
     _packages_distributions.cache_clear()
     _version.cache_clear()
     package_hash = package_digest()
+    if RESULTS_DIR.is_dir():
+        package_hash = hashlib.sha256(
+            f"{package_hash}:{package_digest(RESULTS_DIR)}".encode()).hexdigest()
     chapters = []
     for file in files:
         path = getattr(file, "abs_src_path", None)
