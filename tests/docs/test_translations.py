@@ -84,3 +84,18 @@ def test_headings_carry_the_same_anchors():
         if all(p.is_file() for p in paths):
             ko, en = (anchor.findall(p.read_text(encoding="utf-8")) for p in paths)
             assert ko == en, f"{page}: heading anchors differ: ko {ko} en {en}"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_reference_page_renders_every_public_module(lang):
+    """A new module of cnn_tutorial must reach the API reference in both languages."""
+    import re
+
+    package = ROOT / "src" / "cnn_tutorial"
+    modules = {"cnn_tutorial"} | {
+        f"cnn_tutorial.{p.stem}" for p in package.glob("*.py")
+        if not p.stem.startswith("_")} | {
+        f"cnn_tutorial.{p.name}" for p in package.iterdir() if (p / "__init__.py").is_file()}
+    text = (DOCS / lang / "reference.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"^::: ([\w.]+)$", text, re.MULTILINE))
+    assert modules - listed == set(), f"modules missing from {lang}/reference.md"
