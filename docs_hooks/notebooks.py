@@ -256,7 +256,8 @@ class ExecutionCache:
         """Delete entries unused for ``max_age_days`` (edits leave old keys behind)."""
         cutoff = time.time() - max_age_days * 86400
         removed = 0
-        for path in Path(self.directory).glob("*.json"):
+        for path in [*Path(self.directory).glob("*.json"),
+                     *Path(self.directory, "html").glob("*.json")]:
             if path.stat().st_mtime < cutoff:
                 path.unlink(missing_ok=True)
                 removed += 1
@@ -550,6 +551,48 @@ def notebook_html(notebook: nbformat.NotebookNode, plugin_config) -> tuple[str, 
     return body, css
 
 
+@functools.lru_cache(maxsize=1)
+def _renderer_digest() -> str:
+    """What decides the HTML besides the notebook: this hook and the renderers' versions."""
+    parts = [Path(__file__).read_bytes().hex()]
+    parts += [f"{name}=={_version(name)}" for name in (
+        "nbconvert", "mkdocs-jupyter", "pygments", "jinja2", "mistune", "nbformat")]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def html_cache_key(shown: nbformat.NotebookNode, plugin_config: dict[str, Any]) -> str:
+    """Key of a page's nbconvert HTML: the notebook as shown (rendered prose and
+    outputs included), the exporter's settings and :func:`_renderer_digest`."""
+    digest = hashlib.sha256()
+    digest.update(_renderer_digest().encode())
+    digest.update(json.dumps(plugin_config, sort_keys=True, default=str).encode())
+    digest.update(json.dumps(shown, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def cached_notebook_html(shown: nbformat.NotebookNode, plugin_config: dict[str, Any],
+                         cache: ExecutionCache) -> tuple[str, str]:
+    """:func:`notebook_html`, stored beside the execution results.
+
+    nbconvert takes about half a second a page; on a rebuild where the page's
+    prose and outputs did not change it is skipped.
+    """
+    key = html_cache_key(shown, plugin_config)
+    path = Path(cache.directory) / "html" / f"{key}.json"
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        os.utime(path)
+        return stored["body"], stored["css"]
+    except (FileNotFoundError, json.JSONDecodeError, KeyError):
+        pass
+    body, css = notebook_html(shown, plugin_config)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp.write_text(json.dumps({"body": body, "css": css}, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, path)
+    return body, css
+
+
 def _style_contents(css_blocks: str) -> str:
     return "\n".join(re.findall(r"<style[^>]*>(.*?)</style>", css_blocks, re.DOTALL | re.IGNORECASE))
 
@@ -637,6 +680,33 @@ _state: dict[str, Any] = {"entries": {}, "chapters": {}, "css": None, "exports":
                           "classes": set()}
 
 
+def _memoize_notebook_check() -> None:
+    """mkdocs-jupyter decides whether a ``.md`` file is a notebook by parsing it
+    whole with Jupytext, for every page, three times per language per build.
+    The answer depends only on the file and the plugin's patterns: remember it."""
+    from mkdocs_jupyter.plugin import Plugin
+
+    if getattr(Plugin.should_include, "memoized", False):
+        return
+    original = Plugin.should_include
+    answers: dict[tuple, bool] = {}
+
+    def should_include(self, file):
+        path = file.abs_src_path
+        try:
+            stat = os.stat(path)
+        except (TypeError, OSError):
+            return original(self, file)
+        key = (path, stat.st_mtime_ns, stat.st_size,
+               tuple(self.config["include"]), tuple(self.config["ignore"]))
+        if key not in answers:
+            answers[key] = original(self, file)
+        return answers[key]
+
+    should_include.memoized = True
+    Plugin.should_include = should_include
+
+
 def on_config(config):
     if os.environ.get(_IN_KERNEL):
         # A cell that runs `mkdocs` (e.g. a ```bash fence, which Jupytext turns
@@ -644,6 +714,7 @@ def on_config(config):
         raise PluginError("refusing to build the site from inside a chapter's kernel: "
                           "show shell commands in ```console fences, which do not run")
     _state["repo_url"] = config.get("repo_url")
+    _memoize_notebook_check()
 
 
 def on_files(files, config):
@@ -652,6 +723,7 @@ def on_files(files, config):
     # Versions may change between builds of one `mkdocs serve`; within a build they do not.
     _packages_distributions.cache_clear()
     _version.cache_clear()
+    _renderer_digest.cache_clear()
     package_hash = package_digest()
     if RESULTS_DIR.is_dir():
         package_hash = hashlib.sha256(
@@ -688,7 +760,7 @@ def on_pre_page(page, config, files):
                 shown.cells[i] = raw
                 index += 1
         toc = self.toc
-        body, css = notebook_html(shown, plugin_config)
+        body, css = cached_notebook_html(shown, plugin_config, ExecutionCache(CACHE_DIR))
         if css and _state["css"] is None:
             _state["css"] = _style_contents(css)
         _state["classes"] |= used_classes(body)

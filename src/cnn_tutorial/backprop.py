@@ -1,8 +1,8 @@
 """The backward pass of a convolution and of a matrix product, written as forward ops.
 
 The chain rule turns both gradients of a stride-1 convolution into
-convolutions (the chapter "Padding, stride and output size" derives the
-sizes; "A convnet on MNIST" shows the speed-up):
+convolutions (the page "Benchmarks", section "Where the time went", measures
+what that saves):
 
 * the gradient for the **input** is the output gradient convolved with the
   kernel flipped in both spatial axes and with its two channel axes swapped,

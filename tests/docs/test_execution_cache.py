@@ -237,3 +237,63 @@ def test_cache_entries_are_json_and_prunable(project, caplog):
     import os
     os.utime(path, (0, 0))
     assert project["cache"].prune(max_age_days=1) == 1
+
+
+def test_rendered_html_is_cached_per_shown_notebook(project, caplog, monkeypatch):
+    """nbconvert runs once per distinct page; any change to what is shown is a miss."""
+    entries, _, _ = run(project, caplog)
+    chapter = chapters(project)[0]
+    shown = notebooks.merge_outputs(chapter.notebook, entries[chapter.key])
+    calls = []
+
+    def fake_export(notebook, plugin_config):
+        calls.append(notebook)
+        return f"<div>{len(calls)}</div>", ".jp-Cell{}"
+
+    monkeypatch.setattr(notebooks, "notebook_html", fake_export)
+    cache = project["cache"]
+    settings = {"theme": "light"}
+    first = notebooks.cached_notebook_html(shown, settings, cache)
+    assert notebooks.cached_notebook_html(shown, settings, cache) == first  # a hit
+    assert len(calls) == 1 and first == ("<div>1</div>", ".jp-Cell{}")
+
+    edited = nbformat.from_dict(json.loads(json.dumps(shown)))
+    edited.cells[0].source += " (edited)"  # prose: the rendered HTML differs
+    assert notebooks.cached_notebook_html(edited, settings, cache)[0] == "<div>2</div>"
+    new_output = nbformat.from_dict(json.loads(json.dumps(shown)))
+    code = next(c for c in new_output.cells if c.cell_type == "code")
+    code.outputs[0]["text"] = "43\n"  # a different output
+    assert notebooks.cached_notebook_html(new_output, settings, cache)[0] == "<div>3</div>"
+    assert notebooks.cached_notebook_html(shown, {"theme": "dark"}, cache)[0] == "<div>4</div>"
+    monkeypatch.setattr(notebooks, "_renderer_digest", lambda: "nbconvert upgraded")
+    assert notebooks.cached_notebook_html(shown, settings, cache)[0] == "<div>5</div>"
+    assert len(list((Path(cache.directory) / "html").glob("*.json"))) == 5
+
+
+def test_notebook_check_of_mkdocs_jupyter_is_memoized(tmp_path, monkeypatch):
+    from mkdocs_jupyter.plugin import Plugin
+
+    monkeypatch.setattr(Plugin, "should_include", Plugin.should_include)  # restored after
+    reads = []
+    real_read = notebooks.jupytext.read
+    monkeypatch.setattr("mkdocs_jupyter.plugin.jupytext.read",
+                        lambda path, *a, **k: reads.append(path) or real_read(path, *a, **k))
+    notebooks._memoize_notebook_check()
+    notebooks._memoize_notebook_check()  # idempotent: wraps once
+    plugin = Plugin()
+    plugin.load_config({"include": ["*.md"]})
+    chapter = write_chapter(tmp_path / "ch.md", "prose", ["print(1)"])
+    plain = tmp_path / "plain.md"
+    plain.write_text("# Just Markdown\n", encoding="utf-8")
+
+    class File:
+        def __init__(self, path):
+            self.abs_src_path = str(path)
+
+    answers = [plugin.should_include(File(p)) for p in (chapter, plain, chapter, plain)]
+    assert answers == [True, False, True, False]
+    assert len(reads) == 2
+    plain.write_text(FRONT_MATTER + "# Now a notebook\n\n```python\nprint(2)\n```\n",
+                     encoding="utf-8")
+    assert plugin.should_include(File(plain)) is True  # edited: read again
+    assert len(reads) == 3
