@@ -24,6 +24,7 @@ write the results), ``--only NAME[,NAME]`` (a subset of the configurations).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -106,6 +107,16 @@ def cpu_peak() -> dict[str, float | str]:
 # The measurements (in this process)
 # --------------------------------------------------------------------------
 
+@contextlib.contextmanager
+def _patched(module, name: str, value):
+    saved = getattr(module, name)
+    setattr(module, name, value)
+    try:
+        yield
+    finally:
+        setattr(module, name, saved)
+
+
 class Bench:
     def __init__(self, images: int, steps: int, warmup: int) -> None:
         import numpy as np
@@ -134,16 +145,35 @@ class Bench:
         return steps * batch_size / (time.perf_counter() - start)
 
     def package(self, batch_size: int = 128, compute_dtype: str = "float32",
-                jit_compile: bool = False, pipeline: str = "default") -> float:
+                jit_compile: bool = False, pipeline: str = "default",
+                gradients: str = "backprop", optimizer: str = "fused") -> float:
+        """Images/s of the package's training step.
+
+        ``gradients="tensorflow"`` lets TensorFlow differentiate ``tf.nn.conv2d``
+        and ``tf.matmul`` (instead of :mod:`cnn_tutorial.backprop`);
+        ``optimizer="keras"`` uses Keras' Adam instead of ``FusedAdam``. Both
+        together are the training step before those two changes.
+        """
+        import keras
         import tensorflow as tf
 
+        from cnn_tutorial import backprop
         from cnn_tutorial.data import make_dataset
         from cnn_tutorial.model import ConvNet
         from cnn_tutorial.train import make_optimizer, make_train_step
 
         model = ConvNet(compute_dtype=compute_dtype, seed=0)
-        step = make_train_step(model, make_optimizer(model, compute_dtype=compute_dtype),
-                               jit_compile=jit_compile)
+        if optimizer == "keras":
+            adam = keras.optimizers.Adam(1e-3)
+            adam.build(model.trainable_variables)
+        else:
+            adam = make_optimizer(model, compute_dtype=compute_dtype)
+        step = make_train_step(model, adam, jit_compile=jit_compile)
+        patch = contextlib.ExitStack()
+        if gradients == "tensorflow":  # active while the step is traced (its first call)
+            patch.enter_context(_patched(backprop, "conv2d",
+                                         lambda x, w, padding="SAME": tf.nn.conv2d(x, w, 1, padding)))
+            patch.enter_context(_patched(backprop, "matmul", tf.matmul))
         if pipeline == "default":  # uint8 in memory, shuffled indices, batch gather
             dataset = make_dataset(self.x, self.y, batch_size, seed=0, drop_remainder=True)
         elif pipeline == "float-in-memory":  # pre-normalised float32 copy of the images
@@ -165,8 +195,9 @@ class Bench:
                        .batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE))
         else:
             raise ValueError(pipeline)
-        return self._time_step(step, dataset.repeat(), batch_size,
-                               slow=compute_dtype == "bfloat16")
+        with patch:
+            return self._time_step(step, dataset.repeat(), batch_size,
+                                   slow=compute_dtype == "bfloat16")
 
     def keras_fit(self, batch_size: int | None = None, policy: str = "float32") -> float:
         import keras
@@ -201,6 +232,10 @@ def configurations(bench: Bench) -> dict[str, callable]:
         "keras_fit_defaults_b32": lambda: bench.keras_fit(None),
         "keras_fit_b128": lambda: bench.keras_fit(128),
         "package_default": lambda: bench.package(),
+        "package_tf_gradients": lambda: bench.package(gradients="tensorflow"),
+        "package_keras_adam": lambda: bench.package(optimizer="keras"),
+        "package_before_backprop_and_fused_adam": lambda: bench.package(
+            gradients="tensorflow", optimizer="keras"),
         "package_bfloat16": lambda: bench.package(compute_dtype="bfloat16"),
         "package_float16": lambda: bench.package(compute_dtype="float16"),
         "package_xla": lambda: bench.package(jit_compile=True),

@@ -138,7 +138,12 @@ def read_notebook(path: str | os.PathLike) -> nbformat.NotebookNode:
     runs; on this site such fences are shown, never run (as in the page tests).
     """
     text = Path(path).read_text(encoding="utf-8")
-    return jupytext.reads(_OTHER_FENCE.sub(r"\1{.\2}", text), fmt="md")
+    notebook = jupytext.reads(_OTHER_FENCE.sub(r"\1{.\2}", text), fmt="md")
+    # Jupytext gives cells random ids; fixed ones make the HTML and the .ipynb
+    # the same on every build (and let the HTML cache hit).
+    for index, cell in enumerate(notebook.cells):
+        cell.id = f"cell-{index}"
+    return notebook
 
 
 def code_cells(notebook: nbformat.NotebookNode) -> list[str]:
@@ -551,6 +556,11 @@ def notebook_html(notebook: nbformat.NotebookNode, plugin_config) -> tuple[str, 
     return body, css
 
 
+# The settings of mkdocs-jupyter that notebook_html() reads.
+_EXPORTER_SETTINGS = ("theme", "show_input", "no_input", "no_prompt", "remove_tag_config",
+                      "highlight_extra_classes")
+
+
 @functools.lru_cache(maxsize=1)
 def _renderer_digest() -> str:
     """What decides the HTML besides the notebook: this hook and the renderers' versions."""
@@ -565,7 +575,8 @@ def html_cache_key(shown: nbformat.NotebookNode, plugin_config: dict[str, Any]) 
     outputs included), the exporter's settings and :func:`_renderer_digest`."""
     digest = hashlib.sha256()
     digest.update(_renderer_digest().encode())
-    digest.update(json.dumps(plugin_config, sort_keys=True, default=str).encode())
+    settings = {name: plugin_config.get(name) for name in _EXPORTER_SETTINGS}
+    digest.update(json.dumps(settings, sort_keys=True).encode())
     digest.update(json.dumps(shown, sort_keys=True).encode())
     return digest.hexdigest()
 
@@ -756,6 +767,7 @@ def on_pre_page(page, config, files):
         for i, cell in enumerate(shown.cells):
             if cell.cell_type == "markdown":
                 raw = nbformat.v4.new_raw_cell(prose[index])
+                raw.id = cell.id  # not a new random one: the HTML stays the same
                 raw.metadata["raw_mimetype"] = "text/html"
                 shown.cells[i] = raw
                 index += 1
