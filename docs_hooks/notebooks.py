@@ -40,6 +40,7 @@ import logging
 import os
 import platform
 import re
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -200,15 +201,38 @@ def library_versions(sources: Iterable[str]) -> dict[str, str]:
     return versions
 
 
-# Scanning the installed distributions takes a few tenths of a second; once
-# per build is enough (the build process sees one environment).
-@functools.lru_cache(maxsize=1)
+def _environment_stamp() -> tuple:
+    """Changes when a distribution is installed, upgraded or removed.
+
+    pip adds, renames or deletes ``*.dist-info`` folders, which changes the
+    modification time of the folder on ``sys.path`` that holds them.
+    """
+    stamp = []
+    for entry in sys.path:
+        try:
+            stamp.append((entry, os.stat(entry or ".").st_mtime_ns))
+        except OSError:
+            continue
+    return tuple(stamp)
+
+
 def _packages_distributions() -> dict[str, list[str]]:
+    return _packages_distributions_in(_environment_stamp())
+
+
+# Scanning the installed distributions takes half a second; the i18n plugin
+# builds each language in the same process, and `mkdocs serve` rebuilds in it.
+@functools.lru_cache(maxsize=2)
+def _packages_distributions_in(stamp: tuple) -> dict[str, list[str]]:
     return importlib.metadata.packages_distributions()
 
 
-@functools.lru_cache(maxsize=None)
 def _version(name: str) -> str:
+    return _version_in(name, _environment_stamp())
+
+
+@functools.lru_cache(maxsize=256)
+def _version_in(name: str, stamp: tuple) -> str:
     try:
         return importlib.metadata.version(name)
     except importlib.metadata.PackageNotFoundError:
@@ -732,8 +756,6 @@ def on_files(files, config):
     """Find the notebook pages of this build and execute every cache miss, in parallel."""
     _state["classes"] = set()
     # Versions may change between builds of one `mkdocs serve`; within a build they do not.
-    _packages_distributions.cache_clear()
-    _version.cache_clear()
     _renderer_digest.cache_clear()
     package_hash = package_digest()
     if RESULTS_DIR.is_dir():

@@ -297,3 +297,27 @@ def test_notebook_check_of_mkdocs_jupyter_is_memoized(tmp_path, monkeypatch):
                      encoding="utf-8")
     assert plugin.should_include(File(plain)) is True  # edited: read again
     assert len(reads) == 3
+
+
+def test_cell_ids_are_the_same_on_every_read(project):
+    """Jupytext draws random ids; random ids would change the HTML (and miss its cache)."""
+    first, second = (notebooks.read_notebook(project["ko"]) for _ in range(2))
+    assert [c.id for c in first.cells] == [c.id for c in second.cells]
+    assert len({c.id for c in first.cells}) == len(first.cells)
+
+
+def test_distribution_scan_is_reused_until_the_environment_changes(monkeypatch, tmp_path):
+    scans = []
+    monkeypatch.setattr(notebooks.importlib.metadata, "packages_distributions",
+                        lambda: scans.append(1) or {"numpy": ["numpy"]})
+    notebooks._packages_distributions_in.cache_clear()
+    monkeypatch.setattr(notebooks.sys, "path", [str(tmp_path)])
+    notebooks._packages_distributions()
+    notebooks._packages_distributions()
+    assert len(scans) == 1
+    (tmp_path / "new_dist-1.0.dist-info").mkdir()  # what pip does on install
+    import os
+    os.utime(tmp_path, ns=(1, 10**18))  # a distinct modification time, whatever the clock
+    notebooks._packages_distributions()
+    assert len(scans) == 2
+    notebooks._packages_distributions_in.cache_clear()
