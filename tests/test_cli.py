@@ -34,8 +34,22 @@ def test_help_everywhere(capsys, argv):
 def test_train_help_lists_the_options(capsys):
     _, out, _ = run_main(capsys, "train", "--help")
     for option in ("--data-dir", "--epochs", "--batch-size", "--model", "--log-dir",
-                   "--checkpoint-dir", "--max-steps", "--strategy", "--json"):
+                   "--checkpoint-dir", "--max-steps", "--strategy", "--json", "--lr-schedule"):
         assert option in out
+
+
+def test_cli_schedules_are_the_trainers():
+    """cli.py names them without importing TensorFlow; they must stay in step."""
+    import argparse
+
+    from cnn_tutorial import cli
+    from cnn_tutorial.train import LR_SCHEDULES
+
+    parser = cli.build_parser()
+    train_parser = next(a for a in parser._subparsers._group_actions
+                        if isinstance(a, argparse._SubParsersAction)).choices["train"]
+    action = next(a for a in train_parser._actions if a.dest == "lr_schedule")
+    assert tuple(action.choices) == LR_SCHEDULES and action.default == LR_SCHEDULES[0]
 
 
 def test_version(capsys):

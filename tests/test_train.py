@@ -156,6 +156,7 @@ def test_evaluate_is_a_fraction_with_dropout_off():
     ({"strategy": "tpu"}, ValueError, "strategy must be one of"),
     ({"learning_rate": -1}, ValueError, "learning_rate must be a positive number"),
     ({"compute_dtype": "int8"}, ValueError, "compute_dtype must be one of"),
+    ({"lr_schedule": "step"}, ValueError, "lr_schedule must be one of 'cosine', 'constant'"),
     ({"train_data": (np.zeros((4, 32, 32), np.uint8), np.zeros(4))}, ValueError,
      r"train_data images must be N x 28 x 28"),
     ({"test_data": (np.zeros((4, 28, 28), np.uint8), np.zeros(3))}, ValueError,
@@ -197,3 +198,23 @@ def test_mirrored_strategy_on_two_logical_cpus(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip().splitlines()[-1] == "OK 2"
     assert (tmp_path / "ckpt" / "ckpt-2.index").is_file()
+
+
+def test_cosine_schedule_reaches_zero_at_the_end_of_the_epochs(tiny):
+    from cnn_tutorial.train import make_optimizer
+
+    optimizer = make_optimizer(ConvNet(seed=0), 1e-3, decay_steps=4)
+    rates = []
+    for step in range(6):
+        optimizer.iterations.assign(step)
+        rates.append(float(optimizer.learning_rate))
+    np.testing.assert_allclose(rates, [1e-3, 8.536e-4, 5e-4, 1.464e-4, 0, 0], atol=1e-6)
+
+    train_data, test_data = tiny
+    runs = {name: train(_no_dropout, train_data, None, epochs=2, batch_size=32,
+                        lr_schedule=name, progress=False)
+            for name in ("cosine", "constant")}
+    assert all(r.step == 4 for r in runs.values())
+    # The last cosine step has a rate of 1.5e-4 instead of 1e-3: the runs differ.
+    assert any(not np.allclose(a, b, atol=1e-6) for a, b in zip(
+        _weights(runs["cosine"].model), _weights(runs["constant"].model)))

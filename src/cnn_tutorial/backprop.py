@@ -24,7 +24,7 @@ slower than these forward ops of the same size on the benchmark machine
 gradients to float32 rounding; ``tests/test_backprop.py`` checks that over
 kernel sizes, paddings, channels and batch sizes.
 
-Only stride 1 and dilation 1 are rewritten; :mod:`cnn_tutorial.layers` uses
+Only stride 1 and dilation 1 are rewritten; [`cnn_tutorial.layers`][cnn_tutorial.layers] uses
 plain ``tf.nn.conv2d`` (and TensorFlow's gradient) for any other stride.
 """
 

@@ -129,7 +129,10 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--batch-size", type=_positive_int, default=128,
                        help="global batch size (default: %(default)s, as the lecture)")
     train.add_argument("--learning-rate", type=_positive_float, default=1e-3,
-                       help="Adam's learning rate (default: %(default)s)")
+                       help="Adam's initial learning rate (default: %(default)s)")
+    train.add_argument("--lr-schedule", choices=("cosine", "constant"), default="cosine",
+                       help="cosine: the rate falls to 0 at the end of --epochs; constant: "
+                            "the lecture's fixed rate (default: %(default)s)")
     train.add_argument("--model", choices=models, default="lowlevel",
                        help="lowlevel: ConvNet from tf.nn ops; keras: keras_convnet() "
                             "(default: %(default)s)")
@@ -264,6 +267,7 @@ def _run_train(args: argparse.Namespace) -> int:
     try:
         result = train(args.model, (x_train, y_train), (x_test, y_test), epochs=args.epochs,
                        batch_size=args.batch_size, learning_rate=args.learning_rate,
+                       lr_schedule=args.lr_schedule,
                        max_steps=args.max_steps, log_dir=args.log_dir,
                        checkpoint_dir=args.checkpoint_dir,
                        checkpoint_every=args.checkpoint_every, strategy=args.strategy,

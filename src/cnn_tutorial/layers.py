@@ -156,7 +156,9 @@ class ConvReLU(_Layer):
     """A 2-D convolution, a bias and a ReLU: the lecture's ``conv_relu``.
 
     Computes ``relu(tf.nn.conv2d(inputs, kernel) + biases)`` with a
-    ``k_size x k_size x in_channels x filters`` kernel. Prefer the lecture's
+    ``k_size x k_size x in_channels x filters`` kernel. At stride 1 the
+    convolution goes through [`backprop.conv2d`][cnn_tutorial.backprop.conv2d]:
+    the same values, with gradients that are convolutions too (faster on CPU). Prefer the lecture's
     name :func:`conv_relu` to build one. See the chapter "A convnet on MNIST"
     (convnet-mnist.md).
 
@@ -325,6 +327,8 @@ class AvgPool(_Pool):
 class FullyConnected(_Layer):
     """A dense layer ``inputs @ weights + biases``: the lecture's ``fully_connected``.
 
+    The product goes through [`backprop.matmul`][cnn_tutorial.backprop.matmul],
+    whose input gradient reads the weights in a faster order.
     Linear by default, as in the lecture (which applied ``tf.nn.relu`` outside);
     ``activation="relu"`` adds the ReLU. Prefer :func:`fully_connected` to build
     one. See the chapter "Fully connected layers" (fully-connected.md).

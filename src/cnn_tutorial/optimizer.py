@@ -13,7 +13,7 @@ The formula is Keras', step for step (``t`` counts from 1)::
     v <- v + (g^2 - v) (1 - beta_2)
     var <- var - lr * sqrt(1 - beta_2^t) / (1 - beta_1^t) * m / (sqrt(v) + epsilon)
 
-so :class:`FusedAdam` is a drop-in subclass: same arguments, same slot
+so `FusedAdam` is a drop-in subclass: same arguments, same slot
 variables, same checkpoints. It falls back to Keras' own update for AMSGrad
 and for sparse (``IndexedSlices``) gradients.
 """
