@@ -305,16 +305,21 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=3, help="untimed batches per run")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--only", default=None, help="comma-separated configuration names")
-    parser.add_argument("--threads", default="1x1,2x1",
-                        help="INTRAxINTER thread settings to try in fresh processes ('' for none)")
-    parser.add_argument("--cli-images", type=int, default=128 * 10,
-                        help="images for the end-to-end command run (0: skip)")
+    parser.add_argument("--threads", default=None,
+                        help="INTRAxINTER thread settings to try in fresh processes ('' for "
+                             "none; default 1x1,2x1, with --quick 1x1)")
+    parser.add_argument("--cli-images", type=int, default=None,
+                        help="images for the end-to-end command run (0: skip; default 1280, "
+                             "with --quick 512)")
     parser.add_argument("--quick", action="store_true", help="smoke test: tiny runs")
     parser.add_argument("--json", type=Path, default=None, help="also write results here")
     args = parser.parse_args()
     if args.quick:
         args.steps, args.warmup, args.repeats, args.images = 3, 2, 1, 2048
-        args.cli_images, args.threads = 512, "1x1"
+    if args.threads is None:
+        args.threads = "1x1" if args.quick else "1x1,2x1"
+    if args.cli_images is None:
+        args.cli_images = 512 if args.quick else 128 * 10
 
     import tensorflow as tf
 

@@ -1,0 +1,42 @@
+"""benchmarks/training_speed.py runs end to end (on a tiny synthetic MNIST; nothing is timed)."""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _write_idx(path: Path, array: np.ndarray) -> None:
+    header = struct.pack(">I", 0x0800 | array.ndim) + struct.pack(f">{array.ndim}I", *array.shape)
+    path.write_bytes(header + array.astype(np.uint8).tobytes())
+
+
+def test_training_speed_quick_run_writes_every_configuration(tmp_path):
+    rng = np.random.default_rng(0)
+    for split, count in (("train", 2048), ("t10k", 64)):
+        _write_idx(tmp_path / f"{split}-images-idx3-ubyte",
+                   rng.integers(0, 256, (count, 28, 28), dtype=np.uint8))
+        _write_idx(tmp_path / f"{split}-labels-idx1-ubyte", rng.integers(0, 10, count))
+    output = tmp_path / "speed.json"
+    wanted = ["package_default", "package_tf_gradients", "package_keras_adam"]
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "training_speed.py"), "--quick",
+         "--only", ",".join(wanted), "--threads", "", "--cli-images", "0",
+         "--json", str(output)],
+        capture_output=True, text=True, cwd=tmp_path, timeout=600,
+        env={**os.environ, "CNN_TUTORIAL_DATA_DIR": str(tmp_path), "TF_CPP_MIN_LOG_LEVEL": "2"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = {row["name"]: row for row in json.loads(output.read_text())["rows"]}
+    assert set(rows) == {"keras_fit_defaults_b32", *wanted}  # Keras' defaults: the baseline
+    for row in rows.values():
+        assert row["median_images_per_second"] > 0 and len(row["runs"]) == 1
+    assert rows["keras_fit_defaults_b32"]["ratio_to_keras_defaults"] == 1.0
+    assert "package_tf_gradients" in done.stdout and "% peak" in done.stdout
