@@ -193,11 +193,12 @@ def imported_modules(sources: Iterable[str]) -> set[str]:
 def library_versions(sources: Iterable[str]) -> dict[str, str]:
     """Versions of Python, the base stack and every distribution the code imports."""
     distributions = set(BASE_DISTRIBUTIONS)
-    by_module = _packages_distributions()
+    stamp = _environment_stamp()
+    by_module = _packages_distributions_in(stamp)
     for module in imported_modules(sources):
         distributions.update(by_module.get(module, ()))
     versions = {"python": platform.python_version()}
-    versions.update((name, _version(name)) for name in sorted(distributions))
+    versions.update((name, _version_in(name, stamp)) for name in sorted(distributions))
     return versions
 
 
@@ -214,10 +215,6 @@ def _environment_stamp() -> tuple:
         except OSError:
             continue
     return tuple(stamp)
-
-
-def _packages_distributions() -> dict[str, list[str]]:
-    return _packages_distributions_in(_environment_stamp())
 
 
 # Scanning the installed distributions takes half a second; the i18n plugin
@@ -285,8 +282,7 @@ class ExecutionCache:
         """Delete entries unused for ``max_age_days`` (edits leave old keys behind)."""
         cutoff = time.time() - max_age_days * 86400
         removed = 0
-        for path in [*Path(self.directory).glob("*.json"),
-                     *Path(self.directory, "html").glob("*.json")]:
+        for path in Path(self.directory).glob("*.json"):
             if path.stat().st_mtime < cutoff:
                 path.unlink(missing_ok=True)
                 removed += 1
@@ -605,26 +601,24 @@ def html_cache_key(shown: nbformat.NotebookNode, plugin_config: dict[str, Any]) 
     return digest.hexdigest()
 
 
+def html_cache(cache: ExecutionCache) -> ExecutionCache:
+    """The cache of rendered pages: the same kind of store, in ``html/`` beside the results."""
+    return ExecutionCache(Path(cache.directory) / "html")
+
+
 def cached_notebook_html(shown: nbformat.NotebookNode, plugin_config: dict[str, Any],
                          cache: ExecutionCache) -> tuple[str, str]:
-    """:func:`notebook_html`, stored beside the execution results.
+    """:func:`notebook_html`, stored in ``html_cache(cache)``.
 
     nbconvert takes about half a second a page; on a rebuild where the page's
     prose and outputs did not change it is skipped.
     """
     key = html_cache_key(shown, plugin_config)
-    path = Path(cache.directory) / "html" / f"{key}.json"
-    try:
-        stored = json.loads(path.read_text(encoding="utf-8"))
-        os.utime(path)
+    stored = html_cache(cache).get(key)
+    if stored is not None and {"body", "css"} <= stored.keys():
         return stored["body"], stored["css"]
-    except (FileNotFoundError, json.JSONDecodeError, KeyError):
-        pass
     body, css = notebook_html(shown, plugin_config)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-    tmp.write_text(json.dumps({"body": body, "css": css}, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, path)
+    html_cache(cache).put(key, {"body": body, "css": css})
     return body, css
 
 
@@ -770,6 +764,7 @@ def on_files(files, config):
     _state["entries"] = ensure_executed(chapters, cache)
     _state["chapters"] = {str(c.path): c for c in chapters}
     cache.prune()
+    html_cache(cache).prune()
     return files
 
 

@@ -93,12 +93,7 @@ def conv2d(inputs: Any, kernel: Any, padding: str = "SAME") -> tf.Tensor:
     if not kernel.shape.is_fully_defined() or kernel.shape.rank != 4:
         raise ValueError(f"kernel must have a known 4-D shape, got {kernel.shape}")
     k_h, k_w = int(kernel.shape[0]), int(kernel.shape[1])
-    forward_pads = [same_pads(k_h, padding), same_pads(k_w, padding)]
-    return _conv2d(inputs, kernel, forward_pads)
-
-
-def _conv2d(inputs: tf.Tensor, kernel: tf.Tensor, pads: list[tuple[int, int]]) -> tf.Tensor:
-    k_h, k_w = int(kernel.shape[0]), int(kernel.shape[1])
+    pads = [same_pads(k_h, padding), same_pads(k_w, padding)]
 
     @tf.custom_gradient
     def convolve(x, w):

@@ -312,12 +312,12 @@ def test_distribution_scan_is_reused_until_the_environment_changes(monkeypatch, 
                         lambda: scans.append(1) or {"numpy": ["numpy"]})
     notebooks._packages_distributions_in.cache_clear()
     monkeypatch.setattr(notebooks.sys, "path", [str(tmp_path)])
-    notebooks._packages_distributions()
-    notebooks._packages_distributions()
+    notebooks.library_versions(["import numpy"])
+    notebooks.library_versions(["import numpy"])
     assert len(scans) == 1
     (tmp_path / "new_dist-1.0.dist-info").mkdir()  # what pip does on install
     import os
     os.utime(tmp_path, ns=(1, 10**18))  # a distinct modification time, whatever the clock
-    notebooks._packages_distributions()
+    notebooks.library_versions(["import numpy"])
     assert len(scans) == 2
     notebooks._packages_distributions_in.cache_clear()
