@@ -51,7 +51,6 @@ import jupytext
 import nbformat
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.pages import Page
-from mkdocs.structure.toc import get_toc
 from mkdocs.utils import get_relative_url
 
 log = logging.getLogger("mkdocs.hooks.notebooks")
@@ -122,13 +121,19 @@ BANNER_TEXT = {
 
 def is_notebook_page(path: str | os.PathLike | None) -> bool:
     """True when ``path`` is a Jupytext Markdown notebook with a Python kernelspec."""
+    return read_if_notebook(path) is not None
+
+
+def read_if_notebook(path: str | os.PathLike | None) -> nbformat.NotebookNode | None:
+    """:func:`read_notebook` of ``path`` when it is a notebook page, else ``None``."""
     if path is None or not str(path).endswith(".md"):
-        return False
+        return None
     head = Path(path).read_text(encoding="utf-8")[:2000]
     if not head.startswith("---") or "kernelspec:" not in head:
-        return False
-    kernelspec = read_notebook(path).metadata.get("kernelspec", {})
-    return kernelspec.get("language") == "python"
+        return None
+    notebook = read_notebook(path)
+    return notebook if notebook.metadata.get("kernelspec", {}).get("language") == "python" \
+        else None
 
 
 def read_notebook(path: str | os.PathLike) -> nbformat.NotebookNode:
@@ -385,8 +390,10 @@ class Chapter:
         return code_cells(self.notebook)
 
 
-def load_chapter(path: str | os.PathLike, package_hash: str) -> Chapter:
-    notebook = read_notebook(path)
+def load_chapter(path: str | os.PathLike, package_hash: str,
+                 notebook: nbformat.NotebookNode | None = None) -> Chapter:
+    """The chapter at ``path`` (``notebook``: its :func:`read_notebook`, if already read)."""
+    notebook = read_notebook(path) if notebook is None else notebook
     sources = code_cells(notebook)
     return Chapter(Path(path), notebook, cache_key(sources, package_hash, library_versions(sources)))
 
@@ -559,11 +566,7 @@ def notebook_html(notebook: nbformat.NotebookNode, plugin_config) -> tuple[str, 
     """HTML of the notebook by mkdocs-jupyter's template, and the CSS it inlined."""
     from mkdocs_jupyter import nbconvert2
 
-    exporter = _exporter(
-        plugin_config.get("theme", "") or "light", bool(plugin_config.get("show_input", True)),
-        bool(plugin_config.get("no_input", False)), bool(plugin_config.get("no_prompt", False)),
-        json.dumps(plugin_config.get("remove_tag_config", {}), sort_keys=True),
-        plugin_config.get("highlight_extra_classes", ""))
+    exporter = _exporter(*exporter_settings(plugin_config))
     nbconvert2.cell_id = 0  # ids of the copy buttons restart on every page
     nbconvert2.kernel_lang = "python"
     body, _ = exporter.from_notebook_node(
@@ -576,9 +579,15 @@ def notebook_html(notebook: nbformat.NotebookNode, plugin_config) -> tuple[str, 
     return body, css
 
 
-# The settings of mkdocs-jupyter that notebook_html() reads.
-_EXPORTER_SETTINGS = ("theme", "show_input", "no_input", "no_prompt", "remove_tag_config",
-                      "highlight_extra_classes")
+def exporter_settings(plugin_config) -> tuple:
+    """The settings of mkdocs-jupyter that decide the HTML, with its defaults, as
+    :func:`_exporter` takes them."""
+    return (plugin_config.get("theme", "") or "light",
+            bool(plugin_config.get("show_input", True)),
+            bool(plugin_config.get("no_input", False)),
+            bool(plugin_config.get("no_prompt", False)),
+            json.dumps(plugin_config.get("remove_tag_config", {}), sort_keys=True),
+            plugin_config.get("highlight_extra_classes", ""))
 
 
 @functools.lru_cache(maxsize=1)
@@ -595,8 +604,7 @@ def html_cache_key(shown: nbformat.NotebookNode, plugin_config: dict[str, Any]) 
     outputs included), the exporter's settings and :func:`_renderer_digest`."""
     digest = hashlib.sha256()
     digest.update(_renderer_digest().encode())
-    settings = {name: plugin_config.get(name) for name in _EXPORTER_SETTINGS}
-    digest.update(json.dumps(settings, sort_keys=True).encode())
+    digest.update(json.dumps(exporter_settings(plugin_config)).encode())
     digest.update(json.dumps(shown, sort_keys=True).encode())
     return digest.hexdigest()
 
@@ -758,14 +766,22 @@ def on_files(files, config):
     chapters = []
     for file in files:
         path = getattr(file, "abs_src_path", None)
-        if file.is_documentation_page() and path and is_notebook_page(path):
-            chapters.append(load_chapter(path, package_hash))
+        notebook = read_if_notebook(path) if file.is_documentation_page() else None
+        if notebook is not None:
+            chapters.append(load_chapter(path, package_hash, notebook))
     cache = ExecutionCache(CACHE_DIR)
     _state["entries"] = ensure_executed(chapters, cache)
     _state["chapters"] = {str(c.path): c for c in chapters}
     cache.prune()
     html_cache(cache).prune()
     return files
+
+
+def _raw_html_cell(html_text: str, cell_id: str) -> nbformat.NotebookNode:
+    raw = nbformat.v4.new_raw_cell(html_text)
+    raw.id = cell_id  # not a new random one: the HTML stays the same
+    raw.metadata["raw_mimetype"] = "text/html"
+    return raw
 
 
 def on_pre_page(page, config, files):
@@ -779,16 +795,12 @@ def on_pre_page(page, config, files):
     def render(self, config, files):
         executed = merge_outputs(chapter.notebook, entry)
         prose = render_prose(self, executed, config, files)
-        shown = copy.deepcopy(executed)
-        index = 0
-        for i, cell in enumerate(shown.cells):
-            if cell.cell_type == "markdown":
-                raw = nbformat.v4.new_raw_cell(prose[index])
-                raw.id = cell.id  # not a new random one: the HTML stays the same
-                raw.metadata["raw_mimetype"] = "text/html"
-                shown.cells[i] = raw
-                index += 1
-        toc = self.toc
+        # Markdown cells replaced by their rendered HTML; notebook_html copies
+        # what it changes, so the other cells are shared with `executed`.
+        shown = copy.copy(executed)
+        rendered = iter(prose)
+        shown.cells = [_raw_html_cell(next(rendered), cell.id) if cell.cell_type == "markdown"
+                       else cell for cell in executed.cells]
         body, css = cached_notebook_html(shown, plugin_config, ExecutionCache(CACHE_DIR))
         if css and _state["css"] is None:
             _state["css"] = _style_contents(css)
@@ -802,7 +814,6 @@ def on_pre_page(page, config, files):
         stylesheet = get_relative_url(NOTEBOOK_CSS, self.url or "index.html")
         self.content = (f'<link rel="stylesheet" href="{stylesheet}">\n'
                         + banner_html(lang, entry, download, colab) + body)
-        self.toc = toc
         _state["exports"][self.file.abs_dest_path] = (
             Path(self.file.abs_dest_path).parent / f"{slug}.ipynb",
             export_notebook(executed, _state.get("repo_url")))
