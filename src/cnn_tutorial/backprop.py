@@ -35,6 +35,7 @@ from typing import Any
 import tensorflow as tf
 
 from cnn_tutorial._validation import check_padding
+from cnn_tutorial.arithmetic import same_padding
 
 __all__ = ["conv2d", "matmul", "same_pads"]
 
@@ -50,8 +51,8 @@ def same_pads(k_size: int, padding: str) -> tuple[int, int]:
     """
     if check_padding("padding", padding) == "VALID":
         return 0, 0
-    before = (k_size - 1) // 2
-    return before, k_size - 1 - before
+    # arithmetic.same_padding's rule; at stride 1 the input size does not matter.
+    return same_padding(k_size, k_size)
 
 
 def _padding_arg(pads: list[tuple[int, int]]) -> Any:

@@ -530,6 +530,7 @@ def train(model: Any = "lowlevel", train_data: tuple[Any, Any] | None = None,
     if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)) or \
             not 0 < learning_rate < math.inf:
         raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}")
+    lr_schedule = check_choice("lr_schedule", lr_schedule, LR_SCHEDULES)
     if train_data is None:
         train_data, loaded_test = load_mnist(data_dir)
         test_data = loaded_test if test_data is None else test_data
@@ -539,7 +540,6 @@ def train(model: Any = "lowlevel", train_data: tuple[Any, Any] | None = None,
     strategy = make_strategy(strategy)
     model = _build_model(model, strategy, compute_dtype, seed)
 
-    lr_schedule = check_choice("lr_schedule", lr_schedule, LR_SCHEDULES)
     batches_per_epoch = math.ceil(len(x_train) / batch_size)
     optimizer = make_optimizer(
         model, learning_rate, compute_dtype, strategy,
@@ -549,8 +549,8 @@ def train(model: Any = "lowlevel", train_data: tuple[Any, Any] | None = None,
                  for name in ("step", "epoch", "position")}
     checkpoint = tf.train.Checkpoint(model=model, optimizer=optimizer, **state)
     manager = resumed_from = None
-    signature = _model_signature(model)
     if checkpoint_dir is not None:
+        signature = _model_signature(model)
         folder = Path(checkpoint_dir).expanduser()
         if folder.exists() and not folder.is_dir():
             raise ValueError(f"checkpoint_dir {folder} exists and is not a folder")
