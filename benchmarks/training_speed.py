@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import os
 import platform
@@ -34,6 +35,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from unittest import mock
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -44,6 +46,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # FLOPs per image and the CPU's peak
 # --------------------------------------------------------------------------
 
+@functools.cache  # report() runs after every repeat; the answer never changes
 def flops_per_image() -> dict[str, float]:
     """Multiply-adds of the lecture's network counted from its layer shapes (2 FLOP each).
 
@@ -73,6 +76,7 @@ def flops_per_image() -> dict[str, float]:
     return {"forward": total_forward, "training": training}
 
 
+@functools.cache
 def cpu_peak() -> dict[str, float | str]:
     """fp32 peak = cores x GHz x FLOP per cycle per core.
 
@@ -107,23 +111,13 @@ def cpu_peak() -> dict[str, float | str]:
 # The measurements (in this process)
 # --------------------------------------------------------------------------
 
-@contextlib.contextmanager
-def _patched(module, name: str, value):
-    saved = getattr(module, name)
-    setattr(module, name, value)
-    try:
-        yield
-    finally:
-        setattr(module, name, saved)
-
-
 class Bench:
     def __init__(self, images: int, steps: int, warmup: int) -> None:
         import numpy as np
 
         from cnn_tutorial.data import load_mnist
 
-        (x_train, y_train), (x_test, y_test) = load_mnist()
+        (x_train, y_train), _ = load_mnist()
         self.x, self.y = x_train[:images], y_train[:images].astype(np.int64)
         self.x_float = (self.x.astype(np.float32) / 255.0)[..., None]
         self.steps, self.warmup = steps, warmup
@@ -171,9 +165,9 @@ class Bench:
         step = make_train_step(model, adam, jit_compile=jit_compile)
         patch = contextlib.ExitStack()
         if gradients == "tensorflow":  # active while the step is traced (its first call)
-            patch.enter_context(_patched(backprop, "conv2d",
+            patch.enter_context(mock.patch.object(backprop, "conv2d",
                                          lambda x, w, padding="SAME": tf.nn.conv2d(x, w, 1, padding)))
-            patch.enter_context(_patched(backprop, "matmul", tf.matmul))
+            patch.enter_context(mock.patch.object(backprop, "matmul", tf.matmul))
         if pipeline == "default":  # uint8 in memory, shuffled indices, batch gather
             dataset = make_dataset(self.x, self.y, batch_size, seed=0, drop_remainder=True)
         elif pipeline == "float-in-memory":  # pre-normalised float32 copy of the images
@@ -297,13 +291,22 @@ def run_cli(images: int, epochs: int = 1, extra: tuple[str, ...] = ()) -> dict:
 
 # --------------------------------------------------------------------------
 
+DEFAULTS = {"images": 128 * 60, "steps": 10, "warmup": 3, "repeats": 3,
+            "threads": "1x1,2x1", "cli_images": 128 * 10}
+QUICK_DEFAULTS = {"images": 2048, "steps": 3, "warmup": 2, "repeats": 1,
+                  "threads": "1x1", "cli_images": 512}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--images", type=int, default=128 * 60,
-                        help="training images loaded (default %(default)s)")
-    parser.add_argument("--steps", type=int, default=10, help="timed batches per run")
-    parser.add_argument("--warmup", type=int, default=3, help="untimed batches per run")
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--images", type=int, default=None,
+                        help="training images loaded (default 7680, with --quick 2048)")
+    parser.add_argument("--steps", type=int, default=None,
+                        help="timed batches per run (default 10, with --quick 3)")
+    parser.add_argument("--warmup", type=int, default=None,
+                        help="untimed batches per run (default 3, with --quick 2)")
+    parser.add_argument("--repeats", type=int, default=None,
+                        help="default 3, with --quick 1")
     parser.add_argument("--only", default=None, help="comma-separated configuration names")
     parser.add_argument("--threads", default=None,
                         help="INTRAxINTER thread settings to try in fresh processes ('' for "
@@ -314,14 +317,10 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smoke test: tiny runs")
     parser.add_argument("--json", type=Path, default=None, help="also write results here")
     args = parser.parse_args()
-    if args.quick:
-        args.steps, args.warmup, args.repeats, args.images = 3, 2, 1, 2048
-    if args.threads is None:
-        args.threads = "1x1" if args.quick else "1x1,2x1"
-    if args.cli_images is None:
-        args.cli_images = 512 if args.quick else 128 * 10
-
-    import tensorflow as tf
+    # Options not given take the defaults of the chosen mode; given ones are kept.
+    for name, value in (QUICK_DEFAULTS if args.quick else DEFAULTS).items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
 
     bench = Bench(args.images, args.steps, args.warmup)
     configs = configurations(bench)

@@ -4,27 +4,17 @@ from __future__ import annotations
 
 import json
 import os
-import struct
 import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
+from cnn_tutorial.data import _write_idx_folder_for_examples
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _write_idx(path: Path, array: np.ndarray) -> None:
-    header = struct.pack(">I", 0x0800 | array.ndim) + struct.pack(f">{array.ndim}I", *array.shape)
-    path.write_bytes(header + array.astype(np.uint8).tobytes())
-
-
 def test_training_speed_quick_run_writes_every_configuration(tmp_path):
-    rng = np.random.default_rng(0)
-    for split, count in (("train", 2048), ("t10k", 64)):
-        _write_idx(tmp_path / f"{split}-images-idx3-ubyte",
-                   rng.integers(0, 256, (count, 28, 28), dtype=np.uint8))
-        _write_idx(tmp_path / f"{split}-labels-idx1-ubyte", rng.integers(0, 10, count))
+    _write_idx_folder_for_examples(tmp_path, train=2048, test=64)
     output = tmp_path / "speed.json"
     wanted = ["package_default", "package_tf_gradients", "package_keras_adam"]
     done = subprocess.run(
