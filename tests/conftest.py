@@ -4,6 +4,12 @@
 into a temporary folder) and returns the folder. The build reuses the notebook
 execution cache in ``.cache/notebooks`` (see ``docs_hooks/notebooks.py``), so it
 only executes chapters whose code, package source or library versions changed.
+``CNN_TUTORIAL_SITE_DIR=/path/to/site`` tests a site built beforehand instead.
+
+The browser fixtures (``chromium``, ``tab``, ``site_dir``, ``site_url``) live in
+``tests/browser.py``; markers (``browser``, ``site``, ``slow``, registered in
+``pyproject.toml``) are set here from what each test needs, so that
+``pytest -m "not browser and not site and not slow"`` runs the fast part.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from browser import chromium, mark_items, site_dir, site_url, tab  # noqa: F401 - fixtures
 
 ROOT = Path(__file__).resolve().parent.parent
 MKDOCS = [sys.executable, "-m", "mkdocs"]
@@ -55,3 +62,16 @@ def built_site(site_build: SiteBuild) -> Path:
         pytest.fail(f"mkdocs build --strict failed (exit {site_build.returncode}):\n{tail}",
                     pytrace=False)
     return site_build.site_dir
+
+
+# Tests that run chapters or train, by node id prefix (relative to the repository).
+SLOW = ("tests/docs/test_pages.py::test_page_code_runs",
+        "tests/docs/test_execution_cache.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    """``browser``/``site`` from the fixtures a test uses; ``slow`` from ``SLOW``."""
+    mark_items(items)
+    for item in items:
+        if item.nodeid.startswith(SLOW):
+            item.add_marker(pytest.mark.slow)
