@@ -51,7 +51,7 @@ HARNESS = """<!doctype html>
 <div class="cnn-playground" data-widget="stack"></div>
 </main>
 <script src="assets/playground/cnn-core.js"></script>
-<script src="assets/playground/playground.js"></script>
+<script type="module" src="assets/playground/playground.js"></script>
 </body>
 </html>
 """
