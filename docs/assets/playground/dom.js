@@ -65,3 +65,34 @@ export function formatNumber(value) {
   var text = value.toFixed(3).replace(/0+$/, "").replace(/\.$/, "");
   return text === "-0" ? "0" : text;
 }
+
+/**
+ * A box around `child` that scrolls sideways when `child` is wider than the
+ * page (phones). While it scrolls it is a labelled, focusable region (arrow
+ * keys scroll it) and shows `hintText`; while it fits it is a plain box.
+ */
+export function scrollBox(child, labelText, hintText) {
+  var hint = el("p", { className: "cnn-pg-scroll-hint", "aria-hidden": "true", text: hintText });
+  var box = el("div", { className: "cnn-pg-scroll" }, [child]);
+  var wrap = el("div", { className: "cnn-pg-scroll-wrap" }, [box, hint]);
+  function check() {
+    var overflows = box.scrollWidth > box.clientWidth + 1;
+    wrap.toggleAttribute("data-overflow", overflows);
+    if (overflows) {
+      box.setAttribute("tabindex", "0");
+      box.setAttribute("role", "region");
+      box.setAttribute("aria-label", labelText);
+    } else {
+      box.removeAttribute("tabindex");
+      box.removeAttribute("role");
+      box.removeAttribute("aria-label");
+    }
+  }
+  if (window.ResizeObserver) {
+    var observer = new ResizeObserver(check);
+    observer.observe(box);
+    observer.observe(child);
+  }
+  window.addEventListener("resize", check);
+  return { wrap: wrap, box: box, check: check };
+}

@@ -43,7 +43,8 @@ export function kernelWidget(root) {
   var inputCanvas = el("canvas", { "data-role": "input", role: "img", "aria-label": t.inputAlt });
   var outputCanvas = el("canvas", { "data-role": "output", role: "img",
     "aria-label": t.outputAlt });
-  var sizeText = el("p", { className: "cnn-pg-size", "data-role": "size", "aria-live": "polite" });
+  var sizeText = el("p", { className: "cnn-pg-size", "data-role": "size", role: "status",
+    "aria-live": "polite" });
   var rangeText = el("p", { className: "cnn-pg-note", "data-role": "range" });
   var message = el("p", { className: "cnn-pg-message", "data-role": "message", role: "status",
     text: t.loading });
@@ -76,8 +77,8 @@ export function kernelWidget(root) {
     var result = core.convolve(state.image.pixels, state.image.width, state.image.height,
       state.kernel, state.stride, state.padding);
     drawGray(outputCanvas, result, state.mode);
+    // Width only: the height follows the aspect ratio when a phone narrows it.
     outputCanvas.style.width = result.width * displayScale(state.image) + "px";
-    outputCanvas.style.height = result.height * displayScale(state.image) + "px";
     sizeText.textContent = t.outputSize(state.image.width, state.image.height, result.width,
       result.height);
     var range = core.valueRange(result.pixels);
@@ -123,7 +124,6 @@ export function kernelWidget(root) {
     state.image = image;
     drawGray(inputCanvas, image, "clip");
     inputCanvas.style.width = image.width * displayScale(image) + "px";
-    inputCanvas.style.height = image.height * displayScale(image) + "px";
     render();
     root.setAttribute("data-ready", "true");
   }).catch(function (error) {

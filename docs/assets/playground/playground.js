@@ -20,6 +20,7 @@
 import { kernelWidget } from "./kernel-widget.js";
 import { stepperWidget } from "./stepper-widget.js";
 import { stackWidget } from "./stack-widget.js";
+import { nextId } from "./dom.js";
 
 var WIDGETS = { kernel: kernelWidget, stepper: stepperWidget, stack: stackWidget };
 
@@ -39,7 +40,17 @@ function init(scope) {
     root.textContent = ""; // e.g. a <noscript> note
     root.classList.add("cnn-pg-" + root.getAttribute("data-widget"));
     make(root);
+    nameAfterTitle(root);
   });
+}
+
+/** Each widget is a labelled region (a landmark named by its title). */
+function nameAfterTitle(root) {
+  var title = root.querySelector(".cnn-pg-title");
+  if (!title) return;
+  if (!title.id) title.id = nextId("title");
+  root.setAttribute("role", "region");
+  root.setAttribute("aria-labelledby", title.id);
 }
 
 // For pages that add placeholders later (and for tests that restart widgets).

@@ -1,6 +1,6 @@
 /* Widget 3: the layer-stack shape calculator (the fully connected chapter). */
 import { strings } from "./strings.js";
-import { el, field, select, numberInput, readInt } from "./dom.js";
+import { el, field, select, numberInput, readInt, scrollBox } from "./dom.js";
 
 const core = window.cnnTutorial;
 
@@ -54,7 +54,7 @@ export function stackWidget(root) {
     ])]),
     tbody
   ]);
-  var totalText = el("p", { className: "cnn-pg-size", "data-role": "total",
+  var totalText = el("p", { className: "cnn-pg-size", "data-role": "total", role: "status",
     "aria-live": "polite" });
   var addType = select(TYPES.map(function (type) { return [type, t.types[type]]; }), "conv",
     { "aria-label": t.addType, "data-role": "add-type" });
@@ -63,7 +63,8 @@ export function stackWidget(root) {
 
   root.appendChild(el("p", { className: "cnn-pg-title", text: t.stackTitle }));
   root.appendChild(inputBox);
-  root.appendChild(el("div", { className: "cnn-pg-table-wrap" }, [table]));
+  var tableBox = scrollBox(table, t.tableRegion, t.scrollHint);
+  root.appendChild(tableBox.wrap);
   root.appendChild(el("div", { className: "cnn-pg-buttons" },
     [addType, addButton, resetButton]));
   root.appendChild(totalText);

@@ -1,6 +1,6 @@
 /* Widget 2: a window stepping across a small grid (the padding/stride chapter). */
 import { strings } from "./strings.js";
-import { el, field, select, numberInput, readInt, clampInt, nextId } from "./dom.js";
+import { el, field, select, numberInput, readInt, clampInt, nextId, scrollBox } from "./dom.js";
 
 const core = window.cnnTutorial;
 
@@ -44,7 +44,7 @@ export function stepperWidget(root) {
   var outputGrid = el("div", { className: "cnn-pg-grid", "data-role": "output-grid",
     "aria-label": t.outputGrid, role: "group" });
   var formulaText = el("p", { className: "cnn-pg-formula", "data-role": "formula" });
-  var stepText = el("p", { className: "cnn-pg-size", id: stepId, "data-role": "step",
+  var stepText = el("p", { className: "cnn-pg-size", id: stepId, "data-role": "step", role: "status",
     "aria-live": "polite" });
   var termsText = el("p", { className: "cnn-pg-note", "data-role": "terms" });
 
@@ -57,10 +57,13 @@ export function stepperWidget(root) {
   root.appendChild(el("div", { className: "cnn-pg-buttons" },
     [startButton, prevButton, playButton, nextButton]));
   root.appendChild(formulaText);
-  root.appendChild(el("div", { className: "cnn-pg-grids" }, [
+  // The cells shrink to fit a phone (playground.css); below their minimum size
+  // the grids scroll inside a labelled box instead of the page.
+  var gridsBox = scrollBox(el("div", { className: "cnn-pg-grids" }, [
     el("figure", {}, [inputGrid, el("figcaption", { text: t.inputGrid })]),
     el("figure", {}, [outputGrid, el("figcaption", { text: t.outputGrid })])
-  ]));
+  ]), t.gridsRegion, t.scrollHint);
+  root.appendChild(gridsBox.wrap);
   root.appendChild(stepText);
   root.appendChild(termsText);
   root.appendChild(el("p", { className: "cnn-pg-note", id: helpId, text: t.gridHelp + " " +
@@ -225,6 +228,7 @@ export function stepperWidget(root) {
       stop();
       return;
     }
+    if (reducedMotion && reducedMotion.matches) return;
     var count = plan.rows.output * plan.cols.output;
     if (state.index >= count - 1) go(0);
     playButton.textContent = t.pause;
@@ -256,6 +260,21 @@ export function stepperWidget(root) {
   nextButton.addEventListener("click", function () { stop(); go(state.index + 1); });
   startButton.addEventListener("click", function () { stop(); go(0); });
   playButton.addEventListener("click", play);
+
+  // prefers-reduced-motion: no autoplay. The Play button is withdrawn (Next and
+  // the arrow keys still step) and a running autoplay stops when it is set.
+  var reducedMotion = window.matchMedia ? window.matchMedia("(prefers-reduced-motion: reduce)")
+    : null;
+  function followMotionPreference() {
+    var reduce = Boolean(reducedMotion && reducedMotion.matches);
+    if (reduce) stop();
+    playButton.hidden = reduce;
+  }
+  if (reducedMotion) {
+    followMotionPreference();
+    if (reducedMotion.addEventListener) reducedMotion.addEventListener("change",
+      followMotionPreference);
+  }
   inputGrid.addEventListener("keydown", function (event) {
     if (!plan) return;
     var cols = plan.cols.output;

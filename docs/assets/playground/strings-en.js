@@ -104,5 +104,8 @@ export default {
     },
     error: function (e) { return e.message; }
   },
+  scrollHint: "Wider than the screen: scroll sideways →",
+  tableRegion: "Layer table",
+  gridsRegion: "Input and output grids",
   notComputed: "—"
 };

@@ -104,5 +104,8 @@ export default {
     },
     error: function (e) { return e.message; }
   },
+  scrollHint: "화면보다 넓습니다: 옆으로 밀어 보세요 →",
+  tableRegion: "계층 표",
+  gridsRegion: "입력 격자와 출력 격자",
   notComputed: "—"
 };
