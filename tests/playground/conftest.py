@@ -46,9 +46,11 @@ HARNESS = """<!doctype html>
 <body>
 <main>
 <h1>harness</h1>
+<p><a id="before" href="#before">before the widgets</a></p>
 <div class="cnn-playground" data-widget="kernel"></div>
 <div class="cnn-playground" data-widget="stepper"></div>
 <div class="cnn-playground" data-widget="stack"></div>
+<p><a id="after" href="#after">after the widgets</a></p>
 </main>
 <script src="assets/playground/cnn-core.js"></script>
 <script type="module" src="assets/playground/playground.js"></script>

@@ -275,6 +275,13 @@ export function stepperWidget(root) {
     if (reducedMotion.addEventListener) reducedMotion.addEventListener("change",
       followMotionPreference);
   }
+  // Touch or mouse: tapping an output cell moves the window there.
+  outputGrid.addEventListener("click", function (event) {
+    var cell = event.target.closest ? event.target.closest(".cnn-pg-cell") : null;
+    if (!plan || !cell) return;
+    stop();
+    go(Number(cell.getAttribute("data-r")) * plan.cols.output + Number(cell.getAttribute("data-c")));
+  });
   inputGrid.addEventListener("keydown", function (event) {
     if (!plan) return;
     var cols = plan.cols.output;
