@@ -185,6 +185,7 @@ def interact(page, widget):
         page.select_option(f'{root} select[data-role="padding"]', "VALID")
         page.fill(f'{root} input[data-role="kernel"]', "7")  # no output
         page.fill(f'{root} input[data-role="kernel"]', "3")
+        page.fill(f'{root} input[data-role="stride"]', "1")
         page.click(f'{root} button[data-role="next"]')
     else:
         page.click(f'{root} button[data-role="add"]')
