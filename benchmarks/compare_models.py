@@ -1,4 +1,4 @@
-"""The package's ConvNet against keras_convnet(), trained on the same batches (issue 2).
+"""The package's ConvNet against keras_convnet(), trained on the same batches.
 
 Both models start from the same weights (``copy_weights``), get the same
 batches in the same order from ``cnn_tutorial.data.make_dataset`` and are

@@ -1,4 +1,4 @@
-"""Training speed of the lecture's convnet on this machine (issue 4, "Training").
+"""Training speed of the lecture's convnet on this machine.
 
 In one run, on the same MNIST images, this measures images per second of:
 
