@@ -1,10 +1,11 @@
 /*
- * site.js: keyboard access to the notebook cells' code and outputs.
+ * site.js: keyboard access to boxes that scroll sideways.
  *
- * A code cell or output that is wider than the column scrolls sideways. So
- * that keyboard users can scroll it, such a box gets tabindex="0", the role
- * "region" and a name in the page's language ("Code, scrolls sideways"); one
- * that fits gets nothing (no useless tab stop). mkdocs-jupyter's unnamed
+ * A code cell, output, code block or table that is wider than the column (on
+ * a phone, most are) scrolls sideways inside its box. So that keyboard users
+ * can scroll it, such a box gets tabindex="0", the role "region" and a name in
+ * the page's language ("Code cell, scrolls sideways"); one that fits, or that
+ * already holds something focusable (a link), gets nothing (no useless tab stop). mkdocs-jupyter's unnamed
  * tabindex on every cell's input wrapper (which never scrolls) is removed, so
  * the Tab key visits what can be scrolled, in reading order. Rechecked when
  * the window's width changes (a phone turned sideways).
@@ -13,13 +14,18 @@
   "use strict";
 
   var NAMES = {
-    en: { code: "Code cell, scrolls sideways", output: "Output, scrolls sideways" },
-    ko: { code: "코드 셀, 옆으로 스크롤", output: "출력, 옆으로 스크롤" }
+    en: { code: "Code cell, scrolls sideways", output: "Output, scrolls sideways",
+      block: "Code, scrolls sideways", table: "Table, scrolls sideways" },
+    ko: { code: "코드 셀, 옆으로 스크롤", output: "출력, 옆으로 스크롤",
+      block: "코드, 옆으로 스크롤", table: "표, 옆으로 스크롤" }
   };
   var SELECTORS = {
     code: ".jupyter-wrapper .highlight-ipynb",
-    output: ".jupyter-wrapper .jp-OutputArea-output pre, .jupyter-wrapper .jp-RenderedHTMLCommon"
+    output: ".jupyter-wrapper .jp-OutputArea-output pre, .jupyter-wrapper .jp-RenderedHTMLCommon",
+    block: ".md-typeset pre > code",
+    table: ".md-typeset .md-typeset__scrollwrap, .md-typeset table"
   };
+  var FOCUSABLE = "a[href], button, input, select, textarea, [tabindex]:not([tabindex='-1'])";
 
   function names() {
     var lang = (document.documentElement.lang || "en").toLowerCase();
@@ -32,9 +38,10 @@
       .forEach(function (wrapper) { wrapper.removeAttribute("tabindex"); });
     Object.keys(SELECTORS).forEach(function (kind) {
       document.querySelectorAll(SELECTORS[kind]).forEach(function (box) {
-        var scrolls = box.scrollWidth > box.clientWidth + 1 ||
-          box.scrollHeight > box.clientHeight + 1;
         var marked = box.hasAttribute("data-cnn-scroll");
+        if (!marked && box.hasAttribute("tabindex")) return; // focusable already
+        var scrolls = (box.scrollWidth > box.clientWidth + 1 ||
+          box.scrollHeight > box.clientHeight + 1) && !box.querySelector(FOCUSABLE);
         if (scrolls && !marked) {
           box.setAttribute("data-cnn-scroll", kind);
           box.setAttribute("tabindex", "0");
