@@ -42,7 +42,9 @@
         if (!marked && box.hasAttribute("tabindex")) return; // focusable already
         var scrolls = (box.scrollWidth > box.clientWidth + 1 ||
           box.scrollHeight > box.clientHeight + 1) && !box.querySelector(FOCUSABLE);
-        if (scrolls && !marked) {
+        if (scrolls) {
+          // Set again on every look: Material's own code-block observer may have
+          // removed the tabindex in between.
           box.setAttribute("data-cnn-scroll", kind);
           box.setAttribute("tabindex", "0");
           box.setAttribute("role", "region");
@@ -71,4 +73,25 @@
   }
   window.addEventListener("resize", onResize);
   window.addEventListener("load", markScrollable); // images and fonts change widths
+  // Material wraps tables and mounts its components when it emits document$
+  // (after this script ran); look again then, and whenever the content's size changes.
+  if (window.document$ && typeof window.document$.subscribe === "function") {
+    window.document$.subscribe(function () { markScrollable(); });
+  }
+  // Observed after Material's observers (created earlier), so this look comes last.
+  if (window.ResizeObserver) {
+    var observer = new ResizeObserver(function () { markScrollable(); });
+    var observeAll = function () {
+      Object.keys(SELECTORS).forEach(function (kind) {
+        document.querySelectorAll(SELECTORS[kind]).forEach(function (box) {
+          observer.observe(box);
+        });
+      });
+    };
+    if (document.readyState === "loading") {
+      document.addEventListener("DOMContentLoaded", observeAll);
+    } else {
+      observeAll();
+    }
+  }
 })();
