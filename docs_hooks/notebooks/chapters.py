@@ -37,8 +37,9 @@ def is_runnable_fence(text: str, start: int, language: str | None) -> bool:
         False
     """
     at_line_start = start == 0 or text[start - 1] == "\n"
-    return (language == RUNNABLE_LANGUAGE and at_line_start
-            and text[start:start + 1] not in (" ", "\t", ">"))
+    quoted = text.startswith(">", start) and not text.startswith(">>>", start)
+    return (language == RUNNABLE_LANGUAGE and at_line_start and not quoted
+            and text[start:start + 1] not in (" ", "\t"))
 
 
 def is_notebook_text(text: str) -> bool:

@@ -89,8 +89,12 @@ _NOTICE = re.compile(
     r"|cuda_dnn|cuda_fft|cuda_blas|computation_placer)\.cc:\d+\] .*")
 
 
+# ipykernel 7's notice for a kernel on localhost TCP, which is how nbclient starts it.
+_KERNEL_NOTICE = re.compile(r"\[IPKernelApp\] WARNING \| Kernel is running over TCP without encryption\..*")
+
+
 def _is_tensorflow_notice(line: str) -> bool:
-    return _NOTICE.fullmatch(line) is not None
+    return _NOTICE.fullmatch(line) is not None or _KERNEL_NOTICE.fullmatch(line) is not None
 
 
 def kernel_env() -> dict[str, str]:

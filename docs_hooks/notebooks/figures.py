@@ -1,8 +1,8 @@
 """Figures as image files beside the page, each with its size and alt text.
 
 A figure a code cell draws (a PNG output) is written next to the page as a
-file: photographs (many distinct colours) as WebP at quality 90, diagrams
-as lossless PNG. The page's ``<img>`` gets ``src``, ``width``, ``height``,
+file: photographs as WebP at quality 90, diagrams as lossless PNG (an image
+whose PNG is over three times its WebP is a photograph). The page's ``<img>`` gets ``src``, ``width``, ``height``,
 ``loading="lazy"`` and ``alt`` (see the template ``cnn_notebook.html.j2``).
 
 Alt text comes from the chapter's prose, so it is in the page's language:
@@ -32,8 +32,10 @@ log = logging.getLogger("mkdocs.hooks.notebooks")
 ALT_COMMENT = re.compile(r"<!--\s*alt:\s*(.*?)\s*-->", re.DOTALL)
 #: Metadata key of an output turned into a file (read by the template).
 FIGURE_KEY = "cnn_figure"
-#: Distinct colours above which an image is a photograph (lossy WebP).
-PHOTO_COLOURS = 4096
+#: An image is a photograph (stored as lossy WebP) when its lossless PNG is more
+#: than this many times its WebP; diagrams (flat colours, lines) compress well.
+PHOTO_RATIO = 3
+WEBP_QUALITY = 90
 _IMAGE_TYPES = ("image/png", "image/jpeg")
 
 
@@ -76,16 +78,13 @@ def encode_image(data: bytes, cache_dir: Path | None = None) -> tuple[str, bytes
                     return extension, cached.read_bytes(), image.width, image.height
     with Image.open(io.BytesIO(data)) as image:
         image.load()
-        rgb = image.convert("RGB")
-        photo = rgb.getcolors(PHOTO_COLOURS) is None  # None: more colours than that
-        out = io.BytesIO()
-        if photo:
-            extension = "webp"
-            rgb.save(out, "WEBP", quality=90, method=4)
-        else:
-            extension = "png"
-            image.save(out, "PNG", optimize=True)
         width, height = image.size
+        png, webp = io.BytesIO(), io.BytesIO()
+        image.save(png, "PNG", optimize=True)
+        image.convert("RGB").save(webp, "WEBP", quality=WEBP_QUALITY, method=4)
+    # A photograph does not compress losslessly: PNG is several times the lossy size.
+    photo = len(png.getvalue()) > PHOTO_RATIO * len(webp.getvalue())
+    extension, out = ("webp", webp) if photo else ("png", png)
     encoded = out.getvalue()
     if cache_dir is not None:
         try:

@@ -67,15 +67,18 @@ class _CodeHighlighter:
     CSS expects, and the text its copy button copies), numbered per page."""
 
     def __init__(self, extra_classes: str = ""):
-        from nbconvert.filters.highlight import Highlight2HTML
+        from pygments.formatters import HtmlFormatter
 
-        self._highlight = Highlight2HTML(extra_formatter_options={
-            "cssclass": f"highlight-ipynb hl-python {extra_classes}"})
+        self._formatter = HtmlFormatter(cssclass=f"highlight-ipynb hl-python {extra_classes}")
         self.count = 0
 
     def __call__(self, source, language=None, metadata=None):
+        from pygments import highlight
+        from pygments.lexers import get_lexer_by_name
+
         self.count += 1  # the template numbers its copy buttons the same way
-        return (self._highlight(source, language or "python", metadata)
+        lexer = get_lexer_by_name(language or "python")
+        return (highlight(source or " ", lexer, self._formatter)
                 + f'<div id="cell-{self.count}" class="clipboard-copy-txt">'
                   f'{html.escape(source)}</div>\n')
 

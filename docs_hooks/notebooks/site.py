@@ -99,6 +99,8 @@ class NotebookSite:
         cell_timeout()  # a bad CNN_TUTORIAL_CELL_TIMEOUT fails here, before any work
         self.cache = ExecutionCache(default_cache_dir())
         self.repo_url = config.get("repo_url")
+        if not self.repo_url:
+            config.edit_uri = None  # "edit this page" only links to a repository
         self.site_url = config.get("site_url")
         plugin = config.plugins.get("mkdocs-jupyter")
         self.plugin_config = dict(plugin.config) if plugin is not None else {}
@@ -131,7 +133,9 @@ class NotebookSite:
             if notebook is not None:
                 chapters.append(load_chapter(path, self.scan.package_hash, notebook,
                                              self.scan.versions))
-        self.entries = ensure_executed(chapters, self.cache)
+        if not (nested and all(c.key in self.entries for c in chapters)):
+            # The outer build saw both languages' files; a nested one reuses its entries.
+            self.entries = ensure_executed(chapters, self.cache)
         self.chapters = {str(c.path): c for c in chapters}
         self.classes = set()
 

@@ -268,3 +268,119 @@ def test_cell_ids_are_the_same_on_every_read(project):
     assert len({c.id for c in first.cells}) == len(first.cells)
 
 
+
+
+# --- The key covers the whole environment ------------------------------------
+
+class _FakeDistribution:
+    def __init__(self, name, version):
+        self.metadata = {"Name": name}
+        self.version = version
+
+
+def test_an_unrelated_distributions_version_changes_the_key(monkeypatch):
+    """Any installed distribution is in the key, imported by a cell or not."""
+    installed = [_FakeDistribution("numpy", "2.0.0"), _FakeDistribution("ml_dtypes", "0.5.0"),
+                 _FakeDistribution("protobuf", "5.0.0")]
+    monkeypatch.setattr(fingerprint.importlib.metadata, "distributions", lambda: list(installed))
+    before = fingerprint.environment_versions()
+    assert before["ml-dtypes"] == "0.5.0" and "python" in before
+    key = fingerprint.cache_key(["import numpy"], "pkg", before)
+    installed[2] = _FakeDistribution("protobuf", "5.0.1")  # nothing imports it by name
+    assert fingerprint.cache_key(["import numpy"], "pkg", fingerprint.environment_versions()) != key
+    installed.append(_FakeDistribution("scipy", "1.0"))  # a new distribution
+    installed[2] = _FakeDistribution("protobuf", "5.0.0")
+    assert fingerprint.cache_key(["import numpy"], "pkg", fingerprint.environment_versions()) != key
+    monkeypatch.setattr(fingerprint.platform, "python_version", lambda: "3.99.0")
+    installed.pop()
+    assert fingerprint.cache_key(["import numpy"], "pkg", fingerprint.environment_versions()) != key
+
+
+def test_the_real_environment_is_listed_whole():
+    versions = fingerprint.environment_versions()
+    assert {"python", "tensorflow", "nbclient", "ml-dtypes", "protobuf", "scipy"} <= set(versions)
+
+
+# --- A broken cache never fails the build ----------------------------------------
+
+@pytest.mark.parametrize("content", [b"\xff\xfe not utf-8", b"{not json", b"[1, 2, 3]", b'"text"'])
+def test_an_unreadable_entry_is_a_miss_with_a_warning(project, caplog, content):
+    chapter = chapters(project)[0]
+    project["cache"].path(chapter.key).parent.mkdir(parents=True, exist_ok=True)
+    project["cache"].path(chapter.key).write_bytes(content)
+    with caplog.at_level(logging.INFO, logger="mkdocs.hooks.notebooks"):
+        entries = execute.ensure_executed([chapter], project["cache"], jobs=1, cwd=project["root"])
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "cache miss" in warnings[0]
+    assert entries[chapter.key]["cells"][0]["outputs"][0]["text"] == "42\n"
+    assert json.loads(project["cache"].path(chapter.key).read_text())["cells"]  # replaced
+
+
+def test_a_read_only_cache_folder_is_a_warning_not_a_crash(project, caplog, monkeypatch):
+    run(project, caplog)  # one entry cached
+    chapter = chapters(project)[0]
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(store.os, "utime", refuse)  # a read-only folder: no mtime update
+    monkeypatch.setattr(store.os, "replace", refuse)  # ... and no new entry
+    assert project["cache"].get(chapter.key)["cells"]  # a hit still serves the entry
+    other = write_chapter(project["root"] / "docs" / "ko" / "other.md", "다른 장", ["print(7)"])
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="mkdocs.hooks.notebooks"):
+        entries = execute.ensure_executed(
+            [execute.load_chapter(other, "pkg")], project["cache"], jobs=1, cwd=project["root"])
+    assert list(entries.values())[0]["cells"][0]["outputs"][0]["text"] == "7\n"
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "cannot write" in warnings[0]
+    assert not list((project["root"] / "cache").glob("*.tmp"))  # nothing left behind
+
+
+def test_cached_outputs_are_checked_on_a_hit(project):
+    chapter = chapters(project)[0]
+    project["cache"].put(chapter.key, {"cells": [
+        {"outputs": [{"output_type": "stream", "name": "stderr",
+                      "text": "x.py:1: UserWarning: careful\n"}], "execution_count": 1},
+        {"outputs": [], "execution_count": 2}], "tensorflow": "2.21.0"})
+    with pytest.raises(execute.NotebookExecutionError, match="(?s)cached outputs.*warning on stderr"):
+        execute.ensure_executed([chapter], project["cache"], jobs=1, cwd=project["root"])
+
+
+# --- CNN_TUTORIAL_CELL_TIMEOUT ---------------------------------------------------
+
+def test_a_bad_cell_timeout_is_a_clear_error_not_a_crash_at_import():
+    import subprocess
+    import sys
+
+    env = {**__import__("os").environ, "CNN_TUTORIAL_CELL_TIMEOUT": "15m",
+           "PYTHONPATH": f"{ROOT}{__import__('os').pathsep}{ROOT / 'src'}"}
+    imported = subprocess.run([sys.executable, "-c", "import docs_hooks.notebooks.events"],
+                              cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    assert imported.returncode == 0, imported.stderr
+    from mkdocs.exceptions import PluginError
+
+    with pytest.raises(PluginError, match=r"CNN_TUTORIAL_CELL_TIMEOUT must be a positive "
+                                          r"whole number of seconds \(e\.g\. 900\), got '15m'"):
+        execute.cell_timeout({"CNN_TUTORIAL_CELL_TIMEOUT": "15m"})
+    with pytest.raises(PluginError, match="got '0'"):
+        execute.cell_timeout({"CNN_TUTORIAL_CELL_TIMEOUT": "0"})
+    assert execute.cell_timeout({"CNN_TUTORIAL_CELL_TIMEOUT": " 60 "}) == 60
+    assert execute.cell_timeout({}) == execute.DEFAULT_CELL_TIMEOUT_S
+
+
+# --- The kernel's C++ start-up lines ---------------------------------------------------
+
+def test_tensorflow_start_up_lines_of_the_kernel_are_dropped_real_errors_shown(project, capfd):
+    noise = ("WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\\n"
+             "I0000 00:00:1796083112.021457    9902 port.cc:153] oneDNN custom operations are on.\\n"
+             "I0000 00:00:1796083112.021738    9902 cudart_stub.cc:31] Could not find cuda drivers "
+             "on your machine, GPU will not be used.\\n")
+    write_chapter(project["ko"], "잡음", [
+        f"import os\nos.write(2, b'{noise}')\nos.write(2, b'E0000 a real failure\\n')\nprint('ok')"])
+    entries = execute.ensure_executed([chapters(project)[0]], project["cache"], jobs=1,
+                                      cwd=project["root"])
+    assert list(entries.values())[0]["cells"][0]["outputs"][0]["text"] == "ok\n"
+    err = capfd.readouterr().err
+    assert "E0000 a real failure" in err
+    assert "absl::InitializeLog" not in err and "oneDNN" not in err and "cuda drivers" not in err
