@@ -8,6 +8,7 @@ outer build.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from dataclasses import dataclass, field
@@ -195,10 +196,15 @@ class NotebookSite:
         if not self.css:
             return
         # Classes set by Material's and the notebook's scripts, never in the HTML.
-        css = render.prune_css_variables(render.prune_css(
-            self.css, self.classes | {"jp-mod-active", "jp-mod-selected"}))
+        css = _pruned_css(self.css, frozenset(self.classes | {"jp-mod-active", "jp-mod-selected"}))
         export.write_text(Path(site_dir) / render.NOTEBOOK_CSS, css)
         export.write_text(Path(site_dir) / COPY_SCRIPT, copy_script())
+
+
+@functools.lru_cache(maxsize=4)
+def _pruned_css(css: str, classes: frozenset[str]) -> str:
+    """The notebook stylesheet for pages using ``classes`` (the same for most builds)."""
+    return render.prune_css_variables(render.prune_css(css, set(classes)))
 
 
 def _link(href: str | None, label: str) -> dict[str, str] | None:
