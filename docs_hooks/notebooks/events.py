@@ -11,10 +11,11 @@ from pathlib import Path
 
 from mkdocs.structure.pages import Page
 
-if __package__ in (None, ""):  # loaded by path, as MkDocs loads hooks
-    _root = str(Path(__file__).resolve().parents[2])
-    if _root not in sys.path:
-        sys.path.insert(0, _root)
+# MkDocs loads a hook by its path, not as part of a package: make the package
+# docs_hooks importable (the `mkdocs` command does not put the project on sys.path).
+_ROOT = str(Path(__file__).resolve().parents[2])
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
 
 from docs_hooks.notebooks.site import NotebookSite  # noqa: E402
 
