@@ -179,3 +179,67 @@ def test_train_max_steps_and_limit(capsys, tmp_path, monkeypatch):
     summary = json.loads(out.strip().splitlines()[-1])
     assert (summary["step"], summary["epoch"], summary["stopped"]) == (3, 0, "max_steps")
     assert "stopped at step 3 (--max-steps)" in out
+
+
+# --- quiet logs: TensorFlow's C++ start-up lines never reach the user ---------------------
+
+_STARTUP_MARKERS = ("absl::InitializeLog", "oneDNN custom operations", "cuda drivers",
+                    "cuInit", "cpu_feature_guard")
+
+
+def _clean_env() -> dict[str, str]:
+    env = {**os.environ, "PYTHONPATH": str(Path(cli.__file__).parents[1])}
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)  # the user's default: nothing set
+    env.pop("CNN_TUTORIAL_DATA_DIR", None)
+    return env
+
+
+def test_cli_prints_no_tensorflow_startup_lines(tmp_path):
+    env = _clean_env()
+    control = subprocess.run(
+        [sys.executable, "-c", "import tensorflow as tf; tf.config.list_physical_devices()"],
+        capture_output=True, text=True, env=env)
+    if not any(marker in control.stderr for marker in _STARTUP_MARKERS):
+        pytest.skip("this TensorFlow prints no start-up lines: nothing to silence")
+    done = subprocess.run(
+        [sys.executable, "-m", "cnn_tutorial", "kernels", "--size", "16", "-o",
+         str(tmp_path / "k.png")], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    noise = [line for line in done.stderr.splitlines()
+             if any(marker in line for marker in _STARTUP_MARKERS)]
+    assert noise == [] and done.stderr == ""
+
+
+def test_quiet_stderr_still_lets_real_errors_through():
+    code = (
+        "import os, sys\n"
+        "from cnn_tutorial._quiet import quiet_stderr\n"
+        "with quiet_stderr():\n"
+        "    os.write(2, b'WARNING: All log messages before absl::InitializeLog() is called '\n"
+        "                b'are written to STDERR\\n')\n"
+        "    os.write(2, b'I0000 00:00:1796083038.517958    7700 cudart_stub.cc:31] Could '\n"
+        "                b'not find cuda drivers on your machine, GPU will not be used.\\n')\n"
+        "    os.write(2, b'E0000 00:00:1796083038.5 7700 loader.cc:9] libfoo.so: bad ELF\\n')\n"
+        "    print('a Python warning', file=sys.stderr)\n"
+        "    try:\n"
+        "        with quiet_stderr():\n"
+        "            raise KeyboardInterrupt\n"
+        "    except KeyboardInterrupt:\n"
+        "        pass\n"
+        "print('after', file=sys.stderr)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=_clean_env())
+    assert done.returncode == 0
+    assert done.stderr.splitlines() == [
+        "E0000 00:00:1796083038.5 7700 loader.cc:9] libfoo.so: bad ELF", "a Python warning",
+        "after"]
+
+
+def test_cli_errors_after_the_quiet_import_are_printed(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "cnn_tutorial", "kernels", "--stride", "2", "-o",
+         str(tmp_path / "k.png"), str(tmp_path / "missing.png")],
+        capture_output=True, text=True, env=_clean_env())
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"cnn-tutorial: error: image {tmp_path / 'missing.png'} does not exist"]

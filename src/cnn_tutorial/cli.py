@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from cnn_tutorial import __version__
+from cnn_tutorial._quiet import import_tensorflow
 
 __all__ = ["build_parser", "main"]
 
@@ -213,6 +214,7 @@ def _read_image(path: Path):
 
 
 def _run_kernels(args: argparse.Namespace) -> int:
+    import_tensorflow()
     import matplotlib
 
     matplotlib.use("Agg")
@@ -252,7 +254,7 @@ def _run_kernels(args: argparse.Namespace) -> int:
 
 
 def _run_train(args: argparse.Namespace) -> int:
-    import tensorflow as tf
+    tf = import_tensorflow()
 
     if args.threads:
         tf.config.threading.set_intra_op_parallelism_threads(args.threads)
@@ -304,7 +306,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         total                                    80
         0
     """
-    # TensorFlow's C++ start-up chatter (CUDA probing, CPU flags) is not for users.
+    # TensorFlow's C++ start-up chatter (CUDA probing, CPU flags) is not for users;
+    # the lines it prints before honouring this variable are held back by
+    # cnn_tutorial._quiet.import_tensorflow.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     parser = build_parser()
     args = parser.parse_args(argv)
