@@ -15,18 +15,23 @@ import numpy as np
 
 PADDING_STRINGS = ("SAME", "VALID")
 
+#: The largest integer TensorFlow takes for a stride, a size or a seed (its
+#: attributes are 32-bit); larger Python ints would overflow inside TensorFlow
+#: with a message that does not name the argument.
+MAX_INT32 = 2**31 - 1
+
 
 def _is_integer(value: Any) -> bool:
     # bool is an int subclass, but ``stride=True`` is always a mistake.
     return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
 
 
-def check_int(name: str, value: Any, minimum: int = 1) -> int:
-    """Return ``value`` as an ``int`` if it is an integer ``>= minimum``.
+def check_int(name: str, value: Any, minimum: int = 1, maximum: int | None = None) -> int:
+    """Return ``value`` as an ``int`` if it is an integer ``>= minimum`` (and ``<= maximum``).
 
     Raises:
         TypeError: ``value`` is not an integer (bools and floats are refused).
-        ValueError: ``value`` is below ``minimum``.
+        ValueError: ``value`` is below ``minimum`` or above ``maximum``.
 
     Examples:
         >>> check_int("stride", 2)
@@ -35,15 +40,21 @@ def check_int(name: str, value: Any, minimum: int = 1) -> int:
         Traceback (most recent call last):
         ...
         ValueError: stride must be an integer >= 1, got 0
+        >>> check_int("stride", 10**20, maximum=MAX_INT32)
+        Traceback (most recent call last):
+        ...
+        ValueError: stride must be an integer >= 1 and <= 2147483647, got 100000000000000000000
     """
+    expected = f"an integer >= {minimum}" + ("" if maximum is None else f" and <= {maximum}")
     if not _is_integer(value):
-        raise TypeError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+        raise TypeError(f"{name} must be {expected}, got {value!r}")
+    if value < minimum or (maximum is not None and value > maximum):
+        raise ValueError(f"{name} must be {expected}, got {value!r}")
     return int(value)
 
 
-def check_pair(name: str, value: Any, minimum: int = 1) -> tuple[int, int]:
+def check_pair(name: str, value: Any, minimum: int = 1,
+               maximum: int | None = None) -> tuple[int, int]:
     """Return ``(a, b)`` from an integer or a pair of integers, each ``>= minimum``.
 
     Examples:
@@ -56,17 +67,16 @@ def check_pair(name: str, value: Any, minimum: int = 1) -> tuple[int, int]:
         ...
         ValueError: strides must be an integer >= 1 or a pair of them, got (1, 2, 3)
     """
+    expected = f"an integer >= {minimum}" + ("" if maximum is None else f" and <= {maximum}")
     if _is_integer(value):
-        return (check_int(name, value, minimum),) * 2
+        return (check_int(name, value, minimum, maximum),) * 2
     if isinstance(value, (tuple, list)) and len(value) == 2 and all(map(_is_integer, value)):
-        if min(value) < minimum:
-            raise ValueError(
-                f"{name} must be an integer >= {minimum} or a pair of them, got {value!r}")
+        if min(value) < minimum or (maximum is not None and max(value) > maximum):
+            raise ValueError(f"{name} must be {expected} or a pair of them, got {value!r}")
         return int(value[0]), int(value[1])
     if isinstance(value, (tuple, list)):
-        raise ValueError(
-            f"{name} must be an integer >= {minimum} or a pair of them, got {value!r}")
-    raise TypeError(f"{name} must be an integer >= {minimum} or a pair of them, got {value!r}")
+        raise ValueError(f"{name} must be {expected} or a pair of them, got {value!r}")
+    raise TypeError(f"{name} must be {expected} or a pair of them, got {value!r}")
 
 
 def check_padding(name: str, value: Any, allow_int: bool = False) -> str | int:

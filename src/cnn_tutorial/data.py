@@ -297,6 +297,23 @@ def default_cache_dir() -> Path:
     return Path(base).expanduser() / "cnn_tutorial" / "mnist"
 
 
+def _cache_origin(cache_dir: str | os.PathLike | None) -> str:
+    if cache_dir is not None:
+        return "the cache_dir argument"
+    if os.environ.get(CACHE_DIR_ENV):
+        return f"set by {CACHE_DIR_ENV}"
+    return "the default cache folder"
+
+
+def _usable_cache_dir(cache_dir: str | os.PathLike | None) -> Path:
+    """The cache folder, refused early (naming where it came from) when it is a file."""
+    folder = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
+    if folder.exists() and not folder.is_dir():
+        raise NotADirectoryError(f"the MNIST cache folder {folder} ({_cache_origin(cache_dir)}) "
+                                 f"is a file; expected a folder (or nothing there yet)")
+    return folder
+
+
 def _fetch_verified(url: str, name: str, target: Path, timeout: float) -> None:
     """Download ``url`` (a .gz) to ``target`` atomically if its content has the right MD5."""
     digest = hashlib.md5()
@@ -349,11 +366,15 @@ def download_mnist(cache_dir: str | os.PathLike | None = None,
         ...
         FileNotFoundError: could not download MNIST (no mirrors given); point at a local copy ...
     """
-    folder = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
+    folder = _usable_cache_dir(cache_dir)
     mirrors = MIRRORS if mirrors is None else tuple(mirrors)
     if not mirrors:
         raise FileNotFoundError(f"could not download MNIST (no mirrors given); {_hint()}")
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise type(error)(f"cannot create the MNIST cache folder {folder} "
+                          f"({_cache_origin(cache_dir)}): {error.strerror or error}") from None
     for name in IDX_FILES.values():
         target = folder / f"{name}.gz"
         if target.is_file():
@@ -418,7 +439,7 @@ def load_mnist(data_dir: str | os.PathLike | None = None, *,
             return load_idx_folder(folder)
         except FileNotFoundError as error:
             raise FileNotFoundError(f"{DATA_DIR_ENV}={folder}: {error}") from None
-    cache = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
+    cache = _usable_cache_dir(cache_dir)
     try:
         return load_idx_folder(cache)
     except FileNotFoundError:
