@@ -454,3 +454,48 @@ def test_broken_checkpoint_metadata(capsys, tmp_path, breakage):
     if status != 0 or breakage == "folder":
         assert status == 2
         assert metadata.name in _one_line(err)
+
+
+# --- hostile images: refused from their header, before decoding -----------------------------
+
+def _png_header_only(path: Path, width: int, height: int) -> Path:
+    """A small PNG file whose header declares width x height gray pixels."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (struct.pack(">I", len(body)) + kind + body
+                + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF))
+
+    row = bytes(1 + width)  # filter byte + one gray row, repeated by deflate
+    compressor = zlib.compressobj(9)
+    idat = compressor.compress(row * 64) + compressor.flush()
+    path.write_bytes(b"\x89PNG\r\n\x1a\n"
+                     + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+                     + chunk(b"IDAT", idat) + chunk(b"IEND", b""))
+    return path
+
+
+@pytest.mark.parametrize("side, message", [
+    (20_000, "declares more pixels than the 50,000,000 accepted"),
+    (8_000, "is 8000 x 8000 pixels; at most 50,000,000 pixels are accepted"),
+])
+def test_kernels_refuses_huge_images_before_decoding(capsys, tmp_path, side, message):
+    image = _png_header_only(tmp_path / "huge.png", side, side)
+    assert image.stat().st_size < 600_000
+    status, _, err = run_main(capsys, "kernels", str(image), "-o", str(tmp_path / "k.png"))
+    assert status == 2 and message in _one_line(err)
+    assert not (tmp_path / "k.png").exists()
+
+
+def test_kernels_on_a_gray_image_and_a_broken_one(capsys, tmp_path):
+    from PIL import Image
+
+    Image.new("L", (30, 20), 128).save(tmp_path / "gray.png")
+    status, out, _ = run_main(capsys, "kernels", str(tmp_path / "gray.png"), "--color",
+                              "-o", str(tmp_path / "k.png"))
+    assert status == 0 and "on a 20x30 image" in out
+    (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\nnot really")
+    status, _, err = run_main(capsys, "kernels", str(tmp_path / "broken.png"),
+                              "-o", str(tmp_path / "k.png"))
+    assert status == 2 and "could not be read as an image" in _one_line(err)

@@ -160,3 +160,142 @@ def describe_array(value: Any) -> str:
     shape_text = tuple(shape) if not hasattr(shape, "as_list") else tuple(shape.as_list())
     dtype_text = getattr(dtype, "name", dtype)
     return f"an array of shape {shape_text} and dtype {dtype_text}"
+
+
+# ------------------------------------------------------------------ MNIST arrays
+# The one check of image batches and labels: used by data (files and
+# make_dataset), model (ConvNet's input), compat_v1 and train. Works on NumPy
+# arrays and on TensorFlow tensors (unknown sizes, None, are accepted) without
+# importing TensorFlow.
+
+def _shape_of(value: Any) -> tuple | None:
+    shape = getattr(value, "shape", None)
+    if shape is None:
+        return None
+    if hasattr(shape, "as_list"):  # tf.TensorShape
+        if shape.rank is None:
+            return None
+        return tuple(shape.as_list())
+    return tuple(shape)
+
+
+def _dtype_name(value: Any) -> str:
+    dtype = getattr(value, "dtype", None)
+    return str(getattr(dtype, "name", dtype))
+
+
+def check_images(images: Any, *, prefix: str = "", image_size: tuple[int, int] | None = (28, 28),
+                 allow_empty: bool = False) -> None:
+    """Check a batch of gray images: ``N x H x W`` or ``N x H x W x 1``, uint8 or float.
+
+    The one check of image batches in the package (MNIST's files, the
+    ``tf.data`` pipeline, :class:`~cnn_tutorial.model.ConvNet`, the TF 1 code,
+    training). Accepts NumPy arrays and tensors; sizes that a graph leaves
+    unknown (``None``) pass.
+
+    Args:
+        images: The batch.
+        prefix: Put before the message, e.g. ``"train_data "``.
+        image_size: ``(height, width)`` required, or ``None`` for any size.
+        allow_empty: Whether ``N == 0`` is accepted.
+
+    Raises:
+        TypeError: the dtype is neither uint8 nor floating point.
+        ValueError: the rank, the image size or the channel count is wrong, or
+            the batch is empty.
+
+    Examples:
+        >>> check_images(np.zeros((2, 28, 28), np.uint8))
+        >>> check_images(np.zeros((2, 32, 32, 1), np.float32))
+        Traceback (most recent call last):
+        ...
+        ValueError: images must be N x 28 x 28 x 1 (or N x 28 x 28), got an array of shape (2, 32, 32, 1) and dtype float32
+        >>> check_images(np.zeros((2, 28, 28), np.int32), prefix="x_train: ")
+        Traceback (most recent call last):
+        ...
+        TypeError: x_train: images must be float (values in [0, 1]) or uint8, got an array of shape (2, 28, 28) and dtype int32
+    """
+    dtype = _dtype_name(images)
+    if not (dtype == "uint8" or dtype.startswith("float") or dtype in ("bfloat16", "half")):
+        raise TypeError(f"{prefix}images must be float (values in [0, 1]) or uint8, "
+                        f"got {describe_array(images)}")
+    if image_size is None:
+        expected = "a non-empty array N x height x width (or N x height x width x 1)"
+    else:
+        height, width = image_size
+        expected = f"N x {height} x {width} x 1 (or N x {height} x {width})"
+    shape = _shape_of(images)
+    fits = (shape is not None and len(shape) in (3, 4)
+            and (len(shape) == 3 or shape[3] in (1, None))
+            and (allow_empty or shape[0] != 0)
+            and (image_size is None
+                 or all(s is None or s == e for s, e in zip(shape[1:3], image_size))))
+    if not fits:
+        raise ValueError(f"{prefix}images must be {expected}, got {describe_array(images)}")
+
+
+def check_labels(labels: Any, count: int | None, *, prefix: str = "",
+                 n_classes: int | None = None) -> None:
+    """Check class labels: 1-D integers, one per image, each in ``0..n_classes - 1``.
+
+    The range is checked on NumPy arrays and eager tensors (a label of 12
+    would otherwise reach TensorFlow as an ``InvalidArgumentError``, or as a
+    silent NaN on a GPU); symbolic tensors are checked for shape and dtype only.
+
+    Args:
+        labels: The labels.
+        count: The number of images (``None``: any).
+        prefix: Put before the message, e.g. ``"train_data "``.
+        n_classes: The number of classes (``None``: no range check).
+
+    Raises:
+        ValueError: wrong rank or count, not integers, or out of range.
+
+    Examples:
+        >>> check_labels(np.array([7, 2, 1]), 3, n_classes=10)
+        >>> check_labels(np.array([7, 12, 1]), 3, n_classes=10)
+        Traceback (most recent call last):
+        ...
+        ValueError: labels must be in 0..9, got values from 1 to 12
+    """
+    shape = _shape_of(labels)
+    if shape is None or len(shape) != 1 or (
+            count is not None and shape[0] is not None and shape[0] != count):
+        per_image = f"one label per image ({count})" if count is not None else "one per image"
+        raise ValueError(f"{prefix}labels must be a 1-D array with {per_image}, "
+                         f"got {describe_array(labels)}")
+    dtype = _dtype_name(labels)
+    if not dtype.startswith(("int", "uint")):
+        raise ValueError(f"{prefix}labels must be integers (class indices), "
+                         f"got {describe_array(labels)}")
+    if n_classes is None or shape[0] == 0:
+        return
+    if isinstance(labels, np.ndarray):
+        values = labels
+    elif hasattr(labels, "numpy"):  # an eager tensor; a symbolic one has no values yet
+        try:
+            values = labels.numpy()
+        except (AttributeError, NotImplementedError, TypeError, ValueError):
+            return
+    else:
+        return
+    low, high = int(values.min()), int(values.max())
+    if low < 0 or high >= n_classes:
+        raise ValueError(f"{prefix}labels must be in 0..{n_classes - 1}, "
+                         f"got values from {low} to {high}")
+
+
+def check_images_and_labels(images: Any, labels: Any, *, prefix: str = "",
+                            image_size: tuple[int, int] | None = (28, 28),
+                            n_classes: int | None = None) -> None:
+    """:func:`check_images` then :func:`check_labels` (one label per image).
+
+    Examples:
+        >>> check_images_and_labels(np.zeros((4, 28, 28), np.uint8), np.zeros(3, np.int64),
+        ...                         prefix="test_data ")
+        Traceback (most recent call last):
+        ...
+        ValueError: test_data labels must be a 1-D array with one label per image (4), got an array of shape (3,) and dtype int64
+    """
+    check_images(images, prefix=prefix, image_size=image_size)
+    check_labels(labels, _shape_of(images)[0], prefix=prefix, n_classes=n_classes)
