@@ -20,7 +20,7 @@ An export is a folder holding:
 Quantisation (``quantize``) keeps the download small: ``"int8"`` (default)
 stores each *dense* kernel as int8 with one float32 scale per output unit
 (``fc`` holds 3.2 of the 3.27 million weights, so the export shrinks from
-13 MB to 3.5 MB) and keeps the convolution kernels, the ones the page shows
+13.1 MB to 3.4 MB) and keeps the convolution kernels, the ones the page shows
 number by number, in float32; ``"float16"`` stores every kernel as float16;
 ``"float32"`` stores everything exactly. Biases are always float32.
 """
@@ -37,7 +37,8 @@ import numpy as np
 
 from cnn_tutorial._validation import check_choice, describe_array
 
-__all__ = ["EXPORT_FORMAT", "QUANTIZE", "export_convnet", "load_examples", "load_exported"]
+__all__ = ["EXPORT_FORMAT", "QUANTIZE", "export_convnet", "load_examples", "load_exported",
+           "preprocess_drawing"]
 
 #: The ``format`` field of ``model.json``; :func:`load_exported` refuses others.
 EXPORT_FORMAT = "cnn-tutorial-convnet/1"
@@ -81,7 +82,7 @@ def _decode(raw: bytes, entry: dict[str, Any], scales: np.ndarray | None) -> np.
 
 def export_convnet(model: Any, folder: str | os.PathLike, *,
                    examples: tuple[Any, Any] | None = None, quantize: str = "int8",
-                   extra: dict[str, Any] | None = None) -> list[Path]:
+                   extra: dict[str, Any] | None = None, by_id: bool = False) -> list[Path]:
     """Write ``model``'s weights for the browser into ``folder``.
 
     See the chapter "Draw a digit" (draw-a-digit.md) and the module's
@@ -97,6 +98,10 @@ def export_convnet(model: Any, folder: str | os.PathLike, *,
         quantize: ``"int8"`` (default), ``"float16"`` or ``"float32"``.
         extra: JSON-ready facts stored as ``model.json``'s ``"extra"`` (e.g.
             the training data and the test accuracy, for the page to show).
+        by_id: Write into ``folder/<id>/`` instead, ``id`` being the export's
+            digest (``model.json``'s ``"id"``): exports of different runs then
+            sit side by side (the site's build keeps one per execution of the
+            chapter, see ``docs_hooks/explainer.py``).
 
     Returns:
         The paths written: ``model.json``, ``weights.bin`` and, with
@@ -145,6 +150,8 @@ def export_convnet(model: Any, folder: str | os.PathLike, *,
                              f"{describe_array(labels)}")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    if not isinstance(by_id, bool):
+        raise TypeError(f"by_id must be True or False, got {by_id!r}")
 
     blob = bytearray()
     tensors: dict[str, dict[str, Any]] = {}
@@ -206,6 +213,9 @@ def export_convnet(model: Any, folder: str | os.PathLike, *,
     }
     digest.update(json.dumps(manifest, sort_keys=True).encode())
     manifest["id"] = digest.hexdigest()[:16]
+    if by_id:
+        folder = folder / manifest["id"]
+        folder.mkdir(exist_ok=True)
     paths = [folder / _MANIFEST]
     paths[0].write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     for file_name, raw in files.items():
@@ -331,3 +341,74 @@ def load_examples(folder: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     raw = _read_file(folder, manifest, info["file"])
     images = np.frombuffer(raw, dtype=np.uint8).reshape(info["count"], 28, 28).copy()
     return images, np.asarray(info["labels"], dtype=np.int64)
+
+
+def _area_weights(source: int, target: int) -> np.ndarray:
+    """``target x source`` box-filter weights: each row averages the source cells it covers."""
+    ratio = source / target
+    weights = np.zeros((target, source))
+    for i in range(target):
+        start, end = i * ratio, (i + 1) * ratio
+        for k in range(int(np.floor(start)), min(source, int(np.ceil(end)))):
+            overlap = min(end, k + 1) - max(start, k)
+            if overlap > 0:
+                weights[i, k] = overlap / ratio
+    return weights
+
+
+def preprocess_drawing(gray: Any) -> np.ndarray:
+    """A drawing made into an MNIST digit, as the page's widget does it.
+
+    MNIST's digits were made this way: the bounding box of the ink is scaled
+    (aspect ratio kept, box filter) so that its longer side is 20 pixels, put
+    in a 28 x 28 field and shifted by whole pixels so that its centre of mass
+    lies at the field's centre. The widget (``docs/assets/explainer/convnet.js``,
+    ``preprocessDigit``) does exactly this to the reader's drawing; the tests
+    compare the two. See the chapter "Draw a digit" (draw-a-digit.md).
+
+    Args:
+        gray: ``H x W`` values in [0, 1], white ink on black.
+
+    Returns:
+        uint8 ``28 x 28`` (all zeros when there is no ink).
+
+    Raises:
+        ValueError: ``gray`` is not a 2-D array of values in [0, 1].
+
+    Examples:
+        >>> canvas = np.zeros((100, 60))
+        >>> canvas[10:90, 20:30] = 1.0          # a tall bar: "1"
+        >>> digit = preprocess_drawing(canvas)
+        >>> digit.shape, digit.dtype.name
+        ((28, 28), 'uint8')
+        >>> rows, cols = np.nonzero(digit)
+        >>> int(rows.max() - rows.min() + 1), int(cols.max() - cols.min() + 1)
+        (20, 3)
+    """
+    gray = np.asarray(gray, dtype=np.float64)
+    if gray.ndim != 2 or gray.size == 0 or not np.all(np.isfinite(gray)) or \
+            gray.min() < 0 or gray.max() > 1:
+        raise ValueError(f"gray must be a 2-D array of values in [0, 1], got {describe_array(gray)}")
+    out = np.zeros((28, 28), np.uint8)
+    rows, cols = np.nonzero(gray > 0)
+    if len(rows) == 0:
+        return out
+    y0, y1, x0, x1 = rows.min(), rows.max(), cols.min(), cols.max()
+    crop = gray[y0:y1 + 1, x0:x1 + 1]
+    bh, bw = crop.shape
+    scale = 20 / max(bh, bw)
+    th = min(20, max(1, int(np.floor(bh * scale + 0.5))))
+    tw = min(20, max(1, int(np.floor(bw * scale + 0.5))))
+    small = _area_weights(bh, th) @ crop @ _area_weights(bw, tw).T
+    top, left = (28 - th) // 2, (28 - tw) // 2
+    mass = small.sum()
+    cy = (small.sum(axis=1) * (top + np.arange(th))).sum() / mass
+    cx = (small.sum(axis=0) * (left + np.arange(tw))).sum() / mass
+    dy, dx = int(np.floor(13.5 - cy + 0.5)), int(np.floor(13.5 - cx + 0.5))
+    values = np.floor(np.clip(small, 0, 1) * 255 + 0.5).astype(np.uint8)
+    for i in range(th):
+        for j in range(tw):
+            y, x = top + i + dy, left + j + dx
+            if 0 <= y < 28 and 0 <= x < 28:
+                out[y, x] = values[i, j]
+    return out
