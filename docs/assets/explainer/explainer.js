@@ -267,7 +267,11 @@ function Explainer(root, net) {
   }
   pad.addEventListener("pointerdown", (event) => {
     event.preventDefault();
-    pad.setPointerCapture(event.pointerId);
+    try {
+      pad.setPointerCapture(event.pointerId);
+    } catch (error) {
+      // A pointer the browser does not track (a synthetic event): draw without capture.
+    }
     drawing = position(event);
     stroke(drawing, drawing);
     schedule();
