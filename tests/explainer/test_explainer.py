@@ -59,6 +59,7 @@ def test_weights_are_small_and_load_only_near_the_widget(tab, explainer_url, exp
     assert page.model_requests() == [], "weights downloaded before the reader reached the widget"
     assert page.page.locator(".cnn-explainer").get_attribute("data-started") is None
     # Another page (no widget) loads neither the script nor the weights.
+    page.requests.clear()
     page.page.goto(explainer_url + "en/convnet-mnist/")
     page.page.wait_for_load_state("load")
     assert not [u for u in page.requests if "/assets/explainer/" in u or "/assets/model/" in u]
@@ -173,7 +174,7 @@ def test_strokes_give_the_mnist_input_and_a_sensible_prediction(open_widget, kin
     tab = open_widget()
     page = tab.page
     for digit, strokes in DIGITS.items():
-        page.get_by_role("button", name="Clear").click()
+        page.locator(".cnn-explainer").get_by_role("button", name="Clear").click()
         assert widget_input(page).sum() == 0
         draw(page, strokes, kind)
         page.wait_for_function("() => document.querySelector('.cnn-ex-live').textContent.includes('reads')")
@@ -254,7 +255,7 @@ def test_keyboard_picks_a_test_digit_and_the_live_region_says_it(open_widget):
 def test_korean_page_has_korean_labels_and_fits_360_pixels(open_widget):
     tab = open_widget("draw-a-digit/", viewport={"width": 360, "height": 740})
     page = tab.page
-    assert page.get_by_role("button", name="지우기").is_visible()
+    assert page.locator(".cnn-explainer").get_by_role("button", name="지우기").is_visible()
     assert "읽었습니다" in page.locator(".cnn-ex-live").text_content()
     page.locator(".cnn-ex-map-button[data-layer=conv2]").first.click()
     width = page.evaluate("() => document.documentElement.scrollWidth")
