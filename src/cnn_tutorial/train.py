@@ -50,17 +50,11 @@ import numpy as np
 import tensorflow as tf
 
 from cnn_tutorial._validation import check_choice, check_int, describe_array
+from cnn_tutorial.choices import COMPUTE_DTYPES, LR_SCHEDULES, MODELS, STRATEGIES
 from cnn_tutorial.data import load_mnist, make_dataset
 
 __all__ = ["MODELS", "STRATEGIES", "EpochStats", "TrainResult", "evaluate", "make_optimizer",
            "make_strategy", "make_train_step", "train"]
-
-#: Model names accepted by :func:`train` (``--model`` of the command).
-MODELS = ("lowlevel", "keras")
-#: Strategy names accepted by :func:`make_strategy` (``--strategy`` of the command).
-STRATEGIES = ("default", "mirrored", "one-device")
-#: Learning-rate schedules accepted by :func:`train` (``--lr-schedule`` of the command).
-LR_SCHEDULES = ("cosine", "constant")
 
 _METADATA_FILE = "cnn_tutorial_checkpoint.json"
 _PREDICT_FUNCTIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -278,7 +272,7 @@ def _model_signature(model: Any) -> dict[str, Any]:
 
 def _build_model(model: Any, strategy: tf.distribute.Strategy, compute_dtype: str | None,
                  seed: int | None) -> Any:
-    from cnn_tutorial.model import COMPUTE_DTYPES, ConvNet, keras_convnet
+    from cnn_tutorial.model import ConvNet, keras_convnet
 
     dtype = check_choice("compute_dtype", compute_dtype or "float32", COMPUTE_DTYPES)
     if isinstance(model, str):
