@@ -52,6 +52,7 @@ _PREFIX = "ckpt"
 _CHECKPOINT_FILE = re.compile(rf"^{_PREFIX}-(\d+)\.(index|data-\d{{5}}-of-\d{{5}})$")
 _GLOB_CHARACTERS = set("*?[]\\{}")
 _FRESH_LOCK_SECONDS = 10.0  # a lock file being written may not hold its pid yet
+_HELD_HERE: set[str] = set()  # folders locked by this process (its pid may be reused later)
 
 
 class CheckpointFolderInUseError(OSError):
@@ -96,7 +97,9 @@ class TrainingState:
 
 
 def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
+    text = str(getattr(error, "message", None) or error).strip()
+    # TensorFlow's op errors start with the function's node and end with the op's name.
+    text = re.sub(r"\{\{function_node [^}]*\}\}\s*|\s*\[Op:\w+\]", "", text).strip()
     return text.splitlines()[0][:300] if text else type(error).__name__
 
 
@@ -176,7 +179,9 @@ class CheckpointFolder:
 
     def __exit__(self, *exc_info: Any) -> None:
         if self._locked:
-            (self.folder / LOCK_FILE).unlink(missing_ok=True)
+            path = self.folder / LOCK_FILE
+            _HELD_HERE.discard(str(path.resolve()))
+            path.unlink(missing_ok=True)
             self._locked = False
 
     def _lock(self) -> None:
@@ -193,6 +198,7 @@ class CheckpointFolder:
             with os.fdopen(descriptor, "w") as file:
                 file.write(f"{os.getpid()}\n")
             self._locked = True
+            _HELD_HERE.add(str(path.resolve()))
             return
         raise CheckpointFolderInUseError(
             f"checkpoint_dir {self.folder} could not be locked ({path} keeps coming back)")
@@ -204,13 +210,18 @@ class CheckpointFolder:
             age = time.time() - path.stat().st_mtime
         except FileNotFoundError:
             return  # released meanwhile: try again
+        except OSError as error:
+            raise PermissionError(f"checkpoint_dir {self.folder}: its lock {path} cannot be "
+                                  f"read: {error.strerror or error}") from None
         owner = int(text) if text.isdigit() else None
         if owner is None and age < _FRESH_LOCK_SECONDS:
             owner_alive, who = True, "a process that is starting"
+        elif owner == os.getpid():  # ours: held by a call still running, or a reused pid
+            owner_alive = str(path.resolve()) in _HELD_HERE
+            who = f"process {owner}, this one"
         else:
-            owner_alive = owner is not None and owner != os.getpid() and \
-                _process_exists(owner)
-            who = f"process {owner}"
+            owner_alive = owner is not None and _process_exists(owner)
+            who = f"process {owner}" if owner is not None else "no process id in it"
         if owner_alive:
             raise CheckpointFolderInUseError(
                 f"checkpoint_dir {self.folder} is in use by another run ({who}, see {path}); "
