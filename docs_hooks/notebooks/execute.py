@@ -82,19 +82,15 @@ def cell_timeout(environ: dict[str, str] | None = None) -> int:
     return seconds
 
 
-# TensorFlow's C++ start-up notices (absl log lines and the line before them).
-_NOTICE = re.compile(
-    r"WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
-    r"|[IWE]\d{4} [\d:.]+\s+\d+ (?:port|cudart_stub|cuda_platform|cpu_feature_guard"
-    r"|cuda_dnn|cuda_fft|cuda_blas|computation_placer)\.cc:\d+\] .*")
-
-
 # ipykernel 7's notice for a kernel on localhost TCP, which is how nbclient starts it.
 _KERNEL_NOTICE = re.compile(r"\[IPKernelApp\] WARNING \| Kernel is running over TCP without encryption\..*")
 
 
-def _is_tensorflow_notice(line: str) -> bool:
-    return _NOTICE.fullmatch(line) is not None or _KERNEL_NOTICE.fullmatch(line) is not None
+def _is_start_up_notice(line: str) -> bool:
+    """TensorFlow's C++ start-up notices (the rule the CLI uses) and the kernel's own."""
+    from cnn_tutorial._quiet import is_noise
+
+    return is_noise(line) or _KERNEL_NOTICE.fullmatch(line) is not None
 
 
 def kernel_env() -> dict[str, str]:
@@ -112,7 +108,7 @@ def kernel_env() -> dict[str, str]:
 def _show_kernel_stderr(name: str, text: str) -> str:
     """Write the kernel's stderr lines that are not TensorFlow notices to ours; return them."""
     kept = "".join(line for line in text.splitlines(keepends=True)
-                   if line.strip() and not _is_tensorflow_notice(line.rstrip("\r\n")))
+                   if line.strip() and not _is_start_up_notice(line.rstrip("\r\n")))
     if kept:
         sys.stderr.write(f"{name}: the kernel wrote to its standard error:\n{kept}")
         sys.stderr.flush()
