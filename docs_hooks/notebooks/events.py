@@ -9,8 +9,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from mkdocs.structure.pages import Page
-
 # MkDocs loads a hook by its path, not as part of a package: make the package
 # docs_hooks importable (the `mkdocs` command does not put the project on sys.path).
 _ROOT = str(Path(__file__).resolve().parents[2])
@@ -36,11 +34,16 @@ def on_files(files, config):
     return files
 
 
-def on_pre_page(page, config, files):
-    if SITE.chapter_of(page) is not None:
-        page.render = (lambda self, config, files: SITE.render_page(self, config, files)
-                       ).__get__(page, Page)
-    return page
+def on_page_markdown(markdown, page, config, files):
+    if SITE.chapter_of(page) is None:
+        return markdown
+    return SITE.page_markdown(page)
+
+
+def on_page_content(html, page, config, files):
+    if SITE.chapter_of(page) is None:
+        return html
+    return SITE.page_content(html, page)
 
 
 def on_post_page(output, page, config):

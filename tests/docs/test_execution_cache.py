@@ -465,3 +465,38 @@ def test_figures_become_files_with_alt_text_and_size(tmp_path, caplog):
     assert parser.found[0] == {"src": "ch-1-1.webp", "alt": "잡음 사진", "width": "96", "height": "64",
                                "loading": "lazy", "decoding": "async"}
     assert len(parser.found) == 3 and parser.found[2]["alt"] == ""
+
+
+# --- The i18n plugin's nested build ----------------------------------------------------
+
+def test_a_nested_language_build_reuses_the_outer_scan(project, monkeypatch, caplog):
+    """The second language's build hashes, scans the environment and prunes nothing again."""
+    from docs_hooks.notebooks import site as site_module
+
+    class File:
+        def __init__(self, path):
+            self.abs_src_path = str(path)
+
+        def is_documentation_page(self):
+            return True
+
+    calls = {"digest": 0, "versions": 0, "prune": 0}
+    real_digest, real_versions = site_module.sources_digest, site_module.environment_versions
+    monkeypatch.setattr(site_module, "SOURCE_FOLDERS", (project["package"],))
+    monkeypatch.setattr(site_module, "sources_digest",
+                        lambda f: calls.__setitem__("digest", calls["digest"] + 1) or real_digest(f))
+    monkeypatch.setattr(site_module, "environment_versions",
+                        lambda: calls.__setitem__("versions", calls["versions"] + 1) or real_versions())
+    monkeypatch.setattr(store.ExecutionCache, "prune",
+                        lambda self, *a: calls.__setitem__("prune", calls["prune"] + 1) or 0)
+    notebook_site = site_module.NotebookSite(cache=project["cache"])
+    files = [File(project["ko"]), File(project["en"])]
+    monkeypatch.chdir(project["root"])
+    with caplog.at_level(logging.INFO, logger="mkdocs.hooks.notebooks"):
+        notebook_site.find_and_execute(files, nested=False)   # the outer (first language) build
+        notebook_site.find_and_execute(files[1:], nested=True)  # i18n's build of English
+    assert calls == {"digest": 1, "versions": 1, "prune": 2}  # results and html, once each
+    logged = [r.getMessage() for r in caplog.records if r.getMessage().startswith("notebook ")]
+    assert len(logged) == 1  # one execution, no second round of cache hits
+    notebook_site.find_and_execute(files, nested=False)  # the next build (mkdocs serve)
+    assert calls == {"digest": 2, "versions": 2, "prune": 4}
