@@ -16,6 +16,7 @@ if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
 from docs_hooks.notebooks.site import NotebookSite  # noqa: E402
+from mkdocs.plugins import event_priority  # noqa: E402
 
 SITE = NotebookSite()
 
@@ -51,5 +52,7 @@ def on_post_page(output, page, config):
     return output
 
 
+@event_priority(-200)  # after the i18n plugin's (-100), which builds the other languages
 def on_post_build(config):
-    SITE.write_assets(config.site_dir)
+    if not _nested_build(config):  # once, for the pages of every language
+        SITE.write_assets(config.site_dir)

@@ -124,6 +124,7 @@ class NotebookSite:
     def find_and_execute(self, files, *, nested: bool) -> None:
         """Find this build's chapters and execute every cache miss, in parallel."""
         if self.scan is None or not nested:
+            self.classes = set()  # of the pages of all languages, for write_assets
             render._renderer_digest.cache_clear()  # versions may change between serve builds
             self.scan = _Scan(sources_digest(SOURCE_FOLDERS), environment_versions(),
                               export.git_commit(ROOT))
@@ -140,7 +141,6 @@ class NotebookSite:
             # The outer build saw both languages' files; a nested one reuses its entries.
             self.entries = ensure_executed(chapters, self.cache)
         self.chapters = {str(c.path): c for c in chapters}
-        self.classes = set()
 
     # -- rendering a page -------------------------------------------------------
     def chapter_of(self, page: Page) -> Chapter | None:
