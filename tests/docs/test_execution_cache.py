@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from pathlib import Path
 
 import nbformat
@@ -500,3 +501,14 @@ def test_a_nested_language_build_reuses_the_outer_scan(project, monkeypatch, cap
     assert len(logged) == 1  # one execution, no second round of cache hits
     notebook_site.find_and_execute(files, nested=False)  # the next build (mkdocs serve)
     assert calls == {"digest": 2, "versions": 2, "prune": 4}
+
+
+def test_a_kernel_importing_tensorflow_prints_no_start_up_lines(project, capfd):
+    """The real thing: TensorFlow's import and first op in a chapter's kernel."""
+    write_chapter(project["ko"], "텐서플로", ["import tensorflow as tf\nprint(int(tf.constant(1) + 1))"])
+    capfd.readouterr()
+    entries = execute.ensure_executed([chapters(project)[0]], project["cache"], jobs=1,
+                                      cwd=project["root"])
+    assert list(entries.values())[0]["cells"][0]["outputs"][0]["text"] == "2\n"
+    err = capfd.readouterr().err
+    assert not re.search(r"absl::InitializeLog|oneDNN custom operations|cuda drivers|cuInit", err), err
