@@ -428,14 +428,14 @@ def test_figures_become_files_with_alt_text_and_size(tmp_path, caplog):
     import numpy as np
 
     rng = np.random.default_rng(0)
-    photo = (rng.random((64, 96, 3)) * 255).astype("uint8")  # noise: compresses like a photo
+    photo = (rng.random((64, 96, 3)) * 255).astype("uint8")
     diagram = np.zeros((40, 50, 3), "uint8")
     diagram[10:20, 5:45] = 255
     notebook = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell("draw()", outputs=[
             nbformat.v4.new_output("display_data", data={"image/png": _png(photo), "text/plain": "<F>"}),
             nbformat.v4.new_output("display_data", data={"image/png": _png(diagram), "text/plain": "<F>"})]),
-        nbformat.v4.new_markdown_cell("<!-- alt: 잡음 사진 -->\n<!-- alt: 흰 막대 -->\n\n본문"),
+        nbformat.v4.new_markdown_cell("<!-- alt photo: 잡음 사진 -->\n<!-- alt: 흰 막대 -->\n\n본문"),
         nbformat.v4.new_code_cell("draw()", outputs=[
             nbformat.v4.new_output("display_data", data={"image/png": _png(diagram)})]),
     ])
