@@ -58,7 +58,7 @@ def project(tmp_path):
 
 
 def chapters(project):
-    digest = fingerprint.package_digest(project["package"])
+    digest = fingerprint.files_digest(project["package"])
     return [execute.load_chapter(project[lang], digest) for lang in ("ko", "en")]
 
 
@@ -96,7 +96,7 @@ def test_prose_edit_is_a_cache_hit(project, caplog):
 def test_code_edit_is_a_miss_for_that_chapter_only(project, caplog):
     run(project, caplog)
     other = write_chapter(project["root"] / "docs" / "ko" / "other.md", "다른 장", ["print(1)"])
-    digest = fingerprint.package_digest(project["package"])
+    digest = fingerprint.files_digest(project["package"])
     execute.ensure_executed([execute.load_chapter(other, digest)], project["cache"],
                               jobs=1, cwd=project["root"])
     code = ["x = 20 + 23\nprint(x)", "print('done')"]
@@ -114,11 +114,11 @@ def test_code_edit_is_a_miss_for_that_chapter_only(project, caplog):
 
 def test_package_source_change_is_a_miss(project, caplog):
     run(project, caplog)
-    before = fingerprint.package_digest(project["package"])
+    before = fingerprint.files_digest(project["package"])
     (project["package"] / "__pycache__" / "y.pyc").write_bytes(b"more noise")
-    assert fingerprint.package_digest(project["package"]) == before  # byte code is not source
+    assert fingerprint.files_digest(project["package"]) == before  # byte code is not source
     (project["package"] / "__init__.py").write_text("ANSWER = 43\n")
-    assert fingerprint.package_digest(project["package"]) != before
+    assert fingerprint.files_digest(project["package"]) != before
     _, executed, hits = run(project, caplog)
     assert len(executed) == 1 and hits == []
 
