@@ -435,9 +435,21 @@ def _option_of(path: object, args: argparse.Namespace) -> str | None:
     return None
 
 
+def _with_option(text: str, args: argparse.Namespace) -> str:
+    """``text``, led by the option whose path it mentions (unless it names one already)."""
+    named = [option for _, option in _PATH_OPTIONS] + [a for a, _ in _PATH_OPTIONS]
+    if text.startswith(tuple(named)):  # "--log-dir: ..." or the API's "checkpoint_dir ..."
+        return text
+    for attribute, option in _PATH_OPTIONS:
+        value = getattr(args, attribute, None)
+        if value is not None and str(value) in text:
+            return f"{option}: {text}"
+    return text
+
+
 def _os_error_message(error: OSError, args: argparse.Namespace) -> str:
     if error.filename is None or error.strerror is None:
-        return _first_line(error)  # already worded by the package
+        return _with_option(_first_line(error), args)  # already worded by the package
     option = _option_of(error.filename, args)
     if error.errno == errno.ENOSPC:
         what = f"no space left on the device while writing {error.filename}"
@@ -449,12 +461,7 @@ def _os_error_message(error: OSError, args: argparse.Namespace) -> str:
 def _tensorflow_error_message(error: Exception, args: argparse.Namespace) -> str:
     # "{{function_node __wrapped__SaveV2...}} /path; No space left on device [Op:SaveV2]"
     text = re.sub(r"\{\{function_node [^}]*\}\}\s*", "", _first_line(error))
-    text = re.sub(r"\s*\[Op:\w+\]$", "", text)
-    for attribute, option in _PATH_OPTIONS:
-        value = getattr(args, attribute, None)
-        if value is not None and str(value) in text:
-            return f"{option}: {text}"
-    return text
+    return _with_option(re.sub(r"\s*\[Op:\w+\]$", "", text), args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -513,7 +520,7 @@ def _run_guarded(runner, args: argparse.Namespace) -> int:
                 else EXIT_ENVIRONMENT
             return _fail(_tensorflow_error_message(error, args), status)
         if isinstance(error, RuntimeError):  # e.g. a checkpoint folder in use
-            return _fail(_first_line(error), EXIT_ENVIRONMENT)
+            return _fail(_with_option(_first_line(error), args), EXIT_ENVIRONMENT)
         raise
 
 

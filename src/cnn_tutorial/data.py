@@ -430,8 +430,12 @@ def _md5_of_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _fetch_verified(url: str, name: str, target: Path, timeout: float, deadline: float) -> None:
-    """Download ``url`` to ``target`` atomically if exactly its bytes have the right MD5."""
+def _fetch_verified(url: str, name: str, target: Path, timeout: float, deadline: float,
+                    deadline_seconds: float = 0.0) -> None:
+    """Download ``url`` to ``target`` atomically if exactly its bytes have the right MD5.
+
+    ``deadline`` is a ``time.monotonic()`` value; ``deadline_seconds`` only words the message.
+    """
     digest = hashlib.md5()
     size = 0
     handle, temp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=target.parent)
@@ -449,7 +453,8 @@ def _fetch_verified(url: str, name: str, target: Path, timeout: float, deadline:
                     raise ValueError(f"{url} sent more than the {MAX_DOWNLOAD_BYTES:,} bytes "
                                      f"accepted")
                 if time.monotonic() > deadline:
-                    raise TimeoutError(f"{url} took longer than the download's time limit")
+                    raise TimeoutError(f"{url} took longer than the download's time limit "
+                                       f"({deadline_seconds:g} s)")
                 out.write(chunk)
                 digest.update(chunk)
         expected = MNIST_GZ_MD5[name]
@@ -518,8 +523,7 @@ def download_mnist(cache_dir: str | os.PathLike | None = None,
                 continue
             _log.info("downloading %s", url)
             try:
-                _fetch_verified(url, name, target, min(timeout, max(time_limit, 1e-3)),
-                                deadline)
+                _fetch_verified(url, name, target, timeout, deadline, time_limit)
                 break
             except (OSError, ValueError, urllib.error.URLError) as error:
                 failures.append(f"{url}: {error}")
