@@ -63,7 +63,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
-class CommandError(Exception):
+class _CommandError(Exception):
     """A failure already worded for the user, with its exit status."""
 
     def __init__(self, message: str, status: int = EXIT_USAGE) -> None:
@@ -227,33 +227,33 @@ def _first_line(error: BaseException) -> str:
 def _prepare_folder(option: str, folder: Path) -> Path:
     """Create ``folder`` if needed and check that files can be written in it.
 
-    Raises :class:`CommandError` naming ``option``: status 2 when the path
+    Raises :class:`_CommandError` naming ``option``: status 2 when the path
     cannot be a folder (it or a parent is a file), 1 when the file system
     refuses (read-only, permissions, full).
     """
     try:
         if folder.exists() and not folder.is_dir():
-            raise CommandError(f"{option} must name a folder, but {folder} is a file")
+            raise _CommandError(f"{option} must name a folder, but {folder} is a file")
         existing = folder
         while not existing.exists() and existing != existing.parent:
             existing = existing.parent
         if existing.exists() and not existing.is_dir():
-            raise CommandError(f"{option}: cannot create {folder} because {existing} is a file, "
+            raise _CommandError(f"{option}: cannot create {folder} because {existing} is a file, "
                                f"not a folder")
     except OSError as error:  # e.g. a parent without search permission
-        raise CommandError(f"{option}: cannot use {folder}: {error.strerror or error}",
+        raise _CommandError(f"{option}: cannot use {folder}: {error.strerror or error}",
                            EXIT_ENVIRONMENT) from None
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise CommandError(f"{option}: cannot create the folder {folder}: "
+        raise _CommandError(f"{option}: cannot create the folder {folder}: "
                            f"{error.strerror or error}", EXIT_ENVIRONMENT) from None
     try:
         handle, probe = tempfile.mkstemp(dir=folder, prefix=".cnn-tutorial-write-test-")
         os.close(handle)
         os.unlink(probe)
     except OSError as error:
-        raise CommandError(f"{option}: cannot write in the folder {folder}: "
+        raise _CommandError(f"{option}: cannot write in the folder {folder}: "
                            f"{error.strerror or error}", EXIT_ENVIRONMENT) from None
     return folder
 
@@ -287,7 +287,7 @@ def _read_image(path: Path):
 
     if not path.is_file():
         if path.is_dir():
-            raise CommandError(f"image {path} is a folder; expected an image file")
+            raise _CommandError(f"image {path} is a folder; expected an image file")
         raise FileNotFoundError(f"image {path} does not exist")
     try:
         with warnings.catch_warnings():
@@ -296,18 +296,18 @@ def _read_image(path: Path):
             with Image.open(path) as opened:  # reads the header only
                 width, height = opened.size
                 if width * height > MAX_IMAGE_PIXELS:
-                    raise CommandError(
+                    raise _CommandError(
                         f"image {path} is {width} x {height} pixels; at most "
                         f"{MAX_IMAGE_PIXELS:,} pixels are accepted (make it smaller first)")
                 gray = opened.mode in ("1", "L", "LA", "P;L", "I", "I;16", "F")
                 image = np.asarray(opened.convert("L" if gray else "RGB"))
-    except CommandError:
+    except _CommandError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise CommandError(f"image {path} declares more pixels than the {MAX_IMAGE_PIXELS:,} "
+        raise _CommandError(f"image {path} declares more pixels than the {MAX_IMAGE_PIXELS:,} "
                            f"accepted (a decompression bomb?)") from None
     except MemoryError:
-        raise CommandError(f"image {path} is too large to decode in memory",
+        raise _CommandError(f"image {path} is too large to decode in memory",
                            EXIT_ENVIRONMENT) from None
     except Exception as error:  # Pillow raises many types for broken files
         raise ValueError(f"image {path} could not be read as an image: "
@@ -319,12 +319,12 @@ def _check_output_file(option: str, path: Path, suffix: str) -> Path:
     if path.suffix.lower() != suffix:
         raise ValueError(f"{option} must end in {suffix}, got {str(path)!r}")
     if path.is_dir():
-        raise CommandError(f"{option} names the folder {path}; expected a {suffix} file")
+        raise _CommandError(f"{option} names the folder {path}; expected a {suffix} file")
     existing = path.parent
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
     if existing.exists() and not existing.is_dir():
-        raise CommandError(f"{option}: cannot write {path} because {existing} is a file, "
+        raise _CommandError(f"{option}: cannot write {path} because {existing} is a file, "
                            f"not a folder")
     _prepare_folder(option, path.parent)
     return path
@@ -365,7 +365,7 @@ def _run_kernels(args: argparse.Namespace) -> int:
     try:
         figure.savefig(output, dpi=100)
     except OSError as error:
-        raise CommandError(f"--output: cannot write {output}: {error.strerror or error}",
+        raise _CommandError(f"--output: cannot write {output}: {error.strerror or error}",
                            EXIT_ENVIRONMENT) from None
     print(f"wrote {output} ({len(panels) - 1} kernels on a "
           f"{'x'.join(map(str, image.shape))} image)")
@@ -502,7 +502,7 @@ def _run_guarded(runner, args: argparse.Namespace) -> int:
     """Run one subcommand, turning every failure the user can act on into one line."""
     try:
         return runner(args)
-    except CommandError as error:
+    except _CommandError as error:
         return _fail(str(error), error.status)
     except _BAD_PATH_ERRORS as error:
         return _fail(_os_error_message(error, args), EXIT_USAGE)

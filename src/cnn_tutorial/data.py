@@ -54,6 +54,7 @@ __all__ = [
     "DATA_DIR_ENV",
     "CACHE_DIR_ENV",
     "IDX_FILES",
+    "MAX_DOWNLOAD_BYTES",
     "MIRRORS",
     "MNIST_GZ_MD5",
     "MNIST_MD5",
