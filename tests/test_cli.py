@@ -499,3 +499,14 @@ def test_kernels_on_a_gray_image_and_a_broken_one(capsys, tmp_path):
     status, _, err = run_main(capsys, "kernels", str(tmp_path / "broken.png"),
                               "-o", str(tmp_path / "k.png"))
     assert status == 2 and "could not be read as an image" in _one_line(err)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda path: path.mkdir(), "is a folder; expected an image file"),
+    (lambda path: os.mkfifo(path), "is not a regular file; expected an image file"),
+])
+def test_kernels_image_that_is_not_a_file(capsys, tmp_path, make, message):
+    image = tmp_path / "photo.png"
+    make(image)
+    status, _, err = run_main(capsys, "kernels", str(image), "-o", str(tmp_path / "k.png"))
+    assert status == 2 and message in _one_line(err)

@@ -288,6 +288,8 @@ def _read_image(path: Path):
     if not path.is_file():
         if path.is_dir():
             raise _CommandError(f"image {path} is a folder; expected an image file")
+        if path.exists():
+            raise _CommandError(f"image {path} is not a regular file; expected an image file")
         raise FileNotFoundError(f"image {path} does not exist")
     try:
         with warnings.catch_warnings():

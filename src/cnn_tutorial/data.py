@@ -583,6 +583,9 @@ def load_mnist(data_dir: str | os.PathLike | None = None, *,
         ((60000, 28, 28), (60000,), (10000, 28, 28), (10000,), 'uint8')
     """
     if data_dir is not None:
+        if not str(data_dir).strip() or (isinstance(data_dir, (str, bytes)) and not data_dir):
+            # Path("") is the current folder: never what an empty setting means.
+            raise ValueError(f"data_dir must name a folder, got {data_dir!r}")
         return load_idx_folder(data_dir)
     if os.environ.get(DATA_DIR_ENV):
         folder = Path(os.environ[DATA_DIR_ENV]).expanduser()
