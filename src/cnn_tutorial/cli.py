@@ -36,6 +36,7 @@ from pathlib import Path
 
 from cnn_tutorial import __version__
 from cnn_tutorial._quiet import import_tensorflow
+from cnn_tutorial.choices import COMPUTE_DTYPES, LR_SCHEDULES, MODELS, STRATEGIES
 
 __all__ = ["build_parser", "main"]
 
@@ -121,9 +122,6 @@ def build_parser() -> argparse.ArgumentParser:
         >>> args.command, args.epochs, args.model, args.batch_size
         ('train', 2, 'keras', 128)
     """
-    # Kept in step with cnn_tutorial.train (a test checks); importing it here
-    # would load TensorFlow for --help and `shape`.
-    models, strategies = ("lowlevel", "keras"), ("default", "mirrored", "one-device")
     parser = _Parser(prog="cnn-tutorial", description=(
         "Convolutions in TensorFlow (Stanford CS 20, lecture 7): apply hand-made kernels to "
         "a photo, print the output shape of each layer of a convnet, train the lecture's "
@@ -176,14 +174,14 @@ def build_parser() -> argparse.ArgumentParser:
                        help="global batch size (default: %(default)s, as the lecture)")
     train.add_argument("--learning-rate", type=_positive_float, default=1e-3,
                        help="Adam's initial learning rate (default: %(default)s)")
-    train.add_argument("--lr-schedule", choices=("cosine", "constant"), default="cosine",
+    train.add_argument("--lr-schedule", choices=LR_SCHEDULES, default=LR_SCHEDULES[0],
                        help="cosine: the rate falls to 0 at the end of --epochs; constant: "
                             "the lecture's fixed rate (default: %(default)s)")
-    train.add_argument("--model", choices=models, default="lowlevel",
+    train.add_argument("--model", choices=MODELS, default=MODELS[0],
                        help="lowlevel: ConvNet from tf.nn ops; keras: keras_convnet() "
                             "(default: %(default)s)")
-    train.add_argument("--precision", choices=("float32", "bfloat16", "float16"),
-                       default="float32",
+    train.add_argument("--precision", choices=COMPUTE_DTYPES,
+                       default=COMPUTE_DTYPES[0],
                        help="compute dtype (variables stay float32; default: %(default)s)")
     train.add_argument("--xla", action="store_true",
                        help="compile the training step with XLA (jit_compile)")
@@ -196,7 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "(default: %(default)s)")
     train.add_argument("--max-steps", type=_positive_int, default=None,
                        help="stop when the global step reaches this number")
-    train.add_argument("--strategy", choices=strategies, default="default",
+    train.add_argument("--strategy", choices=STRATEGIES, default=STRATEGIES[0],
                        help="tf.distribute strategy (default: %(default)s)")
     train.add_argument("--seed", type=_non_negative_int, default=0,
                        help="seed of the weights and of the shuffled order (default: "
