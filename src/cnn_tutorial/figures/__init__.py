@@ -21,6 +21,7 @@ from cnn_tutorial.figures.convolution import (
     draw_weighted_sum,
     kernel_grid,
 )
+from cnn_tutorial.figures.multichannel import draw_multichannel_conv, multichannel_terms
 from cnn_tutorial.figures.network import draw_architecture, draw_dense, plot_training_curves
 from cnn_tutorial.figures.padding import draw_padded_grid, draw_padding, padding_plan
 from cnn_tutorial.figures.pooling import draw_pooling, pool_valid
@@ -31,11 +32,13 @@ __all__ = [
     "draw_dense",
     "draw_kernel",
     "draw_kernels",
+    "draw_multichannel_conv",
     "draw_padded_grid",
     "draw_padding",
     "draw_pooling",
     "draw_weighted_sum",
     "kernel_grid",
+    "multichannel_terms",
     "padding_plan",
     "plot_training_curves",
     "pool_valid",
