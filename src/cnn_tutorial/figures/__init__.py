@@ -4,8 +4,9 @@ The chapters call these functions instead of drawing with ``pyplot`` inline, so
 that every figure is tested like the rest of the package. Each returns a
 `matplotlib.figure.Figure` (a `TutorialFigure`, which shows itself
 once as a PNG when it is the value of a notebook cell, with any backend). Labels
-are English or symbols only: the same code runs on the Korean and the English
-pages, and matplotlib's default font has no Hangul.
+are symbols, numbers and code names only (``x``, ``w``, ``y``, ``W=7``, ``'SAME'``,
+``top_sobel``): the same figure appears on the Korean and the English page, so it
+must read the same in both, and matplotlib's default font has no Hangul.
 
 Examples:
     >>> from cnn_tutorial import figures
