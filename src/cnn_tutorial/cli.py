@@ -237,22 +237,22 @@ def _prepare_folder(option: str, folder: Path) -> Path:
             existing = existing.parent
         if existing.exists() and not existing.is_dir():
             raise _CommandError(f"{option}: cannot create {folder} because {existing} is a file, "
-                               f"not a folder")
+                                f"not a folder")
     except OSError as error:  # e.g. a parent without search permission
         raise _CommandError(f"{option}: cannot use {folder}: {error.strerror or error}",
-                           EXIT_ENVIRONMENT) from None
+                            EXIT_ENVIRONMENT) from None
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise _CommandError(f"{option}: cannot create the folder {folder}: "
-                           f"{error.strerror or error}", EXIT_ENVIRONMENT) from None
+                            f"{error.strerror or error}", EXIT_ENVIRONMENT) from None
     try:
         handle, probe = tempfile.mkstemp(dir=folder, prefix=".cnn-tutorial-write-test-")
         os.close(handle)
         os.unlink(probe)
     except OSError as error:
         raise _CommandError(f"{option}: cannot write in the folder {folder}: "
-                           f"{error.strerror or error}", EXIT_ENVIRONMENT) from None
+                            f"{error.strerror or error}", EXIT_ENVIRONMENT) from None
     return folder
 
 
@@ -305,10 +305,10 @@ def _read_image(path: Path):
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise _CommandError(f"image {path} declares more pixels than the {MAX_IMAGE_PIXELS:,} "
-                           f"accepted (a decompression bomb?)") from None
+                            f"accepted (a decompression bomb?)") from None
     except MemoryError:
         raise _CommandError(f"image {path} is too large to decode in memory",
-                           EXIT_ENVIRONMENT) from None
+                            EXIT_ENVIRONMENT) from None
     except Exception as error:  # Pillow raises many types for broken files
         raise ValueError(f"image {path} could not be read as an image: "
                          f"{_first_line(error)}") from None
@@ -325,7 +325,7 @@ def _check_output_file(option: str, path: Path, suffix: str) -> Path:
         existing = existing.parent
     if existing.exists() and not existing.is_dir():
         raise _CommandError(f"{option}: cannot write {path} because {existing} is a file, "
-                           f"not a folder")
+                            f"not a folder")
     _prepare_folder(option, path.parent)
     return path
 
@@ -366,7 +366,7 @@ def _run_kernels(args: argparse.Namespace) -> int:
         figure.savefig(output, dpi=100)
     except OSError as error:
         raise _CommandError(f"--output: cannot write {output}: {error.strerror or error}",
-                           EXIT_ENVIRONMENT) from None
+                            EXIT_ENVIRONMENT) from None
     print(f"wrote {output} ({len(panels) - 1} kernels on a "
           f"{'x'.join(map(str, image.shape))} image)")
     return 0
@@ -435,10 +435,15 @@ def _option_of(path: object, args: argparse.Namespace) -> str | None:
     return None
 
 
-def _with_option(text: str, args: argparse.Namespace) -> str:
-    """``text``, led by the option whose path it mentions (unless it names one already)."""
-    named = [option for _, option in _PATH_OPTIONS] + [a for a, _ in _PATH_OPTIONS]
-    if text.startswith(tuple(named)):  # "--log-dir: ..." or the API's "checkpoint_dir ..."
+def _name_the_option(text: str, args: argparse.Namespace) -> str:
+    """``text`` led by the option whose path it mentions (``--checkpoint-dir: ...``).
+
+    Left alone when it already starts with an option or its API name
+    (``--log-dir: ...``, ``checkpoint_dir ...``).
+    """
+    named = tuple(name for attribute, option in _PATH_OPTIONS
+                  for name in (option, option.lstrip("-"), attribute))
+    if text.startswith(named):
         return text
     for attribute, option in _PATH_OPTIONS:
         value = getattr(args, attribute, None)
@@ -449,7 +454,7 @@ def _with_option(text: str, args: argparse.Namespace) -> str:
 
 def _os_error_message(error: OSError, args: argparse.Namespace) -> str:
     if error.filename is None or error.strerror is None:
-        return _with_option(_first_line(error), args)  # already worded by the package
+        return _name_the_option(_first_line(error), args)  # already worded by the package
     option = _option_of(error.filename, args)
     if error.errno == errno.ENOSPC:
         what = f"no space left on the device while writing {error.filename}"
@@ -461,7 +466,7 @@ def _os_error_message(error: OSError, args: argparse.Namespace) -> str:
 def _tensorflow_error_message(error: Exception, args: argparse.Namespace) -> str:
     # "{{function_node __wrapped__SaveV2...}} /path; No space left on device [Op:SaveV2]"
     text = re.sub(r"\{\{function_node [^}]*\}\}\s*", "", _first_line(error))
-    return _with_option(re.sub(r"\s*\[Op:\w+\]$", "", text), args)
+    return _name_the_option(re.sub(r"\s*\[Op:\w+\]$", "", text), args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -520,7 +525,7 @@ def _run_guarded(runner, args: argparse.Namespace) -> int:
                 else EXIT_ENVIRONMENT
             return _fail(_tensorflow_error_message(error, args), status)
         if isinstance(error, RuntimeError):  # e.g. a checkpoint folder in use
-            return _fail(_with_option(_first_line(error), args), EXIT_ENVIRONMENT)
+            return _fail(_name_the_option(_first_line(error), args), EXIT_ENVIRONMENT)
         raise
 
 
