@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import resource
 import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -333,3 +335,34 @@ def test_broken_checkpoint_metadata_names_the_file(tiny, tmp_path, broken):
     assert _indexes(folder) == ["ckpt-1.index"]
     shutil.rmtree(metadata) if broken == "folder" else metadata.unlink()
     assert _run(tiny, folder, max_steps=2).resumed_from_step == 1
+
+
+def test_sigterm_to_the_command_saves_where_it_stopped(tmp_path):
+    """A real `cnn-tutorial train` process, terminated as a scheduler or `kill` would do."""
+    data = _write_idx_folder_for_examples(tmp_path / "data", train=256, test=32)
+    folder = tmp_path / "ckpt"
+    command = [sys.executable, "-m", "cnn_tutorial", "train", "--data-dir", str(data),
+               "--checkpoint-dir", str(folder), "--checkpoint-every", "4", "--epochs", "10",
+               "--batch-size", "16", "--no-progress"]
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env.pop("CNN_TUTORIAL_DATA_DIR", None)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env=env)
+    try:
+        # No time bound: wait for the first checkpoint (or for the process to end).
+        while not (folder / "checkpoint").is_file() and process.poll() is None:
+            time.sleep(0.02)
+        assert process.poll() is None, process.stderr.read()[-2000:]
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode not in (0, -signal.SIGTERM), err[-2000:]
+    stopped = re.search(r"interrupted at step (\d+) by SIGTERM; checkpoint saved to (\S+);", err)
+    assert stopped, err[-2000:]
+    step = int(stopped.group(1))
+    assert 4 <= step < 160 and stopped.group(2).endswith(f"ckpt-{step}")
+    assert _saved(stopped.group(2)) == {"step": step, "iterations": step}
+    assert not (folder / "cnn_tutorial.lock").exists()
