@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import resource
 import shutil
 import signal
 import subprocess
@@ -256,6 +255,7 @@ def test_a_non_finite_loss_stops_and_keeps_the_last_good_checkpoint(tiny, tmp_pa
 
 def test_a_full_disk_while_saving_leaves_nothing_behind(tiny, tmp_path):
     """Files may not grow past 1 MiB (as on a full disk); the checkpoint needs 39 MB."""
+    resource = pytest.importorskip("resource")  # POSIX
     folder = tmp_path / "ckpt"
     limits = resource.getrlimit(resource.RLIMIT_FSIZE)
     previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG instead of a signal

@@ -51,7 +51,6 @@ import os
 import sys
 import weakref
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -65,7 +64,8 @@ from cnn_tutorial.data import load_mnist, make_dataset
 from cnn_tutorial.interrupts import StopSignals, TrainingInterrupted
 from cnn_tutorial.recorder import NonFiniteLossError, Recorder, _variable_key
 
-__all__ = ["MODELS", "STRATEGIES", "EpochStats", "TrainResult", "evaluate", "make_optimizer",
+# MODELS, STRATEGIES and LR_SCHEDULES live in cnn_tutorial.choices (no TensorFlow there).
+__all__ = ["LR_SCHEDULES", "MODELS", "STRATEGIES", "EpochStats", "TrainResult", "evaluate", "make_optimizer",
            "make_strategy", "make_train_step", "train"]
 
 _PREDICT_FUNCTIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
