@@ -262,11 +262,13 @@ def test_a_full_disk_while_saving_leaves_nothing_behind(tiny, tmp_path):
     resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, limits[1]))
     try:
         with pytest.raises(OSError, match=r"could not save a checkpoint in checkpoint_dir .*"
-                                          r"File too large; the partial files were removed"):
+                                          r"File too large; the partial files were removed"
+                           ) as raised:
             _run(tiny, folder, max_steps=2)
     finally:
         resource.setrlimit(resource.RLIMIT_FSIZE, limits)
         signal.signal(signal.SIGXFSZ, previous)
+    assert (raised.value.strerror, raised.value.filename) == ("File too large", str(folder))
     assert sorted(p.name for p in folder.iterdir()) == ["cnn_tutorial_checkpoint.json"]
     assert _run(tiny, folder, max_steps=2).step == 2  # once there is room, it saves
 

@@ -26,6 +26,7 @@ See the chapter "A convnet on MNIST" (convnet-mnist.md).
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import re
@@ -60,7 +61,19 @@ class CheckpointFolderInUseError(OSError):
 
 
 class CheckpointSaveError(OSError):
-    """A checkpoint could not be written (full disk, read-only folder, ...)."""
+    """A checkpoint could not be written (full disk, read-only folder, ...).
+
+    ``str()`` is the whole message; ``strerror`` is the system's reason (such
+    as ``"No space left on device"``) and ``filename`` the checkpoint folder,
+    as for any ``OSError``.
+    """
+
+    def __init__(self, message: str, reason: str, folder: Path) -> None:
+        super().__init__(None, reason, str(folder))
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class TrainingState:
@@ -101,6 +114,15 @@ def _first_line(error: BaseException) -> str:
     # TensorFlow's op errors start with the function's node and end with the op's name.
     text = re.sub(r"\{\{function_node [^}]*\}\}\s*|\s*\[Op:\w+\]", "", text).strip()
     return text.splitlines()[0][:300] if text else type(error).__name__
+
+
+def _system_reason(text: str) -> str:
+    """The system's words for a write failure named in ``text`` (else ``text`` itself)."""
+    for name in ("ENOSPC", "EDQUOT", "EFBIG", "EROFS", "EACCES", "EPERM", "EIO"):
+        code = getattr(errno, name, None)
+        if code is not None and os.strerror(code) in text:
+            return os.strerror(code)
+    return text
 
 
 def _process_exists(pid: int) -> bool:
@@ -413,11 +435,11 @@ class CheckpointFolder:
             checkpoint.write(prefix)
         except (tf.errors.OpError, OSError) as error:
             self._remove(state.step, temporary_too=True)
-            kind = PermissionError if isinstance(
-                error, (tf.errors.PermissionDeniedError, PermissionError)) else CheckpointSaveError
-            raise kind(f"could not save a checkpoint in checkpoint_dir {self.folder} (is the "
-                       f"disk full or the folder read-only?): {_first_line(error)}; the "
-                       f"partial files were removed") from None
+            detail = _first_line(error)
+            raise CheckpointSaveError(
+                f"could not save a checkpoint in checkpoint_dir {self.folder} (is the disk full "
+                f"or the folder read-only?): {detail}; the partial files were removed",
+                _system_reason(detail), self.folder) from None
         self.last_saved, self._last_saved_step = prefix, state.step
         self._rotate()
         return prefix
@@ -440,8 +462,9 @@ class CheckpointFolder:
         try:
             _atomic_write(self.folder / STATE_FILE, "\n".join(lines) + "\n")
         except OSError as error:
-            raise CheckpointSaveError(f"could not update {self.folder / STATE_FILE}: "
-                                      f"{error.strerror or error}") from None
+            reason = error.strerror or _first_line(error)
+            raise CheckpointSaveError(f"could not update {self.folder / STATE_FILE}: {reason}",
+                                      reason, self.folder) from None
 
     def _note(self, message: str) -> None:
         print(message, file=self._log or sys.stderr)
