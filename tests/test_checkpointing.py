@@ -190,6 +190,21 @@ def test_a_folder_in_use_by_another_process_is_refused(tiny, tmp_path):
     assert not (folder / "cnn_tutorial.lock").exists()
 
 
+def test_locks_of_other_hosts_and_half_written_locks(tiny, tmp_path):
+    folder = tmp_path / "ckpt"
+    folder.mkdir()
+    lock = folder / "cnn_tutorial.lock"
+    lock.write_text("12345 another-host\n")  # e.g. a cluster node sharing the folder
+    with pytest.raises(OSError, match=r"in use by another run \(process 12345 on another-host"):
+        _run(tiny, folder, max_steps=1)
+    lock.write_text("")  # created, pid not written yet
+    with pytest.raises(OSError, match=r"in use by another run \(a process that wrote no id"):
+        _run(tiny, folder, max_steps=1)
+    os.utime(lock, (0, 0))  # ... and left so for decades: stale
+    assert _run(tiny, folder, max_steps=1).step == 1
+    assert not lock.exists()
+
+
 def test_a_run_inside_a_run_on_the_same_folder_is_refused(tiny, tmp_path, monkeypatch):
     folder = tmp_path / "ckpt"
     real_make_dataset = train_module.make_dataset

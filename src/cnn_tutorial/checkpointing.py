@@ -4,8 +4,9 @@
 :class:`CheckpointFolder`. Compared with ``tf.train.CheckpointManager``:
 
 * **One run at a time.** The folder is locked with a file holding the
-  process id; a second run refuses, naming the first one's process. A lock
-  left by a process that no longer exists is taken over.
+  process id and host name; a second run refuses, naming the first one's
+  process. A lock left by a process of this host that no longer exists is
+  taken over.
 * **Any folder name.** TensorFlow's rotation deletes files by glob pattern,
   so a folder named ``runs[1]`` deleted the checkpoints of ``runs1/``;
   here old checkpoints are found by listing the folder and removed by exact
@@ -31,6 +32,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import sys
 import tempfile
 import time
@@ -218,7 +220,7 @@ class CheckpointFolder:
                 raise PermissionError(f"checkpoint_dir {self.folder} is not writable: "
                                       f"{error.strerror or error}") from None
             with os.fdopen(descriptor, "w") as file:
-                file.write(f"{os.getpid()}\n")
+                file.write(f"{os.getpid()} {socket.gethostname()}\n")
             self._locked = True
             _HELD_HERE.add(str(path.resolve()))
             return
@@ -228,31 +230,34 @@ class CheckpointFolder:
     def _check_lock_owner(self, path: Path) -> None:
         """Raise if a live process holds ``path``; remove the lock of a dead one."""
         try:
-            text = path.read_text().strip()
+            fields = path.read_text().split()
             age = time.time() - path.stat().st_mtime
         except FileNotFoundError:
             return  # released meanwhile: try again
         except OSError as error:
             raise PermissionError(f"checkpoint_dir {self.folder}: its lock {path} cannot be "
                                   f"read: {error.strerror or error}") from None
-        owner = int(text) if text.isdigit() else None
-        if owner is None and age < _FRESH_LOCK_SECONDS:
-            owner_alive, who = True, "a process that is starting"
-        elif owner == os.getpid():  # ours: held by a call still running, or a reused pid
-            owner_alive = str(path.resolve()) in _HELD_HERE
-            who = f"process {owner}, this one"
-        else:
-            owner_alive = owner is not None and _process_exists(owner)
-            who = f"process {owner}" if owner is not None else "no process id in it"
-        if owner_alive:
+        alive, who = self._lock_owner(path, fields, age)
+        if alive:
             raise CheckpointFolderInUseError(
                 f"checkpoint_dir {self.folder} is in use by another run ({who}, see {path}); "
                 f"wait for it to finish or use another folder (delete {path.name} only if "
                 f"no such run exists)")
-        self._note(f"checkpoint_dir {self.folder}: taking over the lock of "
-                   f"{'a process that no longer runs' if owner else 'an unreadable lock file'}"
-                   f" ({who})")
+        self._note(f"checkpoint_dir {self.folder}: taking over the stale lock of {who}")
         path.unlink(missing_ok=True)
+
+    @staticmethod
+    def _lock_owner(path: Path, fields: list[str], age: float) -> tuple[bool, str]:
+        """Whether the lock's owner may still run, and who it is (for messages)."""
+        pid = int(fields[0]) if fields and fields[0].isdigit() else None
+        host = fields[1] if len(fields) > 1 else socket.gethostname()
+        if pid is None:  # being written right now, or garbage
+            return age < _FRESH_LOCK_SECONDS, "a process that wrote no id"
+        if host != socket.gethostname():  # its processes cannot be seen from here
+            return True, f"process {pid} on {host}"
+        if pid == os.getpid():  # held by a call still running here, or a reused pid
+            return str(path.resolve()) in _HELD_HERE, f"process {pid}, this one"
+        return _process_exists(pid), f"process {pid}"
 
     # -- listing and metadata ---------------------------------------------------------------
 
