@@ -188,7 +188,7 @@ def make_strategy(name: str | tf.distribute.Strategy | None = "default"
 
 
 def _is_default(strategy: tf.distribute.Strategy) -> bool:
-    # The default strategy is the one in effect outside every strategy's scope.
+    # Outside every strategy's scope, get_strategy() returns the one default strategy.
     return not tf.distribute.has_strategy() and strategy is tf.distribute.get_strategy()
 
 
