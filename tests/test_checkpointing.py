@@ -383,3 +383,24 @@ def test_sigterm_to_the_command_saves_where_it_stopped(tmp_path):
     assert 4 <= step < 160 and stopped.group(2).endswith(f"ckpt-{step}")
     assert _saved(stopped.group(2)) == {"step": step, "iterations": step}
     assert not (folder / "cnn_tutorial.lock").exists()
+
+
+def test_signal_handlers_only_while_training_and_only_in_the_main_thread(tiny, tmp_path):
+    import threading
+
+    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    assert _run(tiny, tmp_path / "main", max_steps=1).step == 1
+    assert {s: signal.getsignal(s) for s in before} == before
+    results, errors = [], []
+
+    def in_a_thread():  # e.g. a web server's worker: Python allows handlers only in main
+        try:
+            results.append(_run(tiny, tmp_path / "thread", max_steps=1).step)
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    worker = threading.Thread(target=in_a_thread)
+    worker.start()
+    worker.join()
+    assert (results, errors) == ([1], [])
+    assert {s: signal.getsignal(s) for s in before} == before
