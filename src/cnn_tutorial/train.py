@@ -51,7 +51,6 @@ import os
 import sys
 import weakref
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -59,13 +58,14 @@ import tensorflow as tf
 
 from cnn_tutorial._validation import check_choice, check_int, describe_array
 from cnn_tutorial.checkpointing import CheckpointFolder, TrainingState
-from cnn_tutorial.choices import COMPUTE_DTYPES, LR_SCHEDULES, MODELS, STRATEGIES
+from cnn_tutorial.choices import LR_SCHEDULES, MODELS, STRATEGIES
 from cnn_tutorial.config import TrainConfig
 from cnn_tutorial.data import load_mnist, make_dataset
 from cnn_tutorial.interrupts import StopSignals, TrainingInterrupted
 from cnn_tutorial.recorder import NonFiniteLossError, Recorder, _variable_key
 
-__all__ = ["MODELS", "STRATEGIES", "EpochStats", "TrainResult", "evaluate", "make_optimizer",
+# MODELS, STRATEGIES and LR_SCHEDULES live in cnn_tutorial.choices (no TensorFlow there).
+__all__ = ["LR_SCHEDULES", "MODELS", "STRATEGIES", "EpochStats", "TrainResult", "evaluate", "make_optimizer",
            "make_strategy", "make_train_step", "train"]
 
 _PREDICT_FUNCTIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -276,28 +276,28 @@ def _model_signature(model: Any) -> dict[str, Any]:
             "variables": {_variable_key(v): list(v.shape) for v in model.trainable_variables}}
 
 
-def _build_model(model: Any, strategy: tf.distribute.Strategy, compute_dtype: str | None,
-                 seed: int | None) -> Any:
+def _named_model(name: str, dtype: str, seed: int | None) -> Any:
     from cnn_tutorial.model import ConvNet, keras_convnet
 
-    dtype = check_choice("compute_dtype", compute_dtype or "float32", COMPUTE_DTYPES)
-    if isinstance(model, str):
-        check_choice("model", model, MODELS)
-        with strategy.scope():
-            if model == "lowlevel":
-                return ConvNet(compute_dtype=dtype, seed=seed)
-            import keras
+    if name == "lowlevel":
+        return ConvNet(compute_dtype=dtype, seed=seed)
+    import keras
 
-            previous = keras.config.dtype_policy()
-            if dtype != "float32":
-                keras.config.set_dtype_policy(f"mixed_{dtype}")
-            try:
-                return keras_convnet(seed=seed)
-            finally:
-                keras.config.set_dtype_policy(previous)
-    if compute_dtype not in (None, "float32"):
-        raise ValueError("compute_dtype applies to models built by train() "
-                         "(model='lowlevel' or 'keras'); set it on your model instead")
+    previous = keras.config.dtype_policy()
+    if dtype != "float32":
+        keras.config.set_dtype_policy(f"mixed_{dtype}")
+    try:
+        return keras_convnet(seed=seed)
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
+def _build_model(model: Any, strategy: tf.distribute.Strategy, compute_dtype: str | None,
+                 seed: int | None) -> Any:
+    """The model to train, from a :class:`~cnn_tutorial.config.TrainConfig`'s checked ``model``."""
+    if isinstance(model, str):
+        with strategy.scope():
+            return _named_model(model, compute_dtype or "float32", seed)
     if callable(model) and not hasattr(model, "trainable_variables"):
         with strategy.scope():
             model = model()
@@ -306,12 +306,11 @@ def _build_model(model: Any, strategy: tf.distribute.Strategy, compute_dtype: st
                         f"or a function that builds one, got {type(model).__name__}")
     if not model.trainable_variables:
         raise ValueError("model has no trainable variables; build it before calling train()")
-    if not _is_default(strategy):
-        if not all(strategy.extended.variable_created_in_scope(v)
-                   for v in model.trainable_variables):
-            raise ValueError("model's variables were not created under this strategy: pass "
-                             "model='lowlevel'/'keras', a function that builds the model, or "
-                             "build it inside strategy.scope()")
+    if not _is_default(strategy) and not all(
+            strategy.extended.variable_created_in_scope(v) for v in model.trainable_variables):
+        raise ValueError("model's variables were not created under this strategy: pass "
+                         "model='lowlevel'/'keras', a function that builds the model, or "
+                         "build it inside strategy.scope()")
     return model
 
 
