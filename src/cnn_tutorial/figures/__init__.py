@@ -21,12 +21,14 @@ from cnn_tutorial.figures.convolution import (
     draw_weighted_sum,
     kernel_grid,
 )
+from cnn_tutorial.figures.learned import channel_grid
 from cnn_tutorial.figures.network import draw_architecture, draw_dense, plot_training_curves
 from cnn_tutorial.figures.padding import draw_padded_grid, draw_padding, padding_plan
 from cnn_tutorial.figures.pooling import draw_pooling, pool_valid
 
 __all__ = [
     "TutorialFigure",
+    "channel_grid",
     "draw_architecture",
     "draw_dense",
     "draw_kernel",
