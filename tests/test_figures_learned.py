@@ -56,3 +56,27 @@ def test_bad_values_are_refused(values, error, match):
 def test_bad_options_are_refused(kwargs, match):
     with pytest.raises(ValueError, match=match):
         channel_grid(np.zeros((2, 2, 2)), **kwargs)
+
+
+def _words(fig):
+    import re
+
+    texts = [t.get_text() for t in fig.texts]
+    for ax in fig.axes:
+        texts += [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]
+        texts += [t.get_text() for t in ax.texts]
+        legend = ax.get_legend()
+        if legend is not None:
+            texts += [t.get_text() for t in legend.get_texts()]
+    return {w for text in texts for w in re.findall(r"[A-Za-z]{2,}", text)}
+
+
+def test_the_mnist_chapter_figures_carry_no_english_words():
+    """One image serves the Korean and the English page: only code names may appear."""
+    from cnn_tutorial.figures import plot_training_curves
+
+    assert _words(channel_grid(np.ones((5, 5, 1, 4)))) == set()
+    history = {"step": [1, 2, 3], "loss": [2.0, 1.0, 0.5], "accuracy": [0.2, 0.5, 0.7],
+               "test_step": [3], "test_accuracy": [0.8]}
+    words = _words(plot_training_curves(history, smooth=2))
+    assert words <= {"loss", "accuracy", "test_accuracy", "step", "mean", "test", "log"}, words
