@@ -56,7 +56,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from cnn_tutorial._validation import check_choice, check_int, describe_array
+from cnn_tutorial._validation import check_choice, check_images_and_labels, check_int
 from cnn_tutorial.checkpointing import CheckpointFolder, TrainingState
 from cnn_tutorial.choices import LR_SCHEDULES, MODELS, STRATEGIES
 from cnn_tutorial.config import TrainConfig
@@ -196,13 +196,7 @@ def _check_split(name: str, data: Any) -> tuple[Any, Any]:
     if not isinstance(data, (tuple, list)) or len(data) != 2:
         raise TypeError(f"{name} must be a pair (images, labels), got {type(data).__name__}")
     images, labels = data
-    if getattr(images, "ndim", None) not in (3, 4) or len(images) == 0 or \
-            tuple(images.shape[1:3]) != (28, 28):
-        raise ValueError(f"{name} images must be N x 28 x 28 (or N x 28 x 28 x 1), got "
-                         f"{describe_array(images)}")
-    if getattr(labels, "ndim", None) != 1 or len(labels) != len(images):
-        raise ValueError(f"{name} labels must be a 1-D array with one label per image "
-                         f"({len(images)}), got {describe_array(labels)}")
+    check_images_and_labels(images, labels, prefix=f"{name} ")
     return images, labels
 
 
