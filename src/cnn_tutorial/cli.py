@@ -435,7 +435,7 @@ def _option_of(path: object, args: argparse.Namespace) -> str | None:
 
 def _os_error_message(error: OSError, args: argparse.Namespace) -> str:
     if error.filename is None or error.strerror is None:
-        return _first_line(error)  # already worded by the package
+        return _name_the_option(_first_line(error), args)  # already worded by the package
     option = _option_of(error.filename, args)
     if error.errno == errno.ENOSPC:
         what = f"no space left on the device while writing {error.filename}"
@@ -448,10 +448,16 @@ def _tensorflow_error_message(error: Exception, args: argparse.Namespace) -> str
     # "{{function_node __wrapped__SaveV2...}} /path; No space left on device [Op:SaveV2]"
     text = re.sub(r"\{\{function_node [^}]*\}\}\s*", "", _first_line(error))
     text = re.sub(r"\s*\[Op:\w+\]$", "", text)
+    return _name_the_option(text, args)
+
+
+def _name_the_option(text: str, args: argparse.Namespace) -> str:
+    """``text`` led by the option whose path it mentions (``--checkpoint-dir: ...``)."""
     for attribute, option in _PATH_OPTIONS:
         value = getattr(args, attribute, None)
         if value is not None and str(value) in text:
-            return f"{option}: {text}"
+            named = text.startswith((option, option.lstrip("-"), attribute))
+            return text if named else f"{option}: {text}"
     return text
 
 
