@@ -338,7 +338,8 @@ function Explainer(root, net) {
     }
     root.dataset.label = empty ? "" : String(result.label);
     drawLayers(result);
-    if (state.selected) showDetail();
+    // The detail panel is rebuilt when a stroke ends, not on every frame of it.
+    if (state.selected && announce) showDetail();
     root.dataset.runs = String(Number(root.dataset.runs || 0) + 1);
   }
 
