@@ -3,7 +3,7 @@
 The chapter "Draw a digit" (``docs/*/draw-a-digit.md``) trains the convnet
 and exports it with ``cnn_tutorial.web.export_convnet(..., by_id=True)`` into
 ``.cache/explainer/<id>/`` (cwd = repository root), and prints that folder.
-The chapter's execution is cached by ``docs_hooks/notebooks.py``, so a warm
+The chapter's execution is cached by ``docs_hooks/notebooks/``, so a warm
 build runs no code: the export written by the execution the page shows is
 found again by the id printed in the page. Pages holding a
 ``<div class="cnn-explainer">`` get the widget's module (``assets/explainer/explainer.js``,
