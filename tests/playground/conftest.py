@@ -12,7 +12,6 @@ The browser, the servers and the built site come from ``tests/browser.py``
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 from collections.abc import Iterator
@@ -26,12 +25,10 @@ ASSETS = ROOT / "docs" / "assets" / "playground"
 
 
 def load_hook():
-    """Import ``docs_hooks/playground.py`` (MkDocs loads it by path, so do we)."""
-    spec = importlib.util.spec_from_file_location("playground_hook",
-                                                  ROOT / "docs_hooks" / "playground.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """The ``docs_hooks/playground.py`` module (the package docs_hooks, as MkDocs runs it)."""
+    import docs_hooks.playground
+
+    return docs_hooks.playground
 
 
 HARNESS = """<!doctype html>
