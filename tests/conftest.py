@@ -72,7 +72,13 @@ def built_site(site_build: SiteBuild) -> Path:
 # A prefix that matches no collected test of its collected file is reported.
 SLOW = (
     "tests/docs/test_pages.py::test_page_code_runs",
+    "tests/docs/test_pages.py::test_chapter_runs_without_errors_or_warnings",
+    "tests/docs/test_exercises.py::test_solutions_run",
     "tests/docs/test_execution_cache.py::",
+    "tests/test_checkpointing.py::",  # subprocesses, signals and training steps
+    "tests/test_cli.py::test_cli_prints_no_tensorflow_startup_lines",
+    "tests/test_cli.py::test_full_disk_while_saving_a_checkpoint",
+    "tests/test_cli.py::test_cli_errors_after_the_quiet_import_are_printed",
     "tests/test_arithmetic.py::test_same_padding_reproduces_tf_same_with_tf_pad_and_valid",
     "tests/test_arithmetic.py::test_conv_output_size_matches_tf_conv2d_on_the_whole_grid",
     "tests/test_arithmetic.py::test_pool_output_size_matches_tf_max_pool2d_on_the_whole_grid",
