@@ -1,5 +1,5 @@
 """The lecture note's errors are called out where the chapters meet them, and the
-corrections of issue 9 stay corrected (a prose regression would not fail any cell)."""
+corrections stay corrected (a prose regression would not fail any cell)."""
 
 from __future__ import annotations
 

@@ -25,8 +25,8 @@ SOLUTION_TITLE = {"ko": "풀이", "en": "Solution"}
 EXERCISE_LABEL = {"ko": r"\*\*연습 (\d+)\.\*\*", "en": r"\*\*Exercise (\d+)\.\*\*"}
 MIN_EXERCISES = 4
 
-#: Chapters that must end with a summary and exercises (issue 9 wants every chapter from
-#: convolution.md to tf1-code.md; the other content helper adds the rest).
+#: Chapters that must end with a summary and exercises (every chapter from convolution.md
+#: to tf1-code.md).
 CHAPTERS = ["convolution.md", "conv2d.md", "padding-stride.md", "pooling.md",
             "fully-connected.md", "convnet-mnist.md", "layers-api.md", "tf1-code.md"]
 
