@@ -32,6 +32,19 @@
     return lang.indexOf("ko") === 0 ? NAMES.ko : NAMES.en;
   }
 
+  // Something inside that Tab reaches and that takes room (Material's line-number
+  // anchors in code blocks are empty, so they do not count).
+  function holdsFocusable(box) {
+    return Array.prototype.some.call(box.querySelectorAll(FOCUSABLE), function (element) {
+      return element.offsetWidth > 0 && element.offsetHeight > 0;
+    });
+  }
+
+  // Only real changes (no mutation record, so the observer below settles).
+  function setAttribute(element, name, value) {
+    if (element.getAttribute(name) !== value) element.setAttribute(name, value);
+  }
+
   function markScrollable() {
     var text = names();
     document.querySelectorAll(".jupyter-wrapper .jp-Cell-inputWrapper[tabindex]")
@@ -41,14 +54,14 @@
         var marked = box.hasAttribute("data-cnn-scroll");
         if (!marked && box.hasAttribute("tabindex")) return; // focusable already
         var scrolls = (box.scrollWidth > box.clientWidth + 1 ||
-          box.scrollHeight > box.clientHeight + 1) && !box.querySelector(FOCUSABLE);
+          box.scrollHeight > box.clientHeight + 1) && !holdsFocusable(box);
         if (scrolls) {
           // Set again on every look: Material's own code-block observer may have
           // removed the tabindex in between.
-          box.setAttribute("data-cnn-scroll", kind);
-          box.setAttribute("tabindex", "0");
-          box.setAttribute("role", "region");
-          box.setAttribute("aria-label", text[kind]);
+          setAttribute(box, "data-cnn-scroll", kind);
+          setAttribute(box, "tabindex", "0");
+          setAttribute(box, "role", "region");
+          setAttribute(box, "aria-label", text[kind]);
         } else if (!scrolls && marked) {
           box.removeAttribute("data-cnn-scroll");
           box.removeAttribute("tabindex");
@@ -77,6 +90,12 @@
   // (after this script ran); look again then, and whenever the content's size changes.
   if (window.document$ && typeof window.document$.subscribe === "function") {
     window.document$.subscribe(function () { markScrollable(); });
+  }
+  // Material's code blocks drop a tabindex when its own size observer thinks
+  // they fit; put ours back whenever a tabindex changes.
+  if (window.MutationObserver) {
+    new MutationObserver(function () { markScrollable(); }).observe(document.documentElement,
+      { attributes: true, attributeFilter: ["tabindex"], subtree: true });
   }
   // Observed after Material's observers (created earlier), so this look comes last.
   if (window.ResizeObserver) {

@@ -22,6 +22,9 @@ def test_page_in_the_browser(tab, site_url, slug, lang):
     page.goto(site_url.rstrip("/") + page_path(slug, lang), wait_until="load")
     page.wait_for_load_state("networkidle")
     assert page.evaluate("document.documentElement.lang") == lang
+    # Figures load lazily (loading="lazy"): ask for all of them, then check each.
+    page.evaluate("document.querySelectorAll('img[loading=lazy]').forEach(i => i.loading = 'eager')")
+    page.wait_for_function("Array.from(document.images).every(img => img.complete)")
     broken = page.evaluate("""() => Array.from(document.images)
         .filter(img => !(img.complete && img.naturalWidth > 0))
         .map(img => img.currentSrc || img.src).map(s => s.slice(0, 80))""")
