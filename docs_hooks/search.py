@@ -222,7 +222,7 @@ def rewrite_config(output: str, url: str) -> str:
 
 def write_worker(site_dir: Path) -> None:
     """Write our worker next to Material's in the built site."""
-    workers = site_dir / "assets" / "javascripts" / "workers"
+    workers = site_dir / WORKERS
     found = sorted(p for p in workers.glob("search.*.min.js") if _MATERIAL_WORKER.search(p.name))
     if not found:
         log.warning("Material's search worker not found; Korean queries stay as typed")
@@ -231,8 +231,19 @@ def write_worker(site_dir: Path) -> None:
     (workers / name).write_text(source, encoding="utf-8")
 
 
+#: The sections of a language's index, fetched by the worker at the first query.
+FULL_INDEX = "search/search_index.full.json"
+#: Where Material's worker (and ours) lives, relative to the site root.
+WORKERS = "assets/javascripts/workers/"
+
+
 def split_site_index(site_dir: Path, synonyms: list[list[str]]) -> None:
-    """Replace the merged index by one per language, the Korean one with its lexicon."""
+    """Replace the merged index by one per language, loaded at the first search.
+
+    ``search/search_index.json`` (what Material fetches on every page) becomes a
+    stub with the config only; the sections go to ``search/search_index.full.json``,
+    which our worker fetches when the reader first types a query.
+    """
     index_path = site_dir / "search" / "search_index.json"
     if not index_path.is_file():
         return
@@ -241,11 +252,17 @@ def split_site_index(site_dir: Path, synonyms: list[list[str]]) -> None:
         if not folder:
             index["config"]["korean"] = korean_lexicon(index["docs"], synonyms)
             index["config"]["fields"] = {**index["config"]["fields"], "stems": {"boost": 1}}
-        target = site_dir / folder / "search" / "search_index.json"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")),
-                          encoding="utf-8")
-        log.info("search index %s: %d sections", target.relative_to(site_dir).as_posix(),
+        full = site_dir / folder / FULL_INDEX
+        full.parent.mkdir(parents=True, exist_ok=True)
+        full.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")),
+                        encoding="utf-8")
+        to_root = "../" * WORKERS.count("/")
+        config = {key: value for key, value in index["config"].items() if key != "korean"}
+        stub = {"config": {**config, "cnn_full_index": f"{to_root}{folder}{FULL_INDEX}"},
+                "docs": []}
+        (site_dir / folder / "search" / "search_index.json").write_text(
+            json.dumps(stub, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+        log.info("search index %s: %d sections", full.relative_to(site_dir).as_posix(),
                  len(index["docs"]))
 
 

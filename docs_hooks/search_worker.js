@@ -8,7 +8,9 @@
 "use strict"
 
 const SETUP = 0                      /* Material's SearchMessageType.SETUP */
+const READY = 1                      /* Material's SearchMessageType.READY */
 const QUERY = 2                      /* Material's SearchMessageType.QUERY */
+const RESULT = 3                     /* Material's SearchMessageType.RESULT */
 const HANGUL = /[\uac00-\ud7a3]/
 const PLAIN = /^[\uac00-\ud7a3A-Za-z0-9]+$/  /* no query syntax (+ - * ~ ^ : ") */
 const MAX_SUFFIX_PIECES = 3
@@ -73,12 +75,82 @@ function rewrite(query, lex) {
   }).join("")
 }
 
+/* The page sends a small stub index (config only) at load; the sections are
+ * fetched from config.cnn_full_index, relative to this file, at the first query
+ * only, and then handed to Material's worker as its SETUP. */
+let stub = null          /* SETUP message held back until the first query */
+let pending = null       /* latest query while the index loads */
+let loading = false
+let passThrough = false  /* our own re-dispatched messages go to Material as they are */
+let onReady = null
+const post = self.postMessage.bind(self)
+self.postMessage = (message, ...rest) => {
+  if (message && message.type === READY && onReady) {
+    const done = onReady
+    onReady = null
+    done()
+    return
+  }
+  post(message, ...rest)
+}
+
+function dispatch(data) {
+  passThrough = true
+  try {
+    self.dispatchEvent(new MessageEvent("message", { data }))
+  } finally {
+    passThrough = false
+  }
+}
+
+async function loadIndex() {
+  loading = true
+  const url = new URL(stub.data.config.cnn_full_index, self.location.href)
+  const index = await (await fetch(url)).json()
+  lexicon = prepare(index.config.korean)
+  await new Promise(resolve => {
+    onReady = resolve
+    dispatch({ type: SETUP, data: { ...stub.data, config: index.config, docs: index.docs } })
+  })
+  stub = null
+  const query = pending
+  pending = null
+  if (query !== null) dispatch(query)
+}
+
 /* Registered before Material's listener, so it runs first on the same message. */
 addEventListener("message", ev => {
+  if (passThrough) {
+    if (ev.data.type === QUERY && lexicon && typeof ev.data.data === "string")
+      ev.data.data = rewrite(ev.data.data, lexicon)
+    return
+  }
   const message = ev.data
-  if (message.type === SETUP)
+  if (message.type === SETUP && message.data.config.cnn_full_index) {
+    ev.stopImmediatePropagation()     /* Material sets up when the sections are here */
+    stub = message
+    post({ type: READY })
+    return
+  }
+  if (message.type === SETUP) {
     lexicon = prepare(message.data.config.korean)
-  else if (message.type === QUERY && lexicon && typeof message.data === "string")
+    return
+  }
+  if (message.type === QUERY && stub !== null) {
+    ev.stopImmediatePropagation()
+    if (!String(message.data).trim()) {  /* opening the search box: nothing to find yet */
+      post({ type: RESULT, data: { items: [] } })
+      return
+    }
+    pending = { type: QUERY, data: message.data }
+    if (!loading)
+      loadIndex().catch(err => {
+        console.warn("search index could not be loaded", err)
+        post({ type: RESULT, data: { items: [] } })
+      })
+    return
+  }
+  if (message.type === QUERY && lexicon && typeof message.data === "string")
     message.data = rewrite(message.data, lexicon)
 })
 

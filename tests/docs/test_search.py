@@ -40,9 +40,18 @@ ENGLISH_QUERIES = ["convolution", "pooling", "padding", "stride", "kernel", "dro
                    "weights", "feature map", "conv2d", "fully connected", "batch"]
 
 
+#: Paths the test server was asked for (the search worker's requests are not
+#: visible to Playwright, the server sees them all).
+SERVED: list[str] = []
+
+
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format, *args):  # noqa: A002 - the base class's name
         pass
+
+    def do_GET(self):
+        SERVED.append(urlsplit(self.path).path)
+        super().do_GET()
 
 
 @contextlib.contextmanager
@@ -205,7 +214,7 @@ def material_search(box: SearchBox, query: str) -> list[str]:
     return box.page.evaluate("""async ([worker, query]) => {
         const base = new URL(JSON.parse(document.getElementById("__config").textContent).base,
                              location.href)
-        const index = await (await fetch(new URL("search/search_index.json", base))).json()
+        const index = await (await fetch(new URL("search/search_index.full.json", base))).json()
         const search = new Worker(new URL(worker, location.href))
         const reply = () => new Promise(resolve =>
             search.addEventListener("message", ev => resolve(ev.data), {once: true}))
@@ -228,6 +237,23 @@ def test_english_search_is_materials_own(english_box, built_site, query):
     assert count == len(expected) > 0
     listed = {p.removeprefix("/en/") for p in paths}
     assert listed <= {location.split("#")[0] for location in expected}
+
+
+@pytest.mark.parametrize("path", ["/conv2d/", "/en/conv2d/"])
+def test_page_loads_only_its_language_index_and_only_when_searching(chromium, site_url, path):
+    SERVED.clear()
+    box = SearchBox(chromium, site_url, path)
+    try:
+        box.page.wait_for_load_state("networkidle")
+        assert path in SERVED
+        assert not [r for r in SERVED if r.endswith(".full.json")]  # nothing yet
+        count, _ = box.search("conv2d")
+        assert count > 0
+        own = "/en/search/" if path.startswith("/en/") else "/search/"
+        loaded = [r for r in SERVED if r.endswith(".full.json")]
+        assert loaded == [own + "search_index.full.json"], loaded
+    finally:
+        box.close()
 
 
 # --- script ---------------------------------------------------------------------
