@@ -1,4 +1,4 @@
-"""MkDocs hook: the API reference pages name every module of ``cnn_tutorial``.
+"""MkDocs hook: the API reference pages (one per module) name every module of ``cnn_tutorial``.
 
 mkdocstrings aborts the whole build when a ``::: module`` it is asked to render
 cannot be found. While the package is still growing, a block for a module that
@@ -30,8 +30,14 @@ def module_exists(name: str, src: Path = PACKAGE_DIR) -> bool:
     return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
 
 
+def is_reference_page(src_uri: str) -> bool:
+    """``reference.md`` (the overview) or a module's page under ``reference/``."""
+    path = Path(src_uri)
+    return path.name == "reference.md" or path.parent.name == "reference"
+
+
 def on_page_markdown(markdown, page, config, files):
-    if Path(page.file.src_uri).name != "reference.md":
+    if not is_reference_page(page.file.src_uri):
         return markdown
 
     def keep_or_drop(match: re.Match) -> str:

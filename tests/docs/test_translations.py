@@ -51,8 +51,12 @@ def all_pages() -> list[str]:
 
 
 def test_nav_lists_every_chapter_in_order():
-    assert nav_pages()[0] == "index.md" and nav_pages()[-1] == "reference.md"
-    assert len(nav_pages()) == len(set(nav_pages()))
+    pages = nav_pages()
+    assert pages[0] == "index.md"
+    # The API reference comes last: its overview, then one page per module.
+    first = pages.index("reference.md")
+    assert all(p.startswith("reference/") for p in pages[first + 1:]), pages[first:]
+    assert len(pages) == len(set(pages))
 
 
 @pytest.mark.parametrize("page", all_pages())
@@ -96,6 +100,12 @@ def test_reference_page_renders_every_public_module(lang):
         f"cnn_tutorial.{p.stem}" for p in package.glob("*.py")
         if not p.stem.startswith("_")} | {
         f"cnn_tutorial.{p.name}" for p in package.iterdir() if (p / "__init__.py").is_file()}
-    text = (DOCS / lang / "reference.md").read_text(encoding="utf-8")
-    listed = set(re.findall(r"^::: ([\w.]+)$", text, re.MULTILINE))
-    assert modules - listed == set(), f"modules missing from {lang}/reference.md"
+    pages = [DOCS / lang / "reference.md", *sorted((DOCS / lang / "reference").glob("*.md"))]
+    listed = {name for page in pages for name in
+              re.findall(r"^::: ([\w.]+)$", page.read_text(encoding="utf-8"), re.MULTILINE)}
+    assert modules - listed == set(), f"modules missing from the {lang} API reference"
+    # One page per module (the package itself is on the overview), each in the nav.
+    for page in pages[1:]:
+        blocks = re.findall(r"^::: ([\w.]+)$", page.read_text(encoding="utf-8"), re.MULTILINE)
+        assert blocks == [f"cnn_tutorial.{page.stem}"], f"{page}: {blocks}"
+        assert f"reference/{page.name}" in nav_pages(), f"{page.name} is not in the nav"
