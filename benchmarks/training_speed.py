@@ -24,7 +24,6 @@ write the results), ``--only NAME[,NAME]`` (a subset of the configurations).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import functools
 import json
 import os
@@ -35,7 +34,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from unittest import mock
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -140,11 +138,13 @@ class Bench:
 
     def package(self, batch_size: int = 128, compute_dtype: str = "float32",
                 jit_compile: bool = False, pipeline: str = "default",
-                gradients: str = "backprop", optimizer: str = "fused") -> float:
+                gradients: str = "auto", optimizer: str = "fused") -> float:
         """Images/s of the package's training step.
 
-        ``gradients="tensorflow"`` lets TensorFlow differentiate ``tf.nn.conv2d``
-        and ``tf.matmul`` (instead of :mod:`cnn_tutorial.backprop`);
+        ``gradients`` is :mod:`cnn_tutorial.backprop`'s switch: ``"auto"`` (the
+        package's default, timed on this machine), ``"forward"`` (gradients as
+        forward ops) or ``"tensorflow"`` (TensorFlow differentiates
+        ``tf.nn.conv2d`` and ``tf.matmul``);
         ``optimizer="keras"`` uses Keras' Adam instead of ``FusedAdam``. Both
         together are the training step before those two changes.
         """
@@ -163,11 +163,6 @@ class Bench:
         else:
             adam = make_optimizer(model, compute_dtype=compute_dtype)
         step = make_train_step(model, adam, jit_compile=jit_compile)
-        patch = contextlib.ExitStack()
-        if gradients == "tensorflow":  # active while the step is traced (its first call)
-            patch.enter_context(mock.patch.object(backprop, "conv2d",
-                                         lambda x, w, padding="SAME": tf.nn.conv2d(x, w, 1, padding)))
-            patch.enter_context(mock.patch.object(backprop, "matmul", tf.matmul))
         if pipeline == "default":  # uint8 in memory, shuffled indices, batch gather
             dataset = make_dataset(self.x, self.y, batch_size, seed=0, drop_remainder=True)
         elif pipeline == "float-in-memory":  # pre-normalised float32 copy of the images
@@ -189,7 +184,8 @@ class Bench:
                        .batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE))
         else:
             raise ValueError(pipeline)
-        with patch:
+        # The switch is read when the step is traced, i.e. on its first call.
+        with backprop.using_gradients(gradients):
             return self._time_step(step, dataset.repeat(), batch_size,
                                    slow=compute_dtype == "bfloat16")
 
@@ -227,6 +223,7 @@ def configurations(bench: Bench) -> dict[str, callable]:
         "keras_fit_b128": lambda: bench.keras_fit(128),
         "package_default": lambda: bench.package(),
         "package_tf_gradients": lambda: bench.package(gradients="tensorflow"),
+        "package_forward_gradients": lambda: bench.package(gradients="forward"),
         "package_keras_adam": lambda: bench.package(optimizer="keras"),
         "package_before_backprop_and_fused_adam": lambda: bench.package(
             gradients="tensorflow", optimizer="keras"),
@@ -379,8 +376,11 @@ def report(results, cli_runs, args, done: int) -> None:
           f"AVX512-BF16: {peak['avx512_bf16']})")
     print(f"FLOP per training image (forward + backward, from the layer shapes): "
           f"{flops['training'] / 1e6:.1f} M (forward {flops['forward'] / 1e6:.1f} M)")
+    from cnn_tutorial import backprop
+
     print(f"median of {done} interleaved repeats, {args.steps} timed batches each; "
-          f"TensorFlow {tf.__version__}")
+          f"TensorFlow {tf.__version__}; the package's default gradients here "
+          f"('auto'): {backprop.gradients()}")
     print(f"{'configuration':36} {'images/s':>9} {'x Keras b32':>11} {'x Keras b128':>12} "
           f"{'GFLOP/s':>8} {'% peak':>7}")
     for row in rows:
@@ -397,6 +397,7 @@ def report(results, cli_runs, args, done: int) -> None:
             "command": " ".join([Path(sys.executable).name, *sys.argv]),
             "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "machine": peak, "flops_per_image": flops, "tensorflow": tf.__version__,
+            "auto_gradients": backprop.gradients(),
             "repeats": done, "steps": args.steps, "rows": rows}, indent=1))
 
 

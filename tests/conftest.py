@@ -34,13 +34,16 @@ def site_build(tmp_path_factory) -> SiteBuild:
     """Run ``mkdocs build --strict`` once; the build's folder, log and exit status.
 
     ``CNN_TUTORIAL_SITE_DIR=/path/to/site`` skips the build and tests that
-    folder instead (for iterating on the site tests after a manual build).
+    folder instead (for iterating on the site tests after a manual build; build
+    it with ``SITE_REPO_URL`` set, as this fixture does).
     """
     reuse = os.environ.get("CNN_TUTORIAL_SITE_DIR")
     if reuse:
         return SiteBuild(Path(reuse), "", 0)
     site_dir = tmp_path_factory.mktemp("site") / "site"
     env = dict(os.environ, PYTHONUNBUFFERED="1")
+    # With a repository the chapters get their edit/report/Colab links and install cell.
+    env.setdefault("SITE_REPO_URL", "https://github.com/cnn-tutorial/cnn-tutorial")
     result = subprocess.run(
         [*MKDOCS, "build", "--strict", "--site-dir", str(site_dir)],
         cwd=ROOT, env=env, capture_output=True, text=True, check=False)

@@ -146,3 +146,84 @@ def test_layers_train_with_the_same_gradients_as_tf_nn(stride):
         grads.append(tape.gradient(loss, variables))
     for mine, expected in zip(*grads):
         np.testing.assert_allclose(mine, expected, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("mode", ["forward", "tensorflow"])
+def test_layers_give_the_same_gradients_under_either_switch(mode):
+    from cnn_tutorial import backprop
+
+    with backprop.using_gradients(mode):
+        test_layers_train_with_the_same_gradients_as_tf_nn(1)
+
+
+def test_the_switch_decides_which_gradient_the_layers_trace():
+    from cnn_tutorial import backprop
+
+    conv = ConvReLU(2, 3, in_channels=1, seed=0)
+    x = tf.ones([1, 5, 5, 1])
+    ops = {}
+    for mode in ("forward", "tensorflow"):
+        with backprop.using_gradients(mode):
+            @tf.function
+            def step():
+                with tf.GradientTape() as tape:
+                    loss = tf.reduce_sum(conv(x))
+                return tape.gradient(loss, conv.kernel)
+
+            graph = step.get_concrete_function().graph
+        ops[mode] = {op.type for op in graph.get_operations()}
+    assert "Conv2DBackpropFilter" in ops["tensorflow"]
+    assert "Conv2DBackpropFilter" not in ops["forward"]
+
+
+def test_autotune_keeps_one_answer_per_machine_and_survives_a_bad_file(tmp_path):
+    from cnn_tutorial import backprop
+
+    kept = tmp_path / "autotune.json"
+    calls = []
+
+    def measure(mode):
+        calls.append(mode)
+        return {"forward": 1.0, "tensorflow": 2.0}[mode]
+
+    assert backprop.autotune(measure, cache_file=kept) == "forward"
+    assert backprop.autotune(measure, cache_file=kept) == "forward"
+    assert sorted(calls) == ["forward", "tensorflow"]  # timed once, then read back
+    kept.write_text("[not json")
+    assert backprop.autotune({"forward": 1.0, "tensorflow": 1.02}.get,
+                             cache_file=kept) == "tensorflow"  # within the margin
+    assert backprop.autotune(measure, cache_file=tmp_path / "missing" / "x" / "a.json") \
+        == "forward"
+
+
+def test_environment_variable_and_bad_values(monkeypatch):
+    from cnn_tutorial import backprop
+
+    monkeypatch.setenv(backprop.GRADIENTS_ENV, "tensorflow")
+    assert backprop.gradients() == "tensorflow"
+    monkeypatch.setenv(backprop.GRADIENTS_ENV, "fastest")
+    with pytest.raises(ValueError, match="CNN_TUTORIAL_GRADIENTS must be one of"):
+        backprop.gradients()
+    with pytest.raises(ValueError, match="mode must be one of"):
+        backprop.set_gradients("Forward")
+
+
+def test_auto_is_resolved_once_even_when_first_asked_inside_a_trace(monkeypatch):
+    from cnn_tutorial import backprop
+
+    asked = []
+    monkeypatch.setattr(backprop, "_requested", None)
+    monkeypatch.setattr(backprop, "_autotuned", None)
+    monkeypatch.delenv(backprop.GRADIENTS_ENV, raising=False)
+    monkeypatch.setattr(backprop, "autotune", lambda: asked.append(1) or "tensorflow")
+    conv = ConvReLU(2, 3, in_channels=1, seed=0)
+
+    @tf.function
+    def step(x):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(conv(x))
+        return tape.gradient(loss, conv.kernel)
+
+    graph = step.get_concrete_function(tf.TensorSpec([1, 5, 5, 1])).graph
+    assert "Conv2DBackpropFilter" in {op.type for op in graph.get_operations()}
+    assert backprop.gradients() == "tensorflow" and asked == [1]

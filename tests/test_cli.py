@@ -179,3 +179,323 @@ def test_train_max_steps_and_limit(capsys, tmp_path, monkeypatch):
     summary = json.loads(out.strip().splitlines()[-1])
     assert (summary["step"], summary["epoch"], summary["stopped"]) == (3, 0, "max_steps")
     assert "stopped at step 3 (--max-steps)" in out
+
+
+# --- quiet logs: TensorFlow's C++ start-up lines never reach the user ---------------------
+
+_STARTUP_MARKERS = ("absl::InitializeLog", "oneDNN custom operations", "cuda drivers",
+                    "cuInit", "cpu_feature_guard")
+
+
+def _clean_env() -> dict[str, str]:
+    env = {**os.environ, "PYTHONPATH": str(Path(cli.__file__).parents[1])}
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)  # the user's default: nothing set
+    env.pop("CNN_TUTORIAL_DATA_DIR", None)
+    return env
+
+
+def test_cli_prints_no_tensorflow_startup_lines(tmp_path):
+    env = _clean_env()
+    control = subprocess.run(
+        [sys.executable, "-c", "import tensorflow as tf; tf.config.list_physical_devices()"],
+        capture_output=True, text=True, env=env)
+    if not any(marker in control.stderr for marker in _STARTUP_MARKERS):
+        pytest.skip("this TensorFlow prints no start-up lines: nothing to silence")
+    done = subprocess.run(
+        [sys.executable, "-m", "cnn_tutorial", "kernels", "--size", "16", "-o",
+         str(tmp_path / "k.png")], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    noise = [line for line in done.stderr.splitlines()
+             if any(marker in line for marker in _STARTUP_MARKERS)]
+    assert noise == [] and done.stderr == ""
+
+
+def test_quiet_stderr_still_lets_real_errors_through():
+    code = (
+        "import os, sys\n"
+        "from cnn_tutorial._quiet import quiet_stderr\n"
+        "with quiet_stderr():\n"
+        "    os.write(2, b'WARNING: All log messages before absl::InitializeLog() is called '\n"
+        "                b'are written to STDERR\\n')\n"
+        "    os.write(2, b'I0000 00:00:1796083038.517958    7700 cudart_stub.cc:31] Could '\n"
+        "                b'not find cuda drivers on your machine, GPU will not be used.\\n')\n"
+        "    os.write(2, b'E0000 00:00:1796083038.5 7700 loader.cc:9] libfoo.so: bad ELF\\n')\n"
+        "    print('a Python warning', file=sys.stderr)\n"
+        "    try:\n"
+        "        with quiet_stderr():\n"
+        "            raise KeyboardInterrupt\n"
+        "    except KeyboardInterrupt:\n"
+        "        pass\n"
+        "print('after', file=sys.stderr)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=_clean_env())
+    assert done.returncode == 0
+    assert done.stderr.splitlines() == [
+        "E0000 00:00:1796083038.5 7700 loader.cc:9] libfoo.so: bad ELF", "a Python warning",
+        "after"]
+
+
+def test_cli_errors_after_the_quiet_import_are_printed(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "cnn_tutorial", "kernels", "--stride", "2", "-o",
+         str(tmp_path / "k.png"), str(tmp_path / "missing.png")],
+        capture_output=True, text=True, env=_clean_env())
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"cnn-tutorial: error: image {tmp_path / 'missing.png'} does not exist"]
+
+
+# --- main() is the last line of defence: one line, exit 2 / 1 / 130 -------------------------
+
+def _one_line(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    return lines[0]
+
+
+def run_main_no_interrupt(capsys, *argv):
+    """run_main, but a KeyboardInterrupt that escapes main() fails the test (not pytest)."""
+    try:
+        return run_main(capsys, *argv)
+    except KeyboardInterrupt:
+        pytest.fail("KeyboardInterrupt escaped cli.main()")
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["kernels", "--stride", str(10**20)], "--stride: expected an integer from 1 to 8192"),
+    (["kernels", "--size", str(10**20)], "--size: expected an integer from 1 to 8192"),
+    (["train", "--threads", "100000"], f"--threads: expected an integer from 0 to "
+                                       f"{cli.MAX_THREADS}"),
+    (["train", "--seed", str(10**20)], "--seed: expected an integer from 0 to 2147483647"),
+    (["train", "--batch-size", str(10**20)], "--batch-size: expected an integer from 1 to"),
+    (["train", "--data-dir", ""], "--data-dir: expected a path, got an empty string"),
+    (["train", "--log-dir", " "], "--log-dir: expected a path, got an empty string"),
+    (["kernels", "-o", ""], "--output: expected a path, got an empty string"),
+])
+def test_out_of_range_and_empty_arguments(capsys, argv, message):
+    status, _, err = run_main(capsys, *argv)
+    assert status == 2 and message in _one_line(err)
+
+
+def test_paths_expand_the_home_folder(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    args = cli.build_parser().parse_args(
+        ["train", "--log-dir", "~/logs", "--checkpoint-dir", "~/ckpt", "--data-dir", "~/data"])
+    assert (args.log_dir, args.checkpoint_dir, args.data_dir) == (
+        tmp_path / "logs", tmp_path / "ckpt", tmp_path / "data")
+    assert cli.build_parser().parse_args(["kernels", "-o", "~/k.png"]).output == \
+        tmp_path / "k.png"
+
+
+def test_log_dir_naming_a_file(capsys, tmp_path):
+    data = _write_idx_folder_for_examples(tmp_path / "data", train=16, test=8)
+    (tmp_path / "file").write_text("")
+    status, _, err = run_main(capsys, "train", "--data-dir", str(data), "--log-dir",
+                              str(tmp_path / "file"), "--max-steps", "1", "--no-progress")
+    assert status == 2
+    assert _one_line(err) == (f"cnn-tutorial: error: --log-dir must name a folder, but "
+                              f"{tmp_path / 'file'} is a file")
+
+
+@pytest.mark.parametrize("option", ["--checkpoint-dir", "--log-dir"])
+def test_folder_under_a_file(capsys, tmp_path, option):
+    (tmp_path / "file").write_text("")
+    status, _, err = run_main(capsys, "train", option, str(tmp_path / "file" / "sub"))
+    assert status == 2
+    assert f"{option}: cannot create {tmp_path / 'file' / 'sub'} because " \
+           f"{tmp_path / 'file'} is a file" in _one_line(err)
+
+
+def test_kernels_output_naming_a_folder_or_a_path_under_a_file(capsys, tmp_path):
+    (tmp_path / "figure.png").mkdir()
+    status, _, err = run_main(capsys, "kernels", "-o", str(tmp_path / "figure.png"))
+    assert status == 2
+    assert "--output names the folder" in _one_line(err)
+    (tmp_path / "file").write_text("")
+    status, _, err = run_main(capsys, "kernels", "-o", str(tmp_path / "file" / "k.png"))
+    assert status == 2
+    assert f"because {tmp_path / 'file'} is a file, not a folder" in _one_line(err)
+
+
+def _refuse_writes_in(monkeypatch, folder: Path, error_number: int = 30):
+    """Simulate a read-only folder (tests run as root, where chmod does not stop writes)."""
+    real_mkstemp = cli.tempfile.mkstemp
+
+    def mkstemp(*args, dir=None, **kwargs):
+        if dir is not None and Path(dir) == folder:
+            raise OSError(error_number, os.strerror(error_number), str(folder))
+        return real_mkstemp(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(cli.tempfile, "mkstemp", mkstemp)
+
+
+@pytest.mark.parametrize("argv_for", [
+    lambda folder: ["train", "--checkpoint-dir", str(folder)],
+    lambda folder: ["train", "--log-dir", str(folder)],
+    lambda folder: ["kernels", "-o", str(folder / "k.png")],
+])
+def test_read_only_output_folders_simulated(capsys, monkeypatch, tmp_path, argv_for):
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    _refuse_writes_in(monkeypatch, folder)
+    argv = argv_for(folder)
+    status, _, err = run_main(capsys, *argv)
+    option = argv[1] if argv[0] == "train" else "--output"
+    assert status == 1
+    assert _one_line(err) == (f"cnn-tutorial: error: {option}: cannot write in the folder "
+                              f"{folder}: Read-only file system")
+
+
+def _in_a_small_tmpfs(mount: Path, command: list[str], options: str):
+    """Run ``command`` with a tmpfs at ``mount`` (own user and mount namespace), or skip."""
+    import shlex
+    import shutil
+
+    if shutil.which("unshare") is None:
+        pytest.skip("no unshare(1) to mount a test file system")
+    mount.mkdir()
+    script = (f"mount -t tmpfs -o {options} tmpfs {shlex.quote(str(mount))} || exit 99; "
+              f"exec {shlex.join(command)}")
+    env = _clean_env()
+    done = subprocess.run(["unshare", "-rm", "sh", "-c", script], capture_output=True,
+                          text=True, env=env)
+    if done.returncode == 99 or "unshare:" in done.stderr:
+        pytest.skip(f"cannot mount a test file system here: {done.stderr.strip()[:200]}")
+    return done
+
+
+def test_read_only_file_system_for_real(tmp_path):
+    mount = tmp_path / "ro"
+    command = [sys.executable, "-m", "cnn_tutorial", "train", "--checkpoint-dir",
+               str(mount / "ckpt"), "--max-steps", "1"]
+    done = _in_a_small_tmpfs(mount, command, "size=1m,ro")
+    assert done.returncode == 1
+    assert _one_line(done.stderr) == (f"cnn-tutorial: error: --checkpoint-dir: cannot create "
+                                      f"the folder {mount / 'ckpt'}: Read-only file system")
+
+
+def test_full_disk_while_saving_a_checkpoint(tmp_path):
+    data = _write_idx_folder_for_examples(tmp_path / "data", train=16, test=8)
+    mount = tmp_path / "small"
+    command = [sys.executable, "-m", "cnn_tutorial", "train", "--data-dir", str(data),
+               "--checkpoint-dir", str(mount / "ckpt"), "--max-steps", "1", "--batch-size", "8",
+               "--no-progress"]
+    done = _in_a_small_tmpfs(mount, command, "size=1m")  # a checkpoint takes ~39 MB
+    assert done.returncode == 1
+    line = _one_line(done.stderr)
+    assert line.startswith("cnn-tutorial: error: --checkpoint-dir: ")
+    assert "No space left on device" in line and "function_node" not in line
+
+
+def test_environment_failure_inside_training_names_the_option(capsys, monkeypatch, tmp_path):
+    import errno
+
+    import cnn_tutorial.train
+
+    def full_disk(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device",
+                      str(tmp_path / "ckpt" / "ckpt-1.index"))
+
+    data = _write_idx_folder_for_examples(tmp_path / "data", train=16, test=8)
+    monkeypatch.setattr(cnn_tutorial.train, "train", full_disk)
+    status, _, err = run_main(capsys, "train", "--data-dir", str(data), "--checkpoint-dir",
+                              str(tmp_path / "ckpt"))
+    assert status == 1
+    assert _one_line(err) == (f"cnn-tutorial: error: --checkpoint-dir: no space left on the "
+                              f"device while writing {tmp_path / 'ckpt' / 'ckpt-1.index'}")
+
+
+def test_cache_dir_naming_a_file(capsys, monkeypatch, tmp_path):
+    (tmp_path / "file").write_text("")
+    monkeypatch.delenv("CNN_TUTORIAL_DATA_DIR", raising=False)
+    monkeypatch.setenv("CNN_TUTORIAL_CACHE_DIR", str(tmp_path / "file"))
+    status, _, err = run_main(capsys, "train", "--max-steps", "1")
+    assert status == 2
+    assert _one_line(err) == (f"cnn-tutorial: error: the MNIST cache folder {tmp_path / 'file'} "
+                              f"(set by CNN_TUTORIAL_CACHE_DIR) is a file; expected a folder "
+                              f"(or nothing there yet)")
+
+
+def test_ctrl_c_while_data_loads(capsys, monkeypatch, tmp_path):
+    import cnn_tutorial.data
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cnn_tutorial.data, "load_mnist", interrupted)
+    status, _, err = run_main_no_interrupt(capsys, "train", "--data-dir", str(tmp_path))
+    assert status == 130 and _one_line(err) == "cnn-tutorial: interrupted"
+
+
+def test_ctrl_c_before_training_starts(capsys, monkeypatch):
+    def interrupted():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "import_tensorflow", interrupted)
+    status, _, err = run_main_no_interrupt(capsys, "train")
+    assert status == 130 and _one_line(err) == "cnn-tutorial: interrupted"
+
+
+@pytest.mark.parametrize("breakage", ["folder", "list", "garbage"])
+def test_broken_checkpoint_metadata(capsys, tmp_path, breakage):
+    data = _write_idx_folder_for_examples(tmp_path / "data", train=16, test=8)
+    checkpoints = tmp_path / "ckpt"
+    argv = ["train", "--data-dir", str(data), "--checkpoint-dir", str(checkpoints),
+            "--batch-size", "8", "--no-progress"]
+    status, _, err = run_main(capsys, *argv, "--max-steps", "1")
+    assert status == 0, err
+    (metadata,) = checkpoints.glob("*.json")
+    metadata.unlink()
+    if breakage == "folder":
+        metadata.mkdir()
+    else:
+        metadata.write_text("[1, 2]" if breakage == "list" else "{not json")
+    status, _, err = run_main(capsys, *argv, "--max-steps", "2")
+    if status != 0 or breakage == "folder":
+        assert status == 2
+        assert metadata.name in _one_line(err)
+
+
+# --- hostile images: refused from their header, before decoding -----------------------------
+
+def _png_header_only(path: Path, width: int, height: int) -> Path:
+    """A small PNG file whose header declares width x height gray pixels."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (struct.pack(">I", len(body)) + kind + body
+                + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF))
+
+    row = bytes(1 + width)  # filter byte + one gray row, repeated by deflate
+    compressor = zlib.compressobj(9)
+    idat = compressor.compress(row * 64) + compressor.flush()
+    path.write_bytes(b"\x89PNG\r\n\x1a\n"
+                     + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+                     + chunk(b"IDAT", idat) + chunk(b"IEND", b""))
+    return path
+
+
+@pytest.mark.parametrize("side, message", [
+    (20_000, "declares more pixels than the 50,000,000 accepted"),
+    (8_000, "is 8000 x 8000 pixels; at most 50,000,000 pixels are accepted"),
+])
+def test_kernels_refuses_huge_images_before_decoding(capsys, tmp_path, side, message):
+    image = _png_header_only(tmp_path / "huge.png", side, side)
+    assert image.stat().st_size < 600_000
+    status, _, err = run_main(capsys, "kernels", str(image), "-o", str(tmp_path / "k.png"))
+    assert status == 2 and message in _one_line(err)
+    assert not (tmp_path / "k.png").exists()
+
+
+def test_kernels_on_a_gray_image_and_a_broken_one(capsys, tmp_path):
+    from PIL import Image
+
+    Image.new("L", (30, 20), 128).save(tmp_path / "gray.png")
+    status, out, _ = run_main(capsys, "kernels", str(tmp_path / "gray.png"), "--color",
+                              "-o", str(tmp_path / "k.png"))
+    assert status == 0 and "on a 20x30 image" in out
+    (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\nnot really")
+    status, _, err = run_main(capsys, "kernels", str(tmp_path / "broken.png"),
+                              "-o", str(tmp_path / "k.png"))
+    assert status == 2 and "could not be read as an image" in _one_line(err)

@@ -177,12 +177,13 @@ def test_graph_builders_check_their_arguments(build, error, message):
     ({"x_train": np.zeros((4, 28, 27), np.uint8)}, ValueError,
      r"^x_train/y_train: images must be N x 28 x 28"),
     ({"x_train": np.zeros((4, 28, 28), np.int32)}, TypeError,
-     r"^x_train/y_train: images must be uint8 or float"),
+     r"^x_train/y_train: images must be float \(values in \[0, 1\]\) or uint8"),
     ({"y_train": np.zeros(3, np.int64)}, ValueError,
-     "^x_train/y_train: labels must have one label per image: 4 images but 3 labels"),
+     r"^x_train/y_train: labels must be a 1-D array with one label per image \(4\), got an "
+     r"array of shape \(3,\)"),
     ({"y_test": np.full(4, 10)}, ValueError, r"^x_test/y_test: labels must be in 0\.\.9"),
     ({"y_test": np.zeros(4, np.float32)}, ValueError,
-     "^x_test/y_test: labels must be a 1-D array of integer"),
+     r"^x_test/y_test: labels must be integers \(class indices\)"),
     ({"steps": 0}, ValueError, "^steps must be an integer >= 1"),
     ({"batch_size": 0}, ValueError, "^batch_size must be an integer >= 1"),
     ({"learning_rate": 0.0}, ValueError, "^learning_rate must be a number > 0"),
@@ -198,3 +199,17 @@ def test_train_compat_v1_checks_its_arguments(change, error, message):
     arguments.update(change)
     with pytest.raises(error, match=message):
         train_compat_v1(**arguments)
+
+
+def test_one_list_of_initializers_and_one_check_of_mnist_arrays():
+    from cnn_tutorial import compat_v1, data, layers
+
+    assert compat_v1.INITIALIZERS is layers.INITIALIZERS
+    float_labels = np.zeros(4, np.float32)
+    images = np.zeros((4, 28, 28), np.uint8)
+    with pytest.raises(ValueError) as from_compat:
+        compat_v1._check_images_and_labels("", images, float_labels, 10)
+    with pytest.raises(ValueError) as from_data:
+        data.make_dataset(images, float_labels)
+    assert str(from_compat.value) == str(from_data.value) == (
+        "labels must be integers (class indices), got an array of shape (4,) and dtype float32")

@@ -230,9 +230,9 @@ def mirrors(tmp_path, monkeypatch):
     bad.mkdir()
     _write_idx_folder_for_examples(good, train=6, test=4, compress=True, seed=0)
     _write_idx_folder_for_examples(bad, train=6, test=4, compress=True, seed=1)
-    checksums = {path.name[:-3]: hashlib.md5(gzip.decompress(path.read_bytes())).hexdigest()
+    checksums = {path.name[:-3]: hashlib.md5(path.read_bytes()).hexdigest()
                  for path in good.iterdir()}
-    monkeypatch.setattr(data, "MNIST_MD5", checksums)
+    monkeypatch.setattr(data, "MNIST_GZ_MD5", checksums)
     monkeypatch.setattr(data.urllib.request, "urlopen", _REAL_URLOPEN)
     server = _Server(tmp_path)
     monkeypatch.setattr(data, "MIRRORS", (server.url + "bad/", server.url + "good/"))
@@ -350,3 +350,191 @@ def test_real_mnist(monkeypatch):
     assert hashlib.md5(y_test.tobytes()).hexdigest() == hashlib.md5(
         gzip.decompress(Path(REAL_MNIST, "t10k-labels-idx1-ubyte.gz")
                         .read_bytes())[8:]).hexdigest()
+
+
+# ------------------------------------------------------------ hostile files stay bounded
+
+def _idx_header(shape, type_code=8) -> bytes:
+    return bytes([0, 0, type_code, len(shape)]) + b"".join(
+        int(size).to_bytes(4, "big") for size in shape)
+
+
+def _peak_bytes(function, *args):
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        try:
+            function(*args)
+        except ValueError:
+            pass
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_a_header_claiming_more_than_the_file_holds_allocates_nothing(tmp_path, compress):
+    payload = _idx_header((100_000, 1000, 1000)) + bytes(1000)  # 93 GiB claimed
+    path = tmp_path / "claims.gz"
+    path.write_bytes(gzip.compress(payload) if compress else payload)
+    message = "more than a compressed file of" if compress else "is truncated"
+    with pytest.raises(ValueError, match=message):
+        read_idx(path)
+    assert _peak_bytes(read_idx, path) < 4 * 2**20
+
+
+def test_sizes_whose_product_wraps_around_in_numpy(tmp_path):
+    # 2**32-1 four times: NumPy's int64 product wraps to a small number.
+    path = tmp_path / "wraps"
+    path.write_bytes(_idx_header((2**32 - 1,) * 4) + bytes(16))
+    with pytest.raises(ValueError, match="is truncated"):
+        read_idx(path)
+
+
+def test_gzip_bomb_is_read_into_the_final_array_only(tmp_path):
+    shape = (48, 1000, 1000)  # 48 MB of zeros, about 47 KB compressed
+    path = tmp_path / "bomb.gz"
+    with gzip.open(path, "wb") as out:
+        out.write(_idx_header(shape))
+        for _ in range(shape[0]):
+            out.write(bytes(shape[1] * shape[2]))
+    assert path.stat().st_size < 100_000
+    size = int(np.prod(shape))
+    assert _peak_bytes(read_idx, path) < size * 1.2  # gzip.GzipFile held a second copy
+
+
+@pytest.mark.parametrize("declared, actual, message", [
+    ((40, 1000, 1000), 30, "is truncated"),
+    ((20, 1000, 1000), 30, "longer than its header says"),
+])
+def test_gzip_bomb_with_more_or_less_than_declared(tmp_path, declared, actual, message):
+    path = tmp_path / "bomb.gz"
+    noise = np.random.default_rng(0).integers(0, 256, 2000, dtype=np.uint8).tobytes()
+    with gzip.open(path, "wb") as out:  # about 300:1, under deflate's limit of 1032:1
+        out.write(_idx_header(declared))
+        for _ in range(actual):
+            out.write(noise + bytes(1_000_000 - len(noise)))
+    with pytest.raises(ValueError, match=message):
+        read_idx(path)
+    assert _peak_bytes(read_idx, path) < int(np.prod(declared)) * 1.2
+
+
+def test_corrupt_deflate_data_names_the_file(tmp_path):
+    payload = _idx_header((64, 28, 28)) + np.random.default_rng(0).integers(
+        0, 256, 64 * 28 * 28, dtype=np.uint8).tobytes()
+    blob = bytearray(gzip.compress(payload))
+    blob[len(blob) // 2: len(blob) // 2 + 64] = bytes(range(64))
+    path = tmp_path / "corrupt.gz"
+    path.write_bytes(bytes(blob))
+    with pytest.raises(ValueError, match=r"corrupt\.gz could not be read") as caught:
+        read_idx(path)
+    assert not isinstance(caught.value, gzip.zlib.error)
+
+
+def test_bytes_after_the_gzip_stream(tmp_path):
+    path = tmp_path / "appended.gz"
+    path.write_bytes(gzip.compress(_idx_header((3,)) + bytes([1, 2, 3])) + b"appended junk")
+    with pytest.raises(ValueError, match="not gzip data follow the gzip stream"):
+        read_idx(path)
+    # Several gzip members and zero padding are valid gzip, as gzip.open reads them.
+    path.write_bytes(gzip.compress(_idx_header((3,)) + bytes([1])) + gzip.compress(bytes([2, 3]))
+                     + bytes(8))
+    assert read_idx(path).tolist() == [1, 2, 3]
+
+
+def test_labels_outside_0_to_9_are_refused_at_load_time(tmp_path):
+    folder = _write_idx_folder_for_examples(tmp_path / "data", compress=False)
+    _write_idx(folder / "t10k-labels-idx1-ubyte", np.array([1, 2, 12, 3], np.uint8))
+    with pytest.raises(ValueError, match=r"t10k-labels-idx1-ubyte: labels must be in 0\.\.9, "
+                                         r"got values from 1 to 12"):
+        load_idx_folder(folder)
+    assert load_idx_folder(folder, n_classes=None)[1][1].tolist() == [1, 2, 12, 3]
+
+
+def test_a_mirror_appending_bytes_fails_verification(mirrors, tmp_path):
+    appended = tmp_path / "appended"
+    appended.mkdir()
+    for path in (tmp_path / "good").iterdir():
+        (appended / path.name).write_bytes(path.read_bytes() + b"\0extra")
+    with pytest.raises(FileNotFoundError, match="has MD5"):
+        download_mnist(tmp_path / "cache", mirrors=[mirrors.url + "appended/"])
+    assert list((tmp_path / "cache").iterdir()) == []
+
+
+def test_download_size_is_capped(mirrors, tmp_path, monkeypatch):
+    monkeypatch.setattr(data, "MAX_DOWNLOAD_BYTES", 100)
+    with pytest.raises(FileNotFoundError, match="more than the 100 accepted"):
+        download_mnist(tmp_path / "cache", mirrors=[mirrors.url + "good/"])
+    assert list((tmp_path / "cache").iterdir()) == []
+
+
+class _EndlessServer:
+    """Answers every request with a body that never ends: no Content-Length, a byte at a time."""
+
+    def __init__(self) -> None:
+        stopping = self.stopping = threading.Event()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                self.send_response(200)
+                self.end_headers()
+                try:
+                    while not stopping.is_set():
+                        self.wfile.write(b"\x1f")
+                        self.wfile.flush()
+                        stopping.wait(0.01)
+                except OSError:
+                    pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.stopping.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_an_endless_slow_response_stops_at_the_time_limit(tmp_path, monkeypatch):
+    monkeypatch.setattr(data.urllib.request, "urlopen", _REAL_URLOPEN)
+    server = _EndlessServer()
+    try:
+        with pytest.raises(FileNotFoundError, match="time limit"):
+            download_mnist(tmp_path / "cache", mirrors=[server.url], timeout=5, time_limit=0.3)
+    finally:
+        server.close()
+    assert list((tmp_path / "cache").iterdir()) == []
+
+
+def test_an_endless_response_stops_at_the_size_cap(tmp_path, monkeypatch):
+    monkeypatch.setattr(data.urllib.request, "urlopen", _REAL_URLOPEN)
+    monkeypatch.setattr(data, "MAX_DOWNLOAD_BYTES", 50)
+    server = _EndlessServer()
+    try:
+        with pytest.raises(FileNotFoundError, match="sent more than the 50 bytes accepted"):
+            download_mnist(tmp_path / "cache", mirrors=[server.url], timeout=5)
+    finally:
+        server.close()
+
+
+def test_a_cached_download_that_no_longer_loads_is_fetched_again(mirrors, tmp_path):
+    cache = tmp_path / "cache"
+    load_mnist(cache_dir=cache)
+    broken = cache / "train-labels-idx1-ubyte.gz"
+    broken.write_bytes(broken.read_bytes()[:-20])  # truncated on disk
+    before = len(mirrors.requests)
+    (x_train, y_train), _ = load_mnist(cache_dir=cache)
+    assert y_train.shape == (6,)
+    assert mirrors.requests[before:] == ["/bad/train-labels-idx1-ubyte.gz",
+                                         "/good/train-labels-idx1-ubyte.gz"]
+    # Without downloads, the broken file is reported, not deleted.
+    broken.write_bytes(broken.read_bytes()[:-20])
+    with pytest.raises(ValueError, match="train-labels-idx1-ubyte.gz"):
+        load_mnist(cache_dir=cache, download=False)
+    assert broken.is_file()

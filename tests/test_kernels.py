@@ -257,3 +257,16 @@ def test_resize_takes_the_central_square_and_is_deterministic(no_network):
 def test_bad_sample_image_arguments(kwargs, error, message):
     with pytest.raises(error, match=message):
         load_sample_image(**kwargs)
+
+
+def test_huge_strides_and_sizes_are_refused_by_name():
+    """10**20 overflowed inside TensorFlow ("Can't convert Python sequence")."""
+    from cnn_tutorial.kernels import MAX_SIDE
+
+    image = np.zeros((8, 8), np.float32)
+    with pytest.raises(ValueError, match=r"^strides must be an integer >= 1 and <= 2147483647"):
+        apply_kernel(image, KERNELS["blur"], strides=10**20)
+    with pytest.raises(ValueError, match=r"^strides must be an integer >= 1 and <= "):
+        apply_kernel(image, KERNELS["blur"], strides=(1, 10**20))
+    with pytest.raises(ValueError, match=rf"^size must be an integer >= 1 and <= {MAX_SIDE}"):
+        load_sample_image(size=10**20)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import keras
 import numpy as np
 import pytest
@@ -274,3 +276,50 @@ def test_copy_weights_errors():
     with pytest.raises(ValueError, match="same n_classes"):
         copy_weights(ConvNet(seed=2, n_classes=10), ConvNet(n_classes=3))
     np.testing.assert_array_equal(target.conv1.kernel.numpy(), before)  # nothing half-copied
+
+
+# --- one source of truth -------------------------------------------------------------------
+
+def test_the_call_is_the_features_pass(monkeypatch):
+    model = ConvNet(seed=0)
+    images = tf.random.stateless_uniform([2, 28, 28, 1], seed=(0, 1))
+    calls = []
+    features = ConvNet.features
+
+    def counting(self, *args, **kwargs):
+        calls.append(args)
+        return features(self, *args, **kwargs)
+
+    monkeypatch.setattr(ConvNet, "features", counting)
+    logits = model(images)
+    assert len(calls) == 1
+    np.testing.assert_array_equal(logits.numpy(), model.features(images)["logits"].numpy())
+
+
+def test_the_layers_follow_the_lecture_network(monkeypatch):
+    import dataclasses
+
+    from cnn_tutorial import arithmetic, model as model_module
+
+    assert [(row.name, row.output_shape) for row in ConvNet(seed=0).describe()] == [
+        (row.name, row.output_shape)
+        for row in arithmetic.describe_stack(arithmetic.LECTURE_NETWORK, (28, 28, 1))]
+    narrower = tuple(dataclasses.replace(spec, filters=16) if spec.name == "conv2" else spec
+                     for spec in arithmetic.LECTURE_NETWORK)
+    monkeypatch.setattr(model_module, "LECTURE_NETWORK", narrower)
+    small = ConvNet(seed=0)
+    assert small.conv2.kernel.shape.as_list() == [5, 5, 32, 16]
+    assert small.fc.weights.shape.as_list() == [7 * 7 * 16, 1024]
+    assert small(tf.zeros([1, 28, 28, 1])).shape.as_list() == [1, 10]
+    assert model_module.keras_convnet().get_layer("conv2").filters == 16
+
+
+def test_no_hard_coded_flatten_size_in_the_package():
+    import re
+
+    import cnn_tutorial
+
+    package = Path(cnn_tutorial.__file__).parent
+    offenders = [str(path.relative_to(package)) for path in package.rglob("*.py")
+                 if re.search(r"\b7\s*\*\s*7\s*\*\s*64\b", path.read_text())]
+    assert offenders == []

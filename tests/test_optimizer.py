@@ -106,3 +106,29 @@ def test_every_replica_of_a_mirrored_variable_is_updated():
                           env={**__import__("os").environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip().splitlines()[-1] == "OK"
+
+
+def test_dense_variables_take_the_fused_update(monkeypatch):
+    def keras_update(*args, **kwargs):
+        raise AssertionError("FusedAdam fell back to Keras' Adam for a dense variable")
+
+    monkeypatch.setattr(keras.optimizers.Adam, "update_step", keras_update)
+    model = ConvNet(seed=0)
+    optimizer = FusedAdam(1e-3)
+    optimizer.build(model.trainable_variables)
+    assert len(optimizer.fused_slots) == len(model.trainable_variables)
+    step = make_train_step(model, optimizer)
+    step((tf.zeros([2, 28, 28, 1]), tf.constant([1, 2])))
+    assert int(optimizer.iterations) == 1
+
+
+def test_reads_no_private_attribute_of_keras():
+    import ast
+    import inspect
+
+    from cnn_tutorial import optimizer as module
+
+    private = sorted({node.attr for node in ast.walk(ast.parse(inspect.getsource(module)))
+                      if isinstance(node, ast.Attribute) and node.attr.startswith("_")
+                      and not node.attr.startswith("__")})
+    assert private == [], private

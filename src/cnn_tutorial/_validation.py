@@ -15,18 +15,23 @@ import numpy as np
 
 PADDING_STRINGS = ("SAME", "VALID")
 
+#: The largest integer TensorFlow takes for a stride, a size or a seed (its
+#: attributes are 32-bit); larger Python ints would overflow inside TensorFlow
+#: with a message that does not name the argument.
+MAX_INT32 = 2**31 - 1
+
 
 def _is_integer(value: Any) -> bool:
     # bool is an int subclass, but ``stride=True`` is always a mistake.
     return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
 
 
-def check_int(name: str, value: Any, minimum: int = 1) -> int:
-    """Return ``value`` as an ``int`` if it is an integer ``>= minimum``.
+def check_int(name: str, value: Any, minimum: int = 1, maximum: int | None = None) -> int:
+    """Return ``value`` as an ``int`` if it is an integer ``>= minimum`` (and ``<= maximum``).
 
     Raises:
         TypeError: ``value`` is not an integer (bools and floats are refused).
-        ValueError: ``value`` is below ``minimum``.
+        ValueError: ``value`` is below ``minimum`` or above ``maximum``.
 
     Examples:
         >>> check_int("stride", 2)
@@ -35,15 +40,21 @@ def check_int(name: str, value: Any, minimum: int = 1) -> int:
         Traceback (most recent call last):
         ...
         ValueError: stride must be an integer >= 1, got 0
+        >>> check_int("stride", 10**20, maximum=MAX_INT32)
+        Traceback (most recent call last):
+        ...
+        ValueError: stride must be an integer >= 1 and <= 2147483647, got 100000000000000000000
     """
+    expected = f"an integer >= {minimum}" + ("" if maximum is None else f" and <= {maximum}")
     if not _is_integer(value):
-        raise TypeError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+        raise TypeError(f"{name} must be {expected}, got {value!r}")
+    if value < minimum or (maximum is not None and value > maximum):
+        raise ValueError(f"{name} must be {expected}, got {value!r}")
     return int(value)
 
 
-def check_pair(name: str, value: Any, minimum: int = 1) -> tuple[int, int]:
+def check_pair(name: str, value: Any, minimum: int = 1,
+               maximum: int | None = None) -> tuple[int, int]:
     """Return ``(a, b)`` from an integer or a pair of integers, each ``>= minimum``.
 
     Examples:
@@ -56,17 +67,16 @@ def check_pair(name: str, value: Any, minimum: int = 1) -> tuple[int, int]:
         ...
         ValueError: strides must be an integer >= 1 or a pair of them, got (1, 2, 3)
     """
+    expected = f"an integer >= {minimum}" + ("" if maximum is None else f" and <= {maximum}")
     if _is_integer(value):
-        return (check_int(name, value, minimum),) * 2
+        return (check_int(name, value, minimum, maximum),) * 2
     if isinstance(value, (tuple, list)) and len(value) == 2 and all(map(_is_integer, value)):
-        if min(value) < minimum:
-            raise ValueError(
-                f"{name} must be an integer >= {minimum} or a pair of them, got {value!r}")
+        if min(value) < minimum or (maximum is not None and max(value) > maximum):
+            raise ValueError(f"{name} must be {expected} or a pair of them, got {value!r}")
         return int(value[0]), int(value[1])
     if isinstance(value, (tuple, list)):
-        raise ValueError(
-            f"{name} must be an integer >= {minimum} or a pair of them, got {value!r}")
-    raise TypeError(f"{name} must be an integer >= {minimum} or a pair of them, got {value!r}")
+        raise ValueError(f"{name} must be {expected} or a pair of them, got {value!r}")
+    raise TypeError(f"{name} must be {expected} or a pair of them, got {value!r}")
 
 
 def check_padding(name: str, value: Any, allow_int: bool = False) -> str | int:
@@ -150,3 +160,142 @@ def describe_array(value: Any) -> str:
     shape_text = tuple(shape) if not hasattr(shape, "as_list") else tuple(shape.as_list())
     dtype_text = getattr(dtype, "name", dtype)
     return f"an array of shape {shape_text} and dtype {dtype_text}"
+
+
+# ------------------------------------------------------------------ MNIST arrays
+# The one check of image batches and labels: used by data (files and
+# make_dataset), model (ConvNet's input), compat_v1 and train. Works on NumPy
+# arrays and on TensorFlow tensors (unknown sizes, None, are accepted) without
+# importing TensorFlow.
+
+def _shape_of(value: Any) -> tuple | None:
+    shape = getattr(value, "shape", None)
+    if shape is None:
+        return None
+    if hasattr(shape, "as_list"):  # tf.TensorShape
+        if shape.rank is None:
+            return None
+        return tuple(shape.as_list())
+    return tuple(shape)
+
+
+def _dtype_name(value: Any) -> str:
+    dtype = getattr(value, "dtype", None)
+    return str(getattr(dtype, "name", dtype))
+
+
+def check_images(images: Any, *, prefix: str = "", image_size: tuple[int, int] | None = (28, 28),
+                 allow_empty: bool = False) -> None:
+    """Check a batch of gray images: ``N x H x W`` or ``N x H x W x 1``, uint8 or float.
+
+    The one check of image batches in the package (MNIST's files, the
+    ``tf.data`` pipeline, :class:`~cnn_tutorial.model.ConvNet`, the TF 1 code,
+    training). Accepts NumPy arrays and tensors; sizes that a graph leaves
+    unknown (``None``) pass.
+
+    Args:
+        images: The batch.
+        prefix: Put before the message, e.g. ``"train_data "``.
+        image_size: ``(height, width)`` required, or ``None`` for any size.
+        allow_empty: Whether ``N == 0`` is accepted.
+
+    Raises:
+        TypeError: the dtype is neither uint8 nor floating point.
+        ValueError: the rank, the image size or the channel count is wrong, or
+            the batch is empty.
+
+    Examples:
+        >>> check_images(np.zeros((2, 28, 28), np.uint8))
+        >>> check_images(np.zeros((2, 32, 32, 1), np.float32))
+        Traceback (most recent call last):
+        ...
+        ValueError: images must be N x 28 x 28 x 1 (or N x 28 x 28), got an array of shape (2, 32, 32, 1) and dtype float32
+        >>> check_images(np.zeros((2, 28, 28), np.int32), prefix="x_train: ")
+        Traceback (most recent call last):
+        ...
+        TypeError: x_train: images must be float (values in [0, 1]) or uint8, got an array of shape (2, 28, 28) and dtype int32
+    """
+    dtype = _dtype_name(images)
+    if not (dtype == "uint8" or dtype.startswith("float") or dtype in ("bfloat16", "half")):
+        raise TypeError(f"{prefix}images must be float (values in [0, 1]) or uint8, "
+                        f"got {describe_array(images)}")
+    if image_size is None:
+        expected = "a non-empty array N x height x width (or N x height x width x 1)"
+    else:
+        height, width = image_size
+        expected = f"N x {height} x {width} x 1 (or N x {height} x {width})"
+    shape = _shape_of(images)
+    fits = (shape is not None and len(shape) in (3, 4)
+            and (len(shape) == 3 or shape[3] in (1, None))
+            and (allow_empty or shape[0] != 0)
+            and (image_size is None
+                 or all(s is None or s == e for s, e in zip(shape[1:3], image_size))))
+    if not fits:
+        raise ValueError(f"{prefix}images must be {expected}, got {describe_array(images)}")
+
+
+def check_labels(labels: Any, count: int | None, *, prefix: str = "",
+                 n_classes: int | None = None) -> None:
+    """Check class labels: 1-D integers, one per image, each in ``0..n_classes - 1``.
+
+    The range is checked on NumPy arrays and eager tensors (a label of 12
+    would otherwise reach TensorFlow as an ``InvalidArgumentError``, or as a
+    silent NaN on a GPU); symbolic tensors are checked for shape and dtype only.
+
+    Args:
+        labels: The labels.
+        count: The number of images (``None``: any).
+        prefix: Put before the message, e.g. ``"train_data "``.
+        n_classes: The number of classes (``None``: no range check).
+
+    Raises:
+        ValueError: wrong rank or count, not integers, or out of range.
+
+    Examples:
+        >>> check_labels(np.array([7, 2, 1]), 3, n_classes=10)
+        >>> check_labels(np.array([7, 12, 1]), 3, n_classes=10)
+        Traceback (most recent call last):
+        ...
+        ValueError: labels must be in 0..9, got values from 1 to 12
+    """
+    shape = _shape_of(labels)
+    if shape is None or len(shape) != 1 or (
+            count is not None and shape[0] is not None and shape[0] != count):
+        per_image = f"one label per image ({count})" if count is not None else "one per image"
+        raise ValueError(f"{prefix}labels must be a 1-D array with {per_image}, "
+                         f"got {describe_array(labels)}")
+    dtype = _dtype_name(labels)
+    if not dtype.startswith(("int", "uint")):
+        raise ValueError(f"{prefix}labels must be integers (class indices), "
+                         f"got {describe_array(labels)}")
+    if n_classes is None or shape[0] == 0:
+        return
+    if isinstance(labels, np.ndarray):
+        values = labels
+    elif hasattr(labels, "numpy"):  # an eager tensor; a symbolic one has no values yet
+        try:
+            values = labels.numpy()
+        except (AttributeError, NotImplementedError, TypeError, ValueError):
+            return
+    else:
+        return
+    low, high = int(values.min()), int(values.max())
+    if low < 0 or high >= n_classes:
+        raise ValueError(f"{prefix}labels must be in 0..{n_classes - 1}, "
+                         f"got values from {low} to {high}")
+
+
+def check_images_and_labels(images: Any, labels: Any, *, prefix: str = "",
+                            image_size: tuple[int, int] | None = (28, 28),
+                            n_classes: int | None = None) -> None:
+    """:func:`check_images` then :func:`check_labels` (one label per image).
+
+    Examples:
+        >>> check_images_and_labels(np.zeros((4, 28, 28), np.uint8), np.zeros(3, np.int64),
+        ...                         prefix="test_data ")
+        Traceback (most recent call last):
+        ...
+        ValueError: test_data labels must be a 1-D array with one label per image (4), got an array of shape (3,) and dtype int64
+    """
+    check_images(images, prefix=prefix, image_size=image_size)
+    check_labels(labels, _shape_of(images)[0], prefix=prefix, n_classes=n_classes)

@@ -10,25 +10,51 @@ Three subcommands (``cnn-tutorial SUBCOMMAND --help`` for each):
   with TensorBoard logs and checkpoints; running the same command again after
   an interruption resumes from the latest checkpoint.
 
-Bad input (a missing file, an unknown name, a number out of range) prints one
-line on stderr and exits with status 2; ``python -m cnn_tutorial`` works too.
+Whatever goes wrong, the user sees one line on stderr that names the argument
+or file and what was expected, and the exit status says what happened:
+
+* 2: bad input (a missing file, an unknown name, a number out of range, a
+  path that names a file where a folder is expected, a broken data file);
+* 1: the environment failed (a read-only folder, a full disk, no memory);
+* 130: interrupted (Ctrl+C), at any moment.
+
+``CNN_TUTORIAL_DEBUG=1`` shows the full traceback instead (for bug reports).
+``python -m cnn_tutorial`` works too.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
+import re
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from cnn_tutorial import __version__
+from cnn_tutorial._quiet import import_tensorflow
+from cnn_tutorial.choices import COMPUTE_DTYPES, LR_SCHEDULES, MODELS, STRATEGIES
 
 __all__ = ["build_parser", "main"]
 
 EXIT_USAGE = 2
+EXIT_ENVIRONMENT = 1
 EXIT_INTERRUPTED = 130
+
+#: TensorFlow's counts, sizes and seeds are 32-bit: larger numbers are refused here
+#: (instead of overflowing inside TensorFlow with a message that names nothing).
+_MAX_INT = 2**31 - 1
+#: More intra-op threads than this only slow TensorFlow down, and about 100,000
+#: of them crash it (out of memory for thread stacks).
+MAX_THREADS = max(256, 4 * (os.cpu_count() or 1))
+#: Largest side for ``kernels --size`` and largest stride for ``kernels --stride``.
+MAX_KERNELS_SIDE = 8192
+#: Largest image ``kernels`` opens (pixels): a 20000 x 20000 PNG can be a few
+#: hundred kilobytes on disk and tens of gigabytes once decoded.
+MAX_IMAGE_PIXELS = 50_000_000
 
 
 class _Parser(argparse.ArgumentParser):
@@ -38,23 +64,44 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
-def _int_at_least(minimum: int):
-    """An argparse ``type`` for integers >= ``minimum``, with a message that says so."""
+class CommandError(Exception):
+    """A failure already worded for the user, with its exit status."""
+
+    def __init__(self, message: str, status: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _int_in_range(minimum: int, maximum: int = _MAX_INT, why: str = ""):
+    """An argparse ``type`` for integers in ``[minimum, maximum]``, with a message that says so."""
 
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
             value = None
-        if value is None or value < minimum:
-            raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}, got {text!r}")
+        if value is None or not minimum <= value <= maximum:
+            expected = (f"an integer >= {minimum}"
+                        if maximum == _MAX_INT and (value is None or value < minimum)
+                        else f"an integer from {minimum} to {maximum}")
+            raise argparse.ArgumentTypeError(f"expected {expected}{why}, got {text!r}")
         return value
 
     return parse
 
 
-_positive_int = _int_at_least(1)
-_non_negative_int = _int_at_least(0)
+_positive_int = _int_in_range(1)
+_non_negative_int = _int_in_range(0)
+_thread_count = _int_in_range(
+    0, MAX_THREADS, f" (0: TensorFlow's choice; this machine has {os.cpu_count()} cores)")
+_side = _int_in_range(1, MAX_KERNELS_SIDE)
+
+
+def _path(text: str) -> Path:
+    """An argparse ``type`` for paths: ``~`` expanded, the empty string refused."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a path, got an empty string")
+    return Path(text).expanduser()
 
 
 def _positive_float(text: str) -> float:
@@ -75,9 +122,6 @@ def build_parser() -> argparse.ArgumentParser:
         >>> args.command, args.epochs, args.model, args.batch_size
         ('train', 2, 'keras', 128)
     """
-    # Kept in step with cnn_tutorial.train (a test checks); importing it here
-    # would load TensorFlow for --help and `shape`.
-    models, strategies = ("lowlevel", "keras"), ("default", "mirrored", "one-device")
     parser = _Parser(prog="cnn-tutorial", description=(
         "Convolutions in TensorFlow (Stanford CS 20, lecture 7): apply hand-made kernels to "
         "a photo, print the output shape of each layer of a convnet, train the lecture's "
@@ -90,15 +134,15 @@ def build_parser() -> argparse.ArgumentParser:
         "kernels", help="apply every kernel to a photo and write a figure (PNG)",
         description="Filter an image (or the bundled sample photo) with every kernel of "
                     "cnn_tutorial.kernels.KERNELS and write the results side by side as a PNG.")
-    kernels.add_argument("image", nargs="?", type=Path,
+    kernels.add_argument("image", nargs="?", type=_path,
                          help="image file (PNG, JPEG, ...); default: the sample photo")
-    kernels.add_argument("-o", "--output", type=Path, default=Path("kernels.png"),
+    kernels.add_argument("-o", "--output", type=_path, default=Path("kernels.png"),
                          help="PNG file to write (default: %(default)s)")
     kernels.add_argument("--color", action="store_true",
                          help="filter each colour channel (default: grayscale, as the lecture)")
-    kernels.add_argument("--size", type=_positive_int, default=None,
+    kernels.add_argument("--size", type=_side, default=None,
                          help="resize the central square of the photo to SIZE x SIZE first")
-    kernels.add_argument("--stride", type=_positive_int, default=1,
+    kernels.add_argument("--stride", type=_side, default=1,
                          help="stride of the convolution (the lecture's demo used 3)")
     kernels.add_argument("--padding", choices=("SAME", "VALID", "same", "valid"),
                          default="SAME", help="padding (default: %(default)s)")
@@ -121,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "set after each epoch, write TensorBoard logs and checkpoints. Running "
                     "the same command again resumes from the latest checkpoint in "
                     "--checkpoint-dir; --epochs and --max-steps are totals over all runs.")
-    train.add_argument("--data-dir", type=Path, default=None,
+    train.add_argument("--data-dir", type=_path, default=None,
                        help="folder with the four MNIST IDX files (.gz or not); default: "
                             "$CNN_TUTORIAL_DATA_DIR, then the cache, then a download")
     train.add_argument("--epochs", type=_positive_int, default=1,
@@ -130,36 +174,36 @@ def build_parser() -> argparse.ArgumentParser:
                        help="global batch size (default: %(default)s, as the lecture)")
     train.add_argument("--learning-rate", type=_positive_float, default=1e-3,
                        help="Adam's initial learning rate (default: %(default)s)")
-    train.add_argument("--lr-schedule", choices=("cosine", "constant"), default="cosine",
+    train.add_argument("--lr-schedule", choices=LR_SCHEDULES, default=LR_SCHEDULES[0],
                        help="cosine: the rate falls to 0 at the end of --epochs; constant: "
                             "the lecture's fixed rate (default: %(default)s)")
-    train.add_argument("--model", choices=models, default="lowlevel",
+    train.add_argument("--model", choices=MODELS, default=MODELS[0],
                        help="lowlevel: ConvNet from tf.nn ops; keras: keras_convnet() "
                             "(default: %(default)s)")
-    train.add_argument("--precision", choices=("float32", "bfloat16", "float16"),
-                       default="float32",
+    train.add_argument("--precision", choices=COMPUTE_DTYPES,
+                       default=COMPUTE_DTYPES[0],
                        help="compute dtype (variables stay float32; default: %(default)s)")
     train.add_argument("--xla", action="store_true",
                        help="compile the training step with XLA (jit_compile)")
-    train.add_argument("--log-dir", type=Path, default=None,
+    train.add_argument("--log-dir", type=_path, default=None,
                        help="TensorBoard folder (default: no logs)")
-    train.add_argument("--checkpoint-dir", type=Path, default=None,
+    train.add_argument("--checkpoint-dir", type=_path, default=None,
                        help="checkpoint folder; an existing one is resumed (default: none)")
     train.add_argument("--checkpoint-every", type=_positive_int, default=500,
                        help="steps between checkpoints, besides each epoch's end "
                             "(default: %(default)s)")
     train.add_argument("--max-steps", type=_positive_int, default=None,
                        help="stop when the global step reaches this number")
-    train.add_argument("--strategy", choices=strategies, default="default",
+    train.add_argument("--strategy", choices=STRATEGIES, default=STRATEGIES[0],
                        help="tf.distribute strategy (default: %(default)s)")
     train.add_argument("--seed", type=_non_negative_int, default=0,
                        help="seed of the weights and of the shuffled order (default: "
                             "%(default)s)")
     train.add_argument("--limit", type=_positive_int, default=None, metavar="N",
                        help="use only the first N training and N test images (quick runs)")
-    train.add_argument("--threads", type=_non_negative_int, default=None,
-                       help="TensorFlow intra-op threads (default: TensorFlow's choice, "
-                            "one per core)")
+    train.add_argument("--threads", type=_thread_count, default=None,
+                       help=f"TensorFlow intra-op threads, at most {MAX_THREADS} (default: "
+                            "TensorFlow's choice, one per core)")
     train.add_argument("--no-progress", action="store_true",
                        help="no progress bar (it is shown only on a terminal anyway)")
     train.add_argument("--json", action="store_true",
@@ -168,9 +212,48 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _fail(message: str) -> int:
+def _fail(message: str, status: int = EXIT_USAGE) -> int:
     print(f"cnn-tutorial: error: {message}", file=sys.stderr)
-    return EXIT_USAGE
+    return status
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _prepare_folder(option: str, folder: Path) -> Path:
+    """Create ``folder`` if needed and check that files can be written in it.
+
+    Raises :class:`CommandError` naming ``option``: status 2 when the path
+    cannot be a folder (it or a parent is a file), 1 when the file system
+    refuses (read-only, permissions, full).
+    """
+    try:
+        if folder.exists() and not folder.is_dir():
+            raise CommandError(f"{option} must name a folder, but {folder} is a file")
+        existing = folder
+        while not existing.exists() and existing != existing.parent:
+            existing = existing.parent
+        if existing.exists() and not existing.is_dir():
+            raise CommandError(f"{option}: cannot create {folder} because {existing} is a file, "
+                               f"not a folder")
+    except OSError as error:  # e.g. a parent without search permission
+        raise CommandError(f"{option}: cannot use {folder}: {error.strerror or error}",
+                           EXIT_ENVIRONMENT) from None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise CommandError(f"{option}: cannot create the folder {folder}: "
+                           f"{error.strerror or error}", EXIT_ENVIRONMENT) from None
+    try:
+        handle, probe = tempfile.mkstemp(dir=folder, prefix=".cnn-tutorial-write-test-")
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as error:
+        raise CommandError(f"{option}: cannot write in the folder {folder}: "
+                           f"{error.strerror or error}", EXIT_ENVIRONMENT) from None
+    return folder
 
 
 def _parse_input_shape(text: str) -> tuple[int, ...]:
@@ -194,25 +277,60 @@ def _run_shape(args: argparse.Namespace) -> int:
 
 
 def _read_image(path: Path):
+    """Open an image file as float32 in [0, 1], refusing decompression bombs."""
+    import warnings
+
     import numpy as np
+    from PIL import Image
 
     if not path.is_file():
+        if path.is_dir():
+            raise CommandError(f"image {path} is a folder; expected an image file")
         raise FileNotFoundError(f"image {path} does not exist")
-    import matplotlib.image
-
     try:
-        image = matplotlib.image.imread(path)
-    except Exception as error:  # Pillow/matplotlib raise many types for bad files
-        raise ValueError(f"image {path} could not be read as an image: {error}") from None
-    image = np.asarray(image)
-    if image.dtype == np.uint8:
-        image = image.astype(np.float32) / 255
-    if image.ndim == 3 and image.shape[-1] == 4:  # drop the alpha channel
-        image = image[..., :3]
-    return image.astype(np.float32)
+        with warnings.catch_warnings():
+            # Pillow only warns below twice its own limit: refuse those too.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as opened:  # reads the header only
+                width, height = opened.size
+                if width * height > MAX_IMAGE_PIXELS:
+                    raise CommandError(
+                        f"image {path} is {width} x {height} pixels; at most "
+                        f"{MAX_IMAGE_PIXELS:,} pixels are accepted (make it smaller first)")
+                gray = opened.mode in ("1", "L", "LA", "P;L", "I", "I;16", "F")
+                image = np.asarray(opened.convert("L" if gray else "RGB"))
+    except CommandError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise CommandError(f"image {path} declares more pixels than the {MAX_IMAGE_PIXELS:,} "
+                           f"accepted (a decompression bomb?)") from None
+    except MemoryError:
+        raise CommandError(f"image {path} is too large to decode in memory",
+                           EXIT_ENVIRONMENT) from None
+    except Exception as error:  # Pillow raises many types for broken files
+        raise ValueError(f"image {path} could not be read as an image: "
+                         f"{_first_line(error)}") from None
+    return image.astype(np.float32) / np.float32(255)
+
+
+def _check_output_file(option: str, path: Path, suffix: str) -> Path:
+    if path.suffix.lower() != suffix:
+        raise ValueError(f"{option} must end in {suffix}, got {str(path)!r}")
+    if path.is_dir():
+        raise CommandError(f"{option} names the folder {path}; expected a {suffix} file")
+    existing = path.parent
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if existing.exists() and not existing.is_dir():
+        raise CommandError(f"{option}: cannot write {path} because {existing} is a file, "
+                           f"not a folder")
+    _prepare_folder(option, path.parent)
+    return path
 
 
 def _run_kernels(args: argparse.Namespace) -> int:
+    output = _check_output_file("--output", args.output, ".png")
+    import_tensorflow()
     import matplotlib
 
     matplotlib.use("Agg")
@@ -221,8 +339,6 @@ def _run_kernels(args: argparse.Namespace) -> int:
     from cnn_tutorial.figures import kernel_grid
     from cnn_tutorial.kernels import KERNELS, apply_kernel, load_sample_image
 
-    if args.output.suffix.lower() != ".png":
-        raise ValueError(f"--output must end in .png, got {str(args.output)!r}")
     if args.image is None:
         image = load_sample_image(gray=not args.color, size=args.size)
     else:
@@ -244,16 +360,22 @@ def _run_kernels(args: argparse.Namespace) -> int:
             continue
         panels[name] = apply_kernel(image, kernel, strides=args.stride, padding=args.padding)
     figure = kernel_grid(panels, ncols=4, normalize="clip")
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(args.output, dpi=100)
-    print(f"wrote {args.output} ({len(panels) - 1} kernels on a "
+    try:
+        figure.savefig(output, dpi=100)
+    except OSError as error:
+        raise CommandError(f"--output: cannot write {output}: {error.strerror or error}",
+                           EXIT_ENVIRONMENT) from None
+    print(f"wrote {output} ({len(panels) - 1} kernels on a "
           f"{'x'.join(map(str, image.shape))} image)")
     return 0
 
 
 def _run_train(args: argparse.Namespace) -> int:
-    import tensorflow as tf
-
+    for option, folder in (("--checkpoint-dir", args.checkpoint_dir),
+                           ("--log-dir", args.log_dir)):
+        if folder is not None:
+            _prepare_folder(option, folder)
+    tf = import_tensorflow()
     if args.threads:
         tf.config.threading.set_intra_op_parallelism_threads(args.threads)
     from cnn_tutorial.data import load_mnist
@@ -264,17 +386,14 @@ def _run_train(args: argparse.Namespace) -> int:
         x_train, y_train = x_train[:args.limit], y_train[:args.limit]
         x_test, y_test = x_test[:args.limit], y_test[:args.limit]
     progress = False if args.no_progress else None
-    try:
-        result = train(args.model, (x_train, y_train), (x_test, y_test), epochs=args.epochs,
-                       batch_size=args.batch_size, learning_rate=args.learning_rate,
-                       lr_schedule=args.lr_schedule,
-                       max_steps=args.max_steps, log_dir=args.log_dir,
-                       checkpoint_dir=args.checkpoint_dir,
-                       checkpoint_every=args.checkpoint_every, strategy=args.strategy,
-                       compute_dtype=args.precision, jit_compile=args.xla, seed=args.seed,
-                       progress=progress)
-    except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
+    result = train(args.model, (x_train, y_train), (x_test, y_test), epochs=args.epochs,
+                   batch_size=args.batch_size, learning_rate=args.learning_rate,
+                   lr_schedule=args.lr_schedule,
+                   max_steps=args.max_steps, log_dir=args.log_dir,
+                   checkpoint_dir=args.checkpoint_dir,
+                   checkpoint_every=args.checkpoint_every, strategy=args.strategy,
+                   compute_dtype=args.precision, jit_compile=args.xla, seed=args.seed,
+                   progress=progress)
     if result.resumed_from_step is not None:
         print(f"resumed from step {result.resumed_from_step}")
     for stats in result.epochs:
@@ -289,8 +408,58 @@ def _run_train(args: argparse.Namespace) -> int:
     return 0
 
 
+# Options whose value is a path, to say which one a failing file belongs to.
+_PATH_OPTIONS = (("checkpoint_dir", "--checkpoint-dir"), ("log_dir", "--log-dir"),
+                 ("data_dir", "--data-dir"), ("output", "--output"), ("image", "image"))
+
+# OSErrors that say the path given is wrong (bad input), not that the system failed.
+_BAD_PATH_ERRORS = (FileNotFoundError, NotADirectoryError, IsADirectoryError, FileExistsError)
+
+
+def _option_of(path: object, args: argparse.Namespace) -> str | None:
+    """The option whose path is ``path`` or one of its parents, if any."""
+    if not path:
+        return None
+    try:
+        target = Path(os.fsdecode(path)).expanduser().absolute()
+    except (TypeError, ValueError):
+        return None
+    for attribute, option in _PATH_OPTIONS:
+        value = getattr(args, attribute, None)
+        if value is not None:
+            given = Path(value).absolute()
+            if target == given or given in target.parents:
+                return option
+    return None
+
+
+def _os_error_message(error: OSError, args: argparse.Namespace) -> str:
+    if error.filename is None or error.strerror is None:
+        return _first_line(error)  # already worded by the package
+    option = _option_of(error.filename, args)
+    if error.errno == errno.ENOSPC:
+        what = f"no space left on the device while writing {error.filename}"
+    else:
+        what = f"{error.strerror}: {error.filename}"
+    return f"{option}: {what}" if option else what
+
+
+def _tensorflow_error_message(error: Exception, args: argparse.Namespace) -> str:
+    # "{{function_node __wrapped__SaveV2...}} /path; No space left on device [Op:SaveV2]"
+    text = re.sub(r"\{\{function_node [^}]*\}\}\s*", "", _first_line(error))
+    text = re.sub(r"\s*\[Op:\w+\]$", "", text)
+    for attribute, option in _PATH_OPTIONS:
+        value = getattr(args, attribute, None)
+        if value is not None and str(value) in text:
+            return f"{option}: {text}"
+    return text
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command; returns the exit status (0, 2 for bad input, 130 on Ctrl+C).
+    """Run the command; returns the exit status.
+
+    0 on success, 2 for bad input, 1 when the environment fails (a read-only
+    folder, a full disk), 130 on Ctrl+C; each failure is one line on stderr.
 
     Args:
         argv: The arguments (default: ``sys.argv[1:]``).
@@ -304,16 +473,46 @@ def main(argv: Sequence[str] | None = None) -> int:
         total                                    80
         0
     """
-    # TensorFlow's C++ start-up chatter (CUDA probing, CPU flags) is not for users.
+    # TensorFlow's C++ start-up chatter (CUDA probing, CPU flags) is not for users;
+    # the lines it prints before honouring this variable are held back by
+    # cnn_tutorial._quiet.import_tensorflow.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    runners = {"kernels": _run_kernels, "shape": _run_shape, "train": _run_train}
     try:
-        return runners[args.command](args)
-    except (ValueError, TypeError, FileNotFoundError, NotADirectoryError,
-            PermissionError) as error:
-        return _fail(str(error).splitlines()[0] if str(error) else type(error).__name__)
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        runners = {"kernels": _run_kernels, "shape": _run_shape, "train": _run_train}
+        if os.environ.get("CNN_TUTORIAL_DEBUG"):
+            return runners[args.command](args)
+        return _run_guarded(runners[args.command], args)
+    except KeyboardInterrupt:
+        print("cnn-tutorial: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _run_guarded(runner, args: argparse.Namespace) -> int:
+    """Run one subcommand, turning every failure the user can act on into one line."""
+    try:
+        return runner(args)
+    except CommandError as error:
+        return _fail(str(error), error.status)
+    except _BAD_PATH_ERRORS as error:
+        return _fail(_os_error_message(error, args), EXIT_USAGE)
+    except OSError as error:  # read-only, full disk, permissions, ...
+        return _fail(_os_error_message(error, args), EXIT_ENVIRONMENT)
+    except MemoryError:
+        return _fail("out of memory (try a smaller --batch-size, --limit or --size)",
+                     EXIT_ENVIRONMENT)
+    except (ValueError, TypeError) as error:
+        return _fail(_first_line(error), EXIT_USAGE)
+    except Exception as error:
+        tf = sys.modules.get("tensorflow")
+        if tf is not None and isinstance(error, tf.errors.OpError):
+            status = EXIT_USAGE if isinstance(error, tf.errors.InvalidArgumentError) \
+                else EXIT_ENVIRONMENT
+            return _fail(_tensorflow_error_message(error, args), status)
+        if isinstance(error, RuntimeError):  # e.g. a checkpoint folder in use
+            return _fail(_first_line(error), EXIT_ENVIRONMENT)
+        raise
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -44,11 +44,12 @@ import tensorflow as tf
 
 from cnn_tutorial._validation import (
     check_choice,
+    check_images_and_labels,
     check_int,
     check_padding,
     check_rate,
-    describe_array,
 )
+from cnn_tutorial.layers import INITIALIZERS  # one list for the TF 1 and TF 2 layers
 
 __all__ = [
     "CompatV1Graph", "CompatV1Result", "INITIALIZERS", "build_graph", "conv_relu",
@@ -56,8 +57,6 @@ __all__ = [
 ]
 
 v1 = tf.compat.v1
-
-INITIALIZERS = ("he", "glorot", "lecture")
 
 
 def _require_graph_mode(function: str) -> None:
@@ -294,29 +293,12 @@ class CompatV1Result:
 
 def _check_images_and_labels(prefix: str, images: Any, labels: Any,
                              n_classes: int) -> tuple[np.ndarray, np.ndarray]:
-    x = np.asarray(images)
-    y = np.asarray(labels)
+    """The package's shared check, then float32 ``N x 28 x 28 x 1`` images and int64 labels."""
+    x, y = np.asarray(images), np.asarray(labels)
+    check_images_and_labels(x, y, prefix=prefix, n_classes=n_classes)
     if x.ndim == 3:
         x = x[..., np.newaxis]
-    if x.ndim != 4 or x.shape[1:] != (28, 28, 1) or x.shape[0] < 1:
-        raise ValueError(f"{prefix}images must be N x 28 x 28 (or N x 28 x 28 x 1) with N >= 1, "
-                         f"got {describe_array(np.asarray(images))}")
-    if x.dtype == np.uint8:
-        x = x.astype(np.float32) / np.float32(255)
-    elif np.issubdtype(x.dtype, np.floating):
-        x = x.astype(np.float32)
-    else:
-        raise TypeError(f"{prefix}images must be uint8 or float in [0, 1], "
-                        f"got {describe_array(np.asarray(images))}")
-    if y.ndim != 1 or not np.issubdtype(y.dtype, np.integer):
-        raise ValueError(f"{prefix}labels must be a 1-D array of integer class numbers, "
-                         f"got {describe_array(y)}")
-    if len(y) != len(x):
-        raise ValueError(f"{prefix}labels must have one label per image: "
-                         f"{len(x)} images but {len(y)} labels")
-    if y.min() < 0 or y.max() >= n_classes:
-        raise ValueError(f"{prefix}labels must be in 0..{n_classes - 1}, "
-                         f"got values from {y.min()} to {y.max()}")
+    x = x.astype(np.float32) / np.float32(255) if x.dtype == np.uint8 else x.astype(np.float32)
     return x, y.astype(np.int64)
 
 

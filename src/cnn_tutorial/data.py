@@ -13,8 +13,9 @@ Where the data comes from, in this order:
 3. the cache folder (:func:`default_cache_dir`: ``$CNN_TUTORIAL_CACHE_DIR``, else
    ``$XDG_CACHE_HOME/cnn_tutorial/mnist``, else ``~/.cache/cnn_tutorial/mnist``);
 4. a download from the standard mirrors (:data:`MIRRORS`) into that cache, each
-   file checked against the MD5 of the uncompressed original
-   (:data:`MNIST_MD5`) and moved into place only when complete.
+   file checked against the MD5 of exactly the bytes stored
+   (:data:`MNIST_GZ_MD5`), capped in size and time, and moved into place only
+   when complete; a cached download that no longer loads is fetched again.
 
 A data folder holds the four standard IDX files, gzip-compressed or not
 (``train-images-idx3-ubyte[.gz]``, ``train-labels-idx1-ubyte[.gz]``,
@@ -29,8 +30,11 @@ from __future__ import annotations
 import gzip
 import hashlib
 import logging
+import math
 import os
 import tempfile
+import time
+import zlib
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
@@ -39,13 +43,19 @@ from typing import Any
 
 import numpy as np
 
-from cnn_tutorial._validation import check_int, describe_array
+from cnn_tutorial._validation import (
+    check_images_and_labels,
+    check_int,
+    check_labels,
+    describe_array,
+)
 
 __all__ = [
     "DATA_DIR_ENV",
     "CACHE_DIR_ENV",
     "IDX_FILES",
     "MIRRORS",
+    "MNIST_GZ_MD5",
     "MNIST_MD5",
     "default_cache_dir",
     "download_mnist",
@@ -72,13 +82,27 @@ IDX_FILES = {
     "test_labels": "t10k-labels-idx1-ubyte",
 }
 
-#: MD5 of the *uncompressed* MNIST files (as published by Yann LeCun).
+#: MD5 of the *uncompressed* MNIST files (as published by Yann LeCun), to check a
+#: local copy that was compressed again (``md5sum`` after ``gunzip``).
 MNIST_MD5 = {
     "train-images-idx3-ubyte": "6bbc9ace898e44ae57da46a324031adb",
     "train-labels-idx1-ubyte": "a25bea736e30d166cdddb491f175f624",
     "t10k-images-idx3-ubyte": "2646ac647ad5339dbf082846283269ea",
     "t10k-labels-idx1-ubyte": "27ae3e4e09519cfbb04c329615203637",
 }
+
+#: MD5 of the *compressed* ``.gz`` files the mirrors serve: a download is
+#: checked on exactly the bytes stored in the cache (bytes appended after the
+#: gzip stream fail too).
+MNIST_GZ_MD5 = {
+    "train-images-idx3-ubyte": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
+    "train-labels-idx1-ubyte": "d53e105ee54ea40749a09fcbcd1e9432",
+    "t10k-images-idx3-ubyte": "9fb629c4189551a2d022fa330f9573f3",
+    "t10k-labels-idx1-ubyte": "ec29112dd5afa0611ce80d1b7f02629c",
+}
+
+#: Largest download accepted per file (the biggest, train-images, is 9.9 MB).
+MAX_DOWNLOAD_BYTES = 32 * 2**20
 
 #: Mirrors that serve ``<name>.gz`` for each of :data:`IDX_FILES`, tried in order.
 MIRRORS: tuple[str, ...] = (
@@ -99,16 +123,64 @@ def _hint() -> str:
             f"a folder holding {', '.join(n + '[.gz]' for n in IDX_FILES.values())}")
 
 
-def _open_idx(path: Path):
-    with open(path, "rb") as probe:
-        start = probe.read(2)
-    return gzip.open(path, "rb") if start == _GZIP_MAGIC else open(path, "rb")
+# Deflate cannot expand data by more than about 1032 times: a header that
+# declares more than that from a small .gz is refused before allocating.
+_MAX_DEFLATE_RATIO = 1032
+
+
+class _GzipChunks:
+    """A gzip file decompressed in bounded pieces straight into the caller's buffer.
+
+    ``gzip.GzipFile.readinto`` builds a ``bytes`` object as large as the
+    request before copying it, doubling the peak memory of a big read; here
+    no piece larger than ``_CHUNK`` exists besides the caller's array.
+    Several gzip members (concatenated streams) are read as one.
+    """
+
+    def __init__(self, raw) -> None:
+        self._raw = raw
+        self._inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        self._input = b""
+
+    def _next_input(self) -> bytes:
+        data, self._input = self._input, b""
+        return data or self._raw.read(_CHUNK)
+
+    def readinto(self, buffer) -> int:
+        view = memoryview(buffer).cast("B")
+        filled = 0
+        while filled < len(view):
+            if self._inflate is None:  # between gzip members
+                data = self._next_input()
+                if not data.strip(b"\0"):
+                    if not data:
+                        break
+                    continue  # zero padding after the last member, as gzip allows
+                if not data.startswith(_GZIP_MAGIC[:len(data)]):
+                    raise ValueError("bytes that are not gzip data follow the gzip stream")
+                self._inflate, self._input = zlib.decompressobj(16 + zlib.MAX_WBITS), data
+                continue
+            data = self._next_input()
+            out = self._inflate.decompress(data, min(len(view) - filled, _CHUNK))
+            if not data and not out and not self._inflate.eof:
+                raise EOFError("the compressed data ends before the end of the gzip stream")
+            view[filled:filled + len(out)] = out
+            filled += len(out)
+            if self._inflate.eof:
+                self._input, self._inflate = self._inflate.unused_data, None
+            else:
+                self._input = self._inflate.unconsumed_tail
+        return filled
+
+    def read(self, size: int) -> bytes:
+        buffer = bytearray(size)
+        return bytes(buffer[:self.readinto(buffer)])
 
 
 def _read_exactly(stream, buffer: memoryview) -> int:
     filled = 0
     while filled < len(buffer):
-        count = stream.readinto(buffer[filled:])
+        count = stream.readinto(buffer[filled:filled + _CHUNK])
         if not count:
             break
         filled += count
@@ -122,6 +194,13 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     ``0x00 0x00 <type> <ndim>``, then ``ndim`` big-endian 32-bit sizes, then the
     values. Compression is recognised by content, not by the file name.
 
+    Hostile files stay bounded: the size the header declares is checked
+    against what the file can hold *before* anything is allocated (an
+    uncompressed file must be exactly that long; a compressed one cannot
+    expand more than deflate allows), and compressed data is decompressed in
+    bounded pieces straight into the result, so reading never takes more
+    memory than the array itself.
+
     Args:
         path: The file.
 
@@ -130,7 +209,8 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
 
     Raises:
         FileNotFoundError: ``path`` does not exist or is not a file.
-        ValueError: wrong magic number, a broken gzip stream, or a file shorter
+        ValueError: wrong magic number, broken or corrupt gzip data, a header
+            declaring more than the file can hold, or a file shorter
             (truncated) or longer than its header says; the message names the path.
 
     Examples:
@@ -150,7 +230,11 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
         raise FileNotFoundError(f"IDX file {path} does not exist (expected a file such as "
                                 f"train-images-idx3-ubyte[.gz])")
     try:
-        with _open_idx(path) as stream:
+        with open(path, "rb") as raw:
+            file_size = os.fstat(raw.fileno()).st_size
+            compressed = raw.read(2) == _GZIP_MAGIC
+            raw.seek(0)
+            stream = _GzipChunks(raw) if compressed else raw
             magic = stream.read(4)
             if len(magic) < 4 or magic[:2] != b"\0\0" or magic[2] not in _IDX_DTYPES:
                 raise ValueError(
@@ -164,8 +248,23 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
             if len(header) < 4 * ndim:
                 raise ValueError(f"{path} is truncated inside its header ({ndim} dimensions "
                                  f"announced)")
-            shape = tuple(int(v) for v in np.frombuffer(header, ">u4"))
-            count = int(np.prod(shape, dtype=np.int64))
+            shape = tuple(int.from_bytes(header[i:i + 4], "big") for i in range(0, 4 * ndim, 4))
+            # Python integers: a NumPy product of the sizes could wrap around.
+            count = math.prod(shape)
+            size = count * dtype.itemsize
+            if compressed:
+                if size > _MAX_DEFLATE_RATIO * file_size:
+                    raise ValueError(
+                        f"{path} declares shape {shape} ({size:,} bytes), more than a "
+                        f"compressed file of {file_size:,} bytes can hold")
+            else:
+                held = file_size - 4 - 4 * ndim
+                if held < size:
+                    raise ValueError(f"{path} is truncated: its header announces {count} values "
+                                     f"(shape {shape}), the file holds {held // dtype.itemsize}")
+                if held > size:
+                    raise ValueError(f"{path} is longer than its header says: expected exactly "
+                                     f"{count} values (shape {shape})")
             # Read straight into the result (no second copy of a 47 MB file).
             values = np.empty(count, dtype)
             got = _read_exactly(stream, memoryview(values).cast("B")) // dtype.itemsize
@@ -175,7 +274,12 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
             if stream.read(1):
                 raise ValueError(f"{path} is longer than its header says: expected exactly "
                                  f"{count} values (shape {shape})")
-    except (EOFError, gzip.BadGzipFile, OSError) as error:
+    except ValueError as error:
+        if str(error).startswith(str(path)):
+            raise
+        raise ValueError(f"{path} could not be read as a gzip-compressed IDX file: "
+                         f"{error}") from None
+    except (EOFError, zlib.error, OSError) as error:
         if isinstance(error, FileNotFoundError):
             raise
         raise ValueError(f"{path} could not be read as a (gzip-compressed) IDX file: "
@@ -233,11 +337,13 @@ def find_idx_files(folder: str | os.PathLike) -> dict[str, Path]:
     return found
 
 
-def load_idx_folder(folder: str | os.PathLike):
+def load_idx_folder(folder: str | os.PathLike, n_classes: int | None = 10):
     """Load the four IDX files of ``folder`` and check that they fit together.
 
     Args:
         folder: A folder as described in :func:`find_idx_files`.
+        n_classes: Labels must lie in ``0..n_classes - 1`` (MNIST and
+            Fashion-MNIST: 10); ``None`` skips that check.
 
     Returns:
         ``((x_train, y_train), (x_test, y_test))``: images ``N x H x W`` and
@@ -246,8 +352,8 @@ def load_idx_folder(folder: str | os.PathLike):
     Raises:
         FileNotFoundError: see :func:`find_idx_files`.
         ValueError: a file is broken (see :func:`read_idx`), images are not
-            3-D uint8, labels not 1-D uint8, counts differ between images and
-            labels, or train and test images differ in size.
+            3-D uint8, labels not 1-D uint8 or out of range, counts differ
+            between images and labels, or train and test images differ in size.
 
     Examples:
         >>> import tempfile, pathlib
@@ -262,6 +368,7 @@ def load_idx_folder(folder: str | os.PathLike):
     for split in ("train", "test"):
         images, labels = arrays[f"{split}_images"], arrays[f"{split}_labels"]
         image_path, label_path = files[f"{split}_images"], files[f"{split}_labels"]
+        # The IDX files' own contract (uint8, no channel axis), then the shared checks.
         if images.ndim != 3 or images.dtype != np.uint8:
             raise ValueError(f"{image_path} must hold uint8 images N x height x width, got "
                              f"{describe_array(images)}")
@@ -271,6 +378,7 @@ def load_idx_folder(folder: str | os.PathLike):
         if len(images) != len(labels):
             raise ValueError(f"{image_path} holds {len(images)} images but {label_path} holds "
                              f"{len(labels)} labels; they must match")
+        check_labels(labels, len(images), prefix=f"{label_path}: ", n_classes=n_classes)
     if arrays["train_images"].shape[1:] != arrays["test_images"].shape[1:]:
         raise ValueError(f"training images are {arrays['train_images'].shape[1:]} but test "
                          f"images are {arrays['test_images'].shape[1:]} in {Path(folder)}")
@@ -297,24 +405,56 @@ def default_cache_dir() -> Path:
     return Path(base).expanduser() / "cnn_tutorial" / "mnist"
 
 
-def _fetch_verified(url: str, name: str, target: Path, timeout: float) -> None:
-    """Download ``url`` (a .gz) to ``target`` atomically if its content has the right MD5."""
+def _cache_origin(cache_dir: str | os.PathLike | None) -> str:
+    if cache_dir is not None:
+        return "the cache_dir argument"
+    if os.environ.get(CACHE_DIR_ENV):
+        return f"set by {CACHE_DIR_ENV}"
+    return "the default cache folder"
+
+
+def _usable_cache_dir(cache_dir: str | os.PathLike | None) -> Path:
+    """The cache folder, refused early (naming where it came from) when it is a file."""
+    folder = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
+    if folder.exists() and not folder.is_dir():
+        raise NotADirectoryError(f"the MNIST cache folder {folder} ({_cache_origin(cache_dir)}) "
+                                 f"is a file; expected a folder (or nothing there yet)")
+    return folder
+
+
+def _md5_of_file(path: Path) -> str:
     digest = hashlib.md5()
+    with open(path, "rb") as stream:
+        while chunk := stream.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _fetch_verified(url: str, name: str, target: Path, timeout: float, deadline: float) -> None:
+    """Download ``url`` to ``target`` atomically if exactly its bytes have the right MD5."""
+    digest = hashlib.md5()
+    size = 0
     handle, temp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=target.parent)
     try:
         with os.fdopen(handle, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
-            # Decompress on the fly to check the MD5 of the *uncompressed* file,
-            # while storing the compressed bytes (5x smaller in the cache).
-            decompressor = gzip.zlib.decompressobj(16 + gzip.zlib.MAX_WBITS)
-            while chunk := response.read(_CHUNK):
+            declared = response.headers.get("Content-Length")
+            if declared and declared.isdigit() and int(declared) > MAX_DOWNLOAD_BYTES:
+                raise ValueError(f"{url} announces {int(declared):,} bytes, more than the "
+                                 f"{MAX_DOWNLOAD_BYTES:,} accepted")
+            # read1: whatever has arrived (a slow server cannot hold a call for long).
+            read = getattr(response, "read1", response.read)
+            while chunk := read(_CHUNK):
+                size += len(chunk)
+                if size > MAX_DOWNLOAD_BYTES:
+                    raise ValueError(f"{url} sent more than the {MAX_DOWNLOAD_BYTES:,} bytes "
+                                     f"accepted")
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{url} took longer than the download's time limit")
                 out.write(chunk)
-                digest.update(decompressor.decompress(chunk))
-            digest.update(decompressor.flush())
-            if not decompressor.eof:
-                raise ValueError(f"{url} ended before the end of its gzip stream")
-        if digest.hexdigest() != MNIST_MD5[name]:
-            raise ValueError(f"{url} has MD5 {digest.hexdigest()} once uncompressed, expected "
-                             f"{MNIST_MD5[name]}")
+                digest.update(chunk)
+        expected = MNIST_GZ_MD5[name]
+        if digest.hexdigest() != expected:
+            raise ValueError(f"{url} has MD5 {digest.hexdigest()}, expected {expected}")
         os.replace(temp_name, target)
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
@@ -322,26 +462,32 @@ def _fetch_verified(url: str, name: str, target: Path, timeout: float) -> None:
 
 
 def download_mnist(cache_dir: str | os.PathLike | None = None,
-                   mirrors: Sequence[str] | None = None, timeout: float = 60.0) -> Path:
+                   mirrors: Sequence[str] | None = None, timeout: float = 60.0,
+                   time_limit: float = 600.0) -> Path:
     """Download the four MNIST files into ``cache_dir``, verifying each one.
 
     Files already in the cache are kept. Each missing file is fetched as
     ``<mirror><name>.gz`` from the first mirror that works; it is written to a
-    temporary file in the cache, checked against :data:`MNIST_MD5` (the MD5 of
-    the uncompressed file) and only then renamed into place, so an interrupted
-    or corrupted download never leaves a broken file behind.
+    temporary file in the cache, checked against :data:`MNIST_GZ_MD5` (the MD5
+    of exactly the bytes stored) and only then renamed into place, so an
+    interrupted or corrupted download never leaves a broken file behind. A
+    response larger than :data:`MAX_DOWNLOAD_BYTES` is cut off, and the whole
+    download stops after ``time_limit`` seconds, however slowly a server
+    answers.
 
     Args:
         cache_dir: Where to store the files (default :func:`default_cache_dir`).
         mirrors: Base URLs ending in ``/`` (default :data:`MIRRORS`).
         timeout: Seconds to wait for a server before trying the next mirror.
+        time_limit: Seconds the whole download may take.
 
     Returns:
         The cache folder, now holding the four ``.gz`` files.
 
     Raises:
-        FileNotFoundError: no mirror delivered a file with the right checksum;
-            the message lists each attempt and how to use a local copy instead.
+        FileNotFoundError: no mirror delivered a file with the right checksum
+            in time; the message lists each attempt and how to use a local
+            copy instead.
 
     Examples:
         >>> download_mnist("/tmp/unused-cache", mirrors=[])
@@ -349,11 +495,16 @@ def download_mnist(cache_dir: str | os.PathLike | None = None,
         ...
         FileNotFoundError: could not download MNIST (no mirrors given); point at a local copy ...
     """
-    folder = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
+    folder = _usable_cache_dir(cache_dir)
     mirrors = MIRRORS if mirrors is None else tuple(mirrors)
     if not mirrors:
         raise FileNotFoundError(f"could not download MNIST (no mirrors given); {_hint()}")
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise type(error)(f"cannot create the MNIST cache folder {folder} "
+                          f"({_cache_origin(cache_dir)}): {error.strerror or error}") from None
+    deadline = time.monotonic() + time_limit
     for name in IDX_FILES.values():
         target = folder / f"{name}.gz"
         if target.is_file():
@@ -361,17 +512,33 @@ def download_mnist(cache_dir: str | os.PathLike | None = None,
         failures = []
         for mirror in mirrors:
             url = mirror.rstrip("/") + f"/{name}.gz"
+            if time.monotonic() > deadline:
+                failures.append(f"{url}: not tried, the download's time limit "
+                                f"({time_limit:g} s) is over")
+                continue
             _log.info("downloading %s", url)
             try:
-                _fetch_verified(url, name, target, timeout)
+                _fetch_verified(url, name, target, min(timeout, max(time_limit, 1e-3)),
+                                deadline)
                 break
-            except (OSError, ValueError, urllib.error.URLError, gzip.zlib.error) as error:
+            except (OSError, ValueError, urllib.error.URLError) as error:
                 failures.append(f"{url}: {error}")
         else:
             raise FileNotFoundError(
                 f"could not download MNIST file {name} into {folder} "
                 f"({'; '.join(failures)}); {_hint()}")
     return folder
+
+
+def _drop_unverified_downloads(folder: Path) -> list[Path]:
+    """Delete the ``.gz`` files of ``folder`` that are not the verified downloads."""
+    dropped = []
+    for name, expected in MNIST_GZ_MD5.items():
+        path = folder / f"{name}.gz"
+        if path.is_file() and _md5_of_file(path) != expected:
+            path.unlink()
+            dropped.append(path)
+    return dropped
 
 
 def load_mnist(data_dir: str | os.PathLike | None = None, *,
@@ -418,13 +585,20 @@ def load_mnist(data_dir: str | os.PathLike | None = None, *,
             return load_idx_folder(folder)
         except FileNotFoundError as error:
             raise FileNotFoundError(f"{DATA_DIR_ENV}={folder}: {error}") from None
-    cache = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
+    cache = _usable_cache_dir(cache_dir)
     try:
         return load_idx_folder(cache)
     except FileNotFoundError:
         if not download:
             raise FileNotFoundError(f"no MNIST found in the cache {cache} and download=False; "
                                     f"{_hint()}") from None
+    except ValueError as error:
+        # A cached download that no longer loads (a disk error, a file changed by
+        # hand): fetch it again, when it is one of ours and downloads are allowed.
+        dropped = _drop_unverified_downloads(cache) if download else []
+        if not dropped:
+            raise
+        _log.warning("%s; downloading %s again", error, ", ".join(p.name for p in dropped))
     return load_idx_folder(download_mnist(cache))
 
 
@@ -463,18 +637,6 @@ def normalize_images(images: Any) -> Any:
     if not images.dtype.is_floating:
         raise ValueError(f"images must be uint8 or float, got dtype {images.dtype.name}")
     return tf.cast(images, tf.float32)
-
-
-def _check_pairs(images: Any, labels: Any) -> None:
-    if getattr(images, "ndim", None) not in (3, 4) or len(images) == 0:
-        raise ValueError(f"images must be a non-empty array N x height x width, got "
-                         f"{describe_array(images)}")
-    if getattr(labels, "ndim", None) != 1 or len(labels) != len(images):
-        raise ValueError(f"labels must be a 1-D array with one label per image "
-                         f"({len(images)}), got {describe_array(labels)}")
-    if not np.issubdtype(np.asarray(labels[:1]).dtype, np.integer):
-        raise ValueError(f"labels must be integers (class indices), got "
-                         f"{describe_array(labels)}")
 
 
 def make_dataset(images: Any, labels: Any, batch_size: int = 128, shuffle: bool = True, *,
@@ -525,7 +687,7 @@ def make_dataset(images: Any, labels: Any, batch_size: int = 128, shuffle: bool 
     """
     import tensorflow as tf
 
-    _check_pairs(images, labels)
+    check_images_and_labels(images, labels, image_size=None)
     batch_size = check_int("batch_size", batch_size)
     shuffle_buffer = check_int("shuffle_buffer", shuffle_buffer)
     skip_examples = check_int("skip_examples", skip_examples, minimum=0)

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from cnn_tutorial._validation import (
+    MAX_INT32,
     check_choice,
     check_int,
     check_padding,
@@ -86,6 +87,10 @@ SAMPLE_IMAGES: Mapping[str, str] = types.MappingProxyType({
     "chelsea": "Chelsea the cat, by Stefan van der Walt; CC0",
     "coffee": "Coffee cup, by Rachel Michetti (Pikolo Espresso Bar); CC0",
 })
+
+#: The largest ``size`` :func:`load_sample_image` resizes to (a 3-channel
+#: float32 photo of 8192 x 8192 already takes 768 MiB).
+MAX_SIDE = 8192
 
 # ITU-R BT.601 luma weights, the ones tf.image.rgb_to_grayscale uses.
 _LUMA = np.array([0.2989, 0.5870, 0.1140], dtype=np.float32)
@@ -178,7 +183,7 @@ def apply_kernel(image: Any, kernel: Any, strides: int | tuple[int, int] = 1,
     """
     array = _as_image(image)
     weights = _as_kernel(kernel)
-    stride_rows, stride_cols = check_pair("strides", strides)
+    stride_rows, stride_cols = check_pair("strides", strides, maximum=MAX_INT32)
     padding = check_padding("padding", padding)
     height, width, _ = array.shape
     if padding == "VALID" and (weights.shape[0] > height or weights.shape[1] > width):
@@ -234,7 +239,7 @@ def load_sample_image(gray: bool = False, size: int | None = None,
     """
     check_choice("name", name, tuple(SAMPLE_IMAGES))
     if size is not None:
-        size = check_int("size", size)
+        size = check_int("size", size, maximum=MAX_SIDE)
     if not isinstance(gray, (bool, np.bool_)):
         raise TypeError(f"gray must be True or False, got {gray!r}")
     import skimage.data

@@ -156,9 +156,9 @@ class ConvReLU(_Layer):
     """A 2-D convolution, a bias and a ReLU: the lecture's ``conv_relu``.
 
     Computes ``relu(tf.nn.conv2d(inputs, kernel) + biases)`` with a
-    ``k_size x k_size x in_channels x filters`` kernel. At stride 1 the
-    convolution goes through [`backprop.conv2d`][cnn_tutorial.backprop.conv2d]:
-    the same values, with gradients that are convolutions too (faster on CPU). Prefer the lecture's
+    ``k_size x k_size x in_channels x filters`` kernel. How its gradient is
+    computed is a switch (TensorFlow's, or convolutions too, whichever is
+    faster here): see [`cnn_tutorial.backprop`][cnn_tutorial.backprop]. Prefer the lecture's
     name :func:`conv_relu` to build one. See the chapter "A convnet on MNIST"
     (convnet-mnist.md).
 
@@ -251,11 +251,8 @@ class ConvReLU(_Layer):
         kernel, biases = self.kernel, self.biases
         if x.dtype != kernel.dtype:
             kernel, biases = tf.cast(kernel, x.dtype), tf.cast(biases, x.dtype)
-        if self.stride == 1:  # same values; gradients as convolutions (faster on CPU)
-            y = backprop.conv2d(x, kernel, self.padding)
-        else:
-            y = tf.nn.conv2d(x, kernel, strides=[1, self.stride, self.stride, 1],
-                             padding=self.padding)
+        # tf.nn.conv2d; its gradients as the switch in cnn_tutorial.backprop says.
+        y = backprop.convolve(x, kernel, self.stride, self.padding)
         y = tf.nn.bias_add(y, biases)
         return tf.nn.relu(y) if self.activation else y
 
@@ -327,8 +324,8 @@ class AvgPool(_Pool):
 class FullyConnected(_Layer):
     """A dense layer ``inputs @ weights + biases``: the lecture's ``fully_connected``.
 
-    The product goes through [`backprop.matmul`][cnn_tutorial.backprop.matmul],
-    whose input gradient reads the weights in a faster order.
+    How the product's gradient is computed is a switch: see
+    [`cnn_tutorial.backprop`][cnn_tutorial.backprop].
     Linear by default, as in the lecture (which applied ``tf.nn.relu`` outside);
     ``activation="relu"`` adds the ReLU. Prefer :func:`fully_connected` to build
     one. See the chapter "Fully connected layers" (fully-connected.md).
@@ -402,7 +399,7 @@ class FullyConnected(_Layer):
         weights, biases = self.weights, self.biases
         if x.dtype != weights.dtype:
             weights, biases = tf.cast(weights, x.dtype), tf.cast(biases, x.dtype)
-        y = tf.nn.bias_add(backprop.matmul(x, weights), biases)
+        y = tf.nn.bias_add(backprop.multiply(x, weights), biases)  # tf.matmul
         return tf.nn.relu(y) if self.activation == "relu" else y
 
 

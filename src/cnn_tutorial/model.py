@@ -23,13 +23,15 @@ both compute the same logits. See the chapter "A convnet on MNIST"
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
 import tensorflow as tf
 
-from cnn_tutorial._validation import check_choice, check_int, check_rate, describe_array
+from cnn_tutorial._validation import check_choice, check_images, check_int, check_rate
 from cnn_tutorial.arithmetic import (
+    LECTURE_NETWORK,
     Conv,
     Dense,
     Dropout,
@@ -50,7 +52,21 @@ IMAGE_SHAPE = (28, 28, 1)
 COMPUTE_DTYPES = ("float32", "bfloat16", "float16")
 
 # (name, kind) of the layers with weights, in order; both models use these names.
-_WEIGHTED_LAYERS = (("conv1", "conv"), ("conv2", "conv"), ("fc", "dense"), ("logits", "dense"))
+_WEIGHTED_LAYERS = tuple((spec.name, "conv" if isinstance(spec, Conv) else "dense")
+                         for spec in LECTURE_NETWORK if isinstance(spec, (Conv, Dense)))
+
+
+def _lecture_stack(n_classes: int, dropout_rate: float) -> tuple:
+    """:data:`~cnn_tutorial.arithmetic.LECTURE_NETWORK` with this model's classes and rate."""
+    last_dense = max(i for i, spec in enumerate(LECTURE_NETWORK) if isinstance(spec, Dense))
+    stack = []
+    for index, spec in enumerate(LECTURE_NETWORK):
+        if isinstance(spec, Dropout):
+            spec = dataclasses.replace(spec, rate=dropout_rate)
+        elif index == last_dense:
+            spec = dataclasses.replace(spec, units=n_classes)
+        stack.append(spec)
+    return tuple(stack)
 
 
 class ConvNet(tf.Module):
@@ -117,64 +133,73 @@ class ConvNet(tf.Module):
         self.compute_dtype = compute_dtype
         self.seed = seed
 
-        def layer_seed(index: int) -> int | None:
-            return None if seed is None else seed * 8 + index
-
         # Built outside self.name_scope, so the names are the lecture's
-        # "conv1/kernel", not "convnet/conv1/kernel".
-        self.conv1 = conv_relu(32, 5, 1, "SAME", "conv1", in_channels=IMAGE_SHAPE[2],
-                               initializer=initializer, seed=layer_seed(1))
-        self.pool1 = maxpool(2, 2, "VALID", "pool1")
-        self.conv2 = conv_relu(64, 5, 1, "SAME", "conv2", in_channels=32,
-                               initializer=initializer, seed=layer_seed(2))
-        self.pool2 = maxpool(2, 2, "VALID", "pool2")
-        self.fc = fully_connected(1024, "fc", in_dim=7 * 7 * 64, initializer=initializer,
-                                  activation="relu", seed=layer_seed(3))
-        self.logits = fully_connected(
-            n_classes, "logits", in_dim=1024,
-            initializer="glorot" if initializer == "he" else initializer, seed=layer_seed(4))
+        # "conv1/kernel", not "convnet/conv1/kernel". Layers (and seeds, 1 for
+        # the first layer with weights, 2 for the next...) follow the stack.
+        stack = self._stack()
+        rows = describe_stack(stack, IMAGE_SHAPE)
+        shape, weighted = IMAGE_SHAPE, 0
+        for spec, row in zip(stack, rows):
+            if isinstance(spec, (Conv, Dense)):
+                weighted += 1
+                layer_seed = None if seed is None else seed * 8 + weighted
+            if isinstance(spec, Conv):
+                layer = conv_relu(spec.filters, spec.kernel_size, spec.stride, spec.padding,
+                                  spec.name, in_channels=shape[-1], initializer=initializer,
+                                  seed=layer_seed)
+            elif isinstance(spec, Pool):
+                layer = maxpool(spec.pool_size, spec.stride, spec.padding, spec.name)
+            elif isinstance(spec, Dense):
+                output = spec is stack[-1]
+                # The logits layer is linear: Glorot rather than He (whose factor 2 is for ReLU).
+                layer = fully_connected(
+                    spec.units, spec.name, in_dim=shape[0],
+                    initializer="glorot" if output and initializer == "he" else initializer,
+                    activation=None if output else "relu", seed=layer_seed)
+            else:  # Flatten and Dropout have no variables
+                layer = None
+            if isinstance(spec, Flatten):
+                self._flat_size = row.output_shape[0]
+            if layer is not None:
+                setattr(self, spec.name, layer)
+            shape = row.output_shape
 
     def _check_images(self, images: Any) -> tf.Tensor:
-        dtype = getattr(images, "dtype", None)
-        tensor = images if dtype is not None else tf.convert_to_tensor(images)
-        try:
-            dtype = tf.as_dtype(tensor.dtype)
-        except TypeError:
-            dtype = None
-        if dtype is None or not (dtype.is_floating or dtype == tf.uint8):
-            raise TypeError("images must be float (values in [0, 1]) or uint8, "
-                            f"got {describe_array(tensor)}")
-        shape = tuple(tensor.shape)
-        if len(shape) == 3:
-            expected_tail = IMAGE_SHAPE[:2]
-        elif len(shape) == 4:
-            expected_tail = IMAGE_SHAPE
-        else:
-            expected_tail = None
-        if expected_tail is None or any(s is not None and s != e
-                                        for s, e in zip(shape[1:], expected_tail)):
-            raise ValueError("images must be N x 28 x 28 x 1 (or N x 28 x 28), "
-                             f"got {describe_array(tensor)}")
-        tensor = tf.convert_to_tensor(tensor)
-        if len(shape) == 3:
+        if getattr(images, "dtype", None) is None:
+            images = tf.convert_to_tensor(images)
+        check_images(images, image_size=IMAGE_SHAPE[:2], allow_empty=True)
+        tensor = tf.convert_to_tensor(images)
+        if tensor.shape.rank == 3:
             tensor = tensor[..., tf.newaxis]
         compute = tf.as_dtype(self.compute_dtype)
         if tensor.dtype == tf.uint8:
             return tf.cast(tensor, compute) * tf.constant(1 / 255, compute)
         return tf.cast(tensor, compute) if tensor.dtype != compute else tensor
 
+    def _dropout(self, x: tf.Tensor, training: bool | tf.Tensor) -> tf.Tensor:
+        if self.dropout_rate == 0:
+            return x
+        if isinstance(training, (bool, np.bool_)):
+            return tf.nn.dropout(x, rate=self.dropout_rate) if training else x
+        rate = self.dropout_rate
+        return tf.cond(tf.convert_to_tensor(training, tf.bool),
+                       lambda: tf.nn.dropout(x, rate=rate), lambda: x)
+
     # Plain Python control flow on static shapes only: skip AutoGraph's rewrite.
     @tf.autograph.experimental.do_not_convert
-    def features(self, images: Any) -> dict[str, tf.Tensor]:
+    def features(self, images: Any, training: bool | tf.Tensor = False) -> dict[str, tf.Tensor]:
         """Every intermediate output, by layer name (for the site's figures).
+
+        :meth:`__call__` is this forward pass, keeping only the logits.
 
         Args:
             images: As :meth:`__call__`.
+            training: As :meth:`__call__` (default ``False``: no dropout).
 
         Returns:
             A dict ``{"conv1": ..., "pool1": ..., "conv2": ..., "pool2": ...,
-                "flatten": ..., "fc": ..., "logits": ...}`` in inference mode
-                (no dropout), logits as float32.
+                "flatten": ..., "fc": ..., "logits": ...}``, logits as float32
+                (``fc`` is the output before dropout).
 
         Examples:
             >>> outputs = ConvNet(seed=0).features(tf.zeros([1, 28, 28, 1]))
@@ -185,11 +210,14 @@ class ConvNet(tf.Module):
         """
         outputs = {}
         x = self._check_images(images)
-        for name in ("conv1", "pool1", "conv2", "pool2"):
-            x = outputs[name] = getattr(self, name)(x)
-        x = outputs["flatten"] = tf.reshape(x, [-1, 7 * 7 * 64])
-        x = outputs["fc"] = self.fc(x)
-        outputs["logits"] = tf.cast(self.logits(x), tf.float32)
+        for spec in self._stack():
+            if isinstance(spec, Flatten):
+                x = outputs[spec.name] = tf.reshape(x, [-1, self._flat_size])
+            elif isinstance(spec, Dropout):
+                x = self._dropout(x, training)
+            else:
+                x = outputs[spec.name] = getattr(self, spec.name)(x)
+        outputs[self._stack()[-1].name] = tf.cast(x, tf.float32)
         return outputs
 
     # Plain Python control flow on static shapes only: skip AutoGraph's rewrite.
@@ -215,20 +243,7 @@ class ConvNet(tf.Module):
                 and training.shape.rank == 0):
             raise TypeError(f"training must be True, False or a scalar bool tensor, "
                             f"got {training!r}")
-        x = self._check_images(images)
-        x = self.pool1(self.conv1(x))
-        x = self.pool2(self.conv2(x))
-        x = tf.reshape(x, [-1, 7 * 7 * 64])
-        x = self.fc(x)
-        if self.dropout_rate > 0:
-            if isinstance(training, (bool, np.bool_)):
-                if training:
-                    x = tf.nn.dropout(x, rate=self.dropout_rate)
-            else:
-                rate = self.dropout_rate
-                x = tf.cond(tf.convert_to_tensor(training, tf.bool),
-                            lambda: tf.nn.dropout(x, rate=rate), lambda: x)
-        return tf.cast(self.logits(x), tf.float32)
+        return self.features(images, training)[self._stack()[-1].name]
 
     def describe(self) -> list[LayerInfo]:
         """Output shape and parameter count of every layer (see :func:`~cnn_tutorial.arithmetic.describe_stack`).
@@ -249,10 +264,7 @@ class ConvNet(tf.Module):
         return format_stack(self.describe(), IMAGE_SHAPE)
 
     def _stack(self) -> tuple:
-        return (Conv(32, 5, name="conv1"), Pool(2, name="pool1"), Conv(64, 5, name="conv2"),
-                Pool(2, name="pool2"), Flatten(name="flatten"), Dense(1024, name="fc"),
-                Dropout(self.dropout_rate, name="dropout"),
-                Dense(self.n_classes, name="logits"))
+        return _lecture_stack(self.n_classes, self.dropout_rate)
 
 
 def keras_convnet(n_classes: int = 10, dropout_rate: float = 0.25,
@@ -298,20 +310,30 @@ def keras_convnet(n_classes: int = 10, dropout_rate: float = 0.25,
             return keras.initializers.HeNormal(seed=layer_seed)
         return keras.initializers.GlorotUniform(seed=layer_seed)
 
-    dropout_seed = None if seed is None else seed * 8 + 5
-    inputs = keras.Input(shape=IMAGE_SHAPE, name="images")
-    x = keras.layers.Conv2D(32, 5, padding="same", activation="relu",
-                            kernel_initializer=kernel_init(1), name="conv1")(inputs)
-    x = keras.layers.MaxPooling2D(2, 2, padding="valid", name="pool1")(x)
-    x = keras.layers.Conv2D(64, 5, padding="same", activation="relu",
-                            kernel_initializer=kernel_init(2), name="conv2")(x)
-    x = keras.layers.MaxPooling2D(2, 2, padding="valid", name="pool2")(x)
-    x = keras.layers.Flatten(name="flatten")(x)
-    x = keras.layers.Dense(1024, activation="relu", kernel_initializer=kernel_init(3),
-                           name="fc")(x)
-    x = keras.layers.Dropout(dropout_rate, seed=dropout_seed, name="dropout")(x)
-    logits = keras.layers.Dense(n_classes, kernel_initializer=kernel_init(4, relu=False),
-                                name="logits")(x)
+    stack = _lecture_stack(n_classes, dropout_rate)
+    inputs = x = keras.Input(shape=IMAGE_SHAPE, name="images")
+    weighted = 0
+    for spec in stack:
+        if isinstance(spec, Conv):
+            weighted += 1
+            x = keras.layers.Conv2D(spec.filters, spec.kernel_size, strides=spec.stride,
+                                    padding=spec.padding.lower(), activation="relu",
+                                    kernel_initializer=kernel_init(weighted), name=spec.name)(x)
+        elif isinstance(spec, Pool):
+            x = keras.layers.MaxPooling2D(spec.pool_size, spec.stride or spec.pool_size,
+                                          padding=spec.padding.lower(), name=spec.name)(x)
+        elif isinstance(spec, Flatten):
+            x = keras.layers.Flatten(name=spec.name)(x)
+        elif isinstance(spec, Dropout):
+            dropout_seed = None if seed is None else seed * 8 + 5
+            x = keras.layers.Dropout(spec.rate, seed=dropout_seed, name=spec.name)(x)
+        else:
+            weighted += 1
+            output = spec is stack[-1]
+            x = keras.layers.Dense(spec.units, activation=None if output else "relu",
+                                   kernel_initializer=kernel_init(weighted, relu=not output),
+                                   name=spec.name)(x)
+    logits = x
     return keras.Model(inputs, logits, name="keras_convnet")
 
 

@@ -16,6 +16,10 @@ The formula is Keras', step for step (``t`` counts from 1)::
 so `FusedAdam` is a drop-in subclass: same arguments, same slot
 variables, same checkpoints. It falls back to Keras' own update for AMSGrad
 and for sparse (``IndexedSlices``) gradients.
+
+It uses Keras' public interface only: the slots are the ones Keras' Adam
+creates, recorded through the public ``add_variable_from_reference`` hook as
+they are made, so no private attribute of Keras is read.
 """
 
 from __future__ import annotations
@@ -50,18 +54,34 @@ class FusedAdam(keras.optimizers.Adam):
         True
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # (momentum, velocity) per model variable, recorded as Adam's build creates them.
+        self.fused_slots: dict[int, list[Any]] = {}
+
+    def add_variable_from_reference(self, reference_variable: Any, name: str | None = None,
+                                    initializer: Any = "zeros") -> Any:
+        """Keras' public hook for slot variables; also records Adam's m and v per variable."""
+        slot = super().add_variable_from_reference(reference_variable, name, initializer)
+        if name in ("momentum", "velocity"):
+            self.fused_slots.setdefault(id(reference_variable), []).append(slot)
+        return slot
+
     def update_step(self, gradient: Any, variable: Any, learning_rate: Any) -> None:
         """Apply one Adam step to ``variable`` (a ``tf.Variable`` of a float dtype)."""
-        if self.amsgrad or isinstance(gradient, tf.IndexedSlices):
+        slots = self.fused_slots.get(id(variable))
+        if self.amsgrad or isinstance(gradient, tf.IndexedSlices) or slots is None \
+                or len(slots) != 2:
+            # AMSGrad, sparse gradients, and variables this object did not see in build
+            # (a replica's copy under a distribution strategy): Keras' own update.
             return super().update_step(gradient, variable, learning_rate)
+        momentum, velocity = slots
         dtype = variable.dtype
-        index = self._get_variable_index(variable)
         step = tf.cast(self.iterations + 1, dtype)
         beta_1 = tf.cast(self.beta_1, dtype)
         beta_2 = tf.cast(self.beta_2, dtype)
         tf.raw_ops.ResourceApplyAdam(
-            var=variable.handle, m=self._momentums[index].value.handle,
-            v=self._velocities[index].value.handle,
+            var=variable.handle, m=momentum.value.handle, v=velocity.value.handle,
             beta1_power=tf.pow(beta_1, step), beta2_power=tf.pow(beta_2, step),
             lr=tf.cast(learning_rate, dtype), beta1=beta_1, beta2=beta_2,
             epsilon=tf.cast(self.epsilon, dtype), grad=tf.cast(gradient, dtype),

@@ -9,12 +9,21 @@ built in:
 * TensorBoard logs (``log_dir``): scalars ``loss``, ``accuracy`` and
   ``test_accuracy``, a histogram of every weight at each epoch's end, and the
   graph of the training step (``tf.summary.trace_on``/``trace_export``).
-* Checkpoints (``checkpoint_dir``, ``tf.train.CheckpointManager``) every
+* Checkpoints (``checkpoint_dir``, a locked
+  :class:`~cnn_tutorial.checkpointing.CheckpointFolder`) every
   ``checkpoint_every`` steps, at each epoch's end, when ``max_steps`` is
-  reached and on ``Ctrl+C``. Starting again with the same folder resumes from
-  the latest checkpoint: same weights, optimizer state, global step, epoch
-  and position inside the epoch (the shuffled order of each epoch depends only
-  on ``seed`` and the epoch number), so an interrupted run loses nothing.
+  reached and on ``Ctrl+C``, SIGTERM or SIGHUP (between two steps, see
+  :mod:`cnn_tutorial.interrupts`). Starting again with the same folder resumes
+  from the newest readable checkpoint: same weights, optimizer state, global
+  step, epoch and position inside the epoch (the shuffled order of each epoch
+  depends only on ``seed`` and the epoch number), so an interrupted run loses
+  nothing. A loss that stops being finite ends the run without replacing the
+  last good checkpoint.
+
+The pieces: :class:`~cnn_tutorial.config.TrainConfig` checks the arguments
+before anything loads, :class:`~cnn_tutorial.recorder.Recorder` keeps the
+history, the TensorBoard logs and the progress bar, and :func:`train` itself
+is a short ``fit``/``fit_epoch`` loop over them.
 * A ``tf.distribute`` strategy: the default one for one device,
   ``MirroredStrategy`` to spread each batch over several devices.
 
@@ -35,12 +44,11 @@ draws. From a shell, ``cnn-tutorial train`` runs the same function.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-import json
 import math
 import os
 import sys
-import time
 import weakref
 from collections.abc import Callable
 from pathlib import Path
@@ -50,19 +58,16 @@ import numpy as np
 import tensorflow as tf
 
 from cnn_tutorial._validation import check_choice, check_int, describe_array
+from cnn_tutorial.checkpointing import CheckpointFolder, TrainingState
+from cnn_tutorial.choices import COMPUTE_DTYPES, LR_SCHEDULES, MODELS, STRATEGIES
+from cnn_tutorial.config import TrainConfig
 from cnn_tutorial.data import load_mnist, make_dataset
+from cnn_tutorial.interrupts import StopSignals, TrainingInterrupted
+from cnn_tutorial.recorder import NonFiniteLossError, Recorder, _variable_key
 
 __all__ = ["MODELS", "STRATEGIES", "EpochStats", "TrainResult", "evaluate", "make_optimizer",
            "make_strategy", "make_train_step", "train"]
 
-#: Model names accepted by :func:`train` (``--model`` of the command).
-MODELS = ("lowlevel", "keras")
-#: Strategy names accepted by :func:`make_strategy` (``--strategy`` of the command).
-STRATEGIES = ("default", "mirrored", "one-device")
-#: Learning-rate schedules accepted by :func:`train` (``--lr-schedule`` of the command).
-LR_SCHEDULES = ("cosine", "constant")
-
-_METADATA_FILE = "cnn_tutorial_checkpoint.json"
 _PREDICT_FUNCTIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -262,11 +267,6 @@ def evaluate(model: Any, images: Any, labels: Any, batch_size: int = 1000) -> fl
     return correct / len(labels)
 
 
-def _variable_key(variable: Any) -> str:
-    name = getattr(variable, "path", None) or variable.name
-    return name[:-2] if name.endswith(":0") else name
-
-
 def _model_signature(model: Any) -> dict[str, Any]:
     from cnn_tutorial.model import ConvNet
 
@@ -278,7 +278,7 @@ def _model_signature(model: Any) -> dict[str, Any]:
 
 def _build_model(model: Any, strategy: tf.distribute.Strategy, compute_dtype: str | None,
                  seed: int | None) -> Any:
-    from cnn_tutorial.model import COMPUTE_DTYPES, ConvNet, keras_convnet
+    from cnn_tutorial.model import ConvNet, keras_convnet
 
     dtype = check_choice("compute_dtype", compute_dtype or "float32", COMPUTE_DTYPES)
     if isinstance(model, str):
@@ -313,45 +313,6 @@ def _build_model(model: Any, strategy: tf.distribute.Strategy, compute_dtype: st
                              "model='lowlevel'/'keras', a function that builds the model, or "
                              "build it inside strategy.scope()")
     return model
-
-
-def _restore(checkpoint: tf.train.Checkpoint, manager: tf.train.CheckpointManager,
-             folder: Path, signature: dict[str, Any]) -> str | None:
-    latest = manager.latest_checkpoint
-    if latest is None:
-        return None
-    meta_path = folder / _METADATA_FILE
-    if meta_path.is_file():
-        try:
-            saved = json.loads(meta_path.read_text())
-        except ValueError:
-            saved = None
-        if isinstance(saved, dict) and "model" in saved:
-            if saved["model"] != signature["model"]:
-                raise ValueError(
-                    f"checkpoint_dir {folder} holds checkpoints of a {saved['model']!r} model, "
-                    f"not of this {signature['model']!r} model; use another folder (or the "
-                    f"matching --model)")
-            ours, theirs = signature["variables"], saved.get("variables", {})
-            for key in sorted(set(ours) | set(theirs)):
-                if ours.get(key) != theirs.get(key):
-                    raise ValueError(
-                        f"checkpoint_dir {folder} holds a different model: variable {key!r} "
-                        f"has shape {theirs.get(key)} there but {ours.get(key)} here "
-                        f"(e.g. another n_classes); use another folder")
-    try:
-        status = checkpoint.restore(latest)
-        status.assert_existing_objects_matched()
-    except (AssertionError, ValueError, tf.errors.OpError) as error:
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
-        raise ValueError(f"checkpoint_dir {folder} holds a checkpoint ({latest}) that does not "
-                         f"fit this model: {first_line[:300]}") from None
-    return latest
-
-
-def _write_histograms(model: Any, step: int) -> None:
-    for variable in model.trainable_variables:
-        tf.summary.histogram(_variable_key(variable), variable, step=step)
 
 
 def make_optimizer(model: Any, learning_rate: float = 1e-3, compute_dtype: str | None = None,
@@ -501,10 +462,18 @@ def train(model: Any = "lowlevel", train_data: tuple[Any, Any] | None = None,
         A :class:`TrainResult`.
 
     Raises:
-        ValueError: bad sizes or names, data that does not fit the model, or a
-            ``checkpoint_dir`` holding another model's checkpoints.
+        ValueError: bad sizes or names, data that does not fit the model, a
+            ``checkpoint_dir`` holding another model's checkpoints or none
+            that is readable, or a broken checkpoint metadata file.
+        cnn_tutorial.recorder.NonFiniteLossError: the loss became NaN or
+            infinite (a ``ValueError``); the last good checkpoint is kept.
+        OSError: a folder that cannot be written, a full disk while saving
+            (:class:`~cnn_tutorial.checkpointing.CheckpointSaveError`), or a
+            ``checkpoint_dir`` in use by another running process
+            (:class:`~cnn_tutorial.checkpointing.CheckpointFolderInUseError`).
         KeyboardInterrupt: re-raised after a checkpoint is saved (when there is
-            a ``checkpoint_dir``), so nothing is lost.
+            a ``checkpoint_dir``), so nothing is lost; SIGTERM and SIGHUP raise
+            :class:`~cnn_tutorial.interrupts.TrainingInterrupted`, a subclass.
 
     Examples:
         >>> rng = np.random.default_rng(0)
@@ -517,182 +486,167 @@ def train(model: Any = "lowlevel", train_data: tuple[Any, Any] | None = None,
         >>> 0.0 <= result.test_accuracy <= 1.0
         True
     """
-    epochs = check_int("epochs", epochs)
-    batch_size = check_int("batch_size", batch_size)
-    checkpoint_every = check_int("checkpoint_every", checkpoint_every)
-    keep_checkpoints = check_int("keep_checkpoints", keep_checkpoints)
-    log_every = check_int("log_every", log_every)
-    eval_batch_size = check_int("eval_batch_size", eval_batch_size)
-    if max_steps is not None:
-        max_steps = check_int("max_steps", max_steps)
-    if seed is not None:
-        seed = check_int("seed", seed, minimum=0)
-    if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)) or \
-            not 0 < learning_rate < math.inf:
-        raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}")
-    lr_schedule = check_choice("lr_schedule", lr_schedule, LR_SCHEDULES)
+    config = TrainConfig(
+        model=model, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
+        lr_schedule=lr_schedule, max_steps=max_steps, log_dir=log_dir,
+        checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every,
+        keep_checkpoints=keep_checkpoints, log_every=log_every, strategy=strategy,
+        compute_dtype=compute_dtype, jit_compile=jit_compile, seed=seed, progress=progress,
+        eval_batch_size=eval_batch_size, data_dir=data_dir)
+    with contextlib.ExitStack() as stack:
+        checkpoints = None if config.checkpoint_dir is None else stack.enter_context(
+            CheckpointFolder(config.checkpoint_dir, config.keep_checkpoints))
+        recorder = stack.enter_context(
+            Recorder(config.log_dir, config.log_every, config.progress))
+        train_split, test_split = _training_data(train_data, test_data, config.data_dir)
+        strategy = make_strategy(config.strategy)
+        built = _build_model(config.model, strategy, config.compute_dtype, config.seed)
+        run = _Run(config, built, strategy, train_split, test_split, checkpoints, recorder)
+        return run.fit(stack.enter_context(StopSignals()))
+
+
+def _training_data(train_data: Any, test_data: Any, data_dir: Any
+                   ) -> tuple[tuple[Any, Any], tuple[Any, Any] | None]:
     if train_data is None:
         train_data, loaded_test = load_mnist(data_dir)
         test_data = loaded_test if test_data is None else test_data
-    x_train, y_train = _check_split("train_data", train_data)
-    if test_data is not None:
-        x_test, y_test = _check_split("test_data", test_data)
-    strategy = make_strategy(strategy)
-    model = _build_model(model, strategy, compute_dtype, seed)
+    train_split = _check_split("train_data", train_data)
+    return train_split, None if test_data is None else _check_split("test_data", test_data)
 
-    batches_per_epoch = math.ceil(len(x_train) / batch_size)
-    optimizer = make_optimizer(
-        model, learning_rate, compute_dtype, strategy,
-        decay_steps=epochs * batches_per_epoch if lr_schedule == "cosine" else None)
-    with strategy.scope():
-        state = {name: tf.Variable(0, dtype=tf.int64, trainable=False, name=name)
-                 for name in ("step", "epoch", "position")}
-    checkpoint = tf.train.Checkpoint(model=model, optimizer=optimizer, **state)
-    manager = resumed_from = None
-    if checkpoint_dir is not None:
-        signature = _model_signature(model)
-        folder = Path(checkpoint_dir).expanduser()
-        if folder.exists() and not folder.is_dir():
-            raise ValueError(f"checkpoint_dir {folder} exists and is not a folder")
-        folder.mkdir(parents=True, exist_ok=True)
-        manager = tf.train.CheckpointManager(checkpoint, str(folder), keep_checkpoints)
-        resumed_from = _restore(checkpoint, manager, folder, signature)
-        (folder / _METADATA_FILE).write_text(json.dumps(signature, indent=1))
-    step, epoch, position = (int(state[n].numpy()) for n in ("step", "epoch", "position"))
-    resumed_from_step = step if resumed_from else None
-    if position >= len(x_train):  # data changed size since the checkpoint
-        position = 0
 
-    # The whole training set lives once in the pipeline, as uint8.
-    with tf.device("/cpu:0"):
-        train_images, train_labels = tf.convert_to_tensor(x_train), tf.convert_to_tensor(y_train)
-    train_step = make_train_step(model, optimizer, strategy, jit_compile=jit_compile)
+class _Run:
+    """One call of :func:`train`: model, optimizer, where the run stands, what it records.
 
-    writer = tf.summary.create_file_writer(str(log_dir)) if log_dir is not None else None
-    history: dict[str, list] = {"step": [], "loss": [], "accuracy": [], "test_step": [],
-                                "test_accuracy": []}
-    epoch_stats: list[EpochStats] = []
-    test_accuracy = None
-    show_progress = sys.stderr.isatty() if progress is None else bool(progress)
-    stopped = "completed"
-    last_saved = None
-    graph_written = False
+    ``fit`` runs epochs until the job is done; ``fit_epoch`` runs one (or
+    what is left of it); ``save`` and ``evaluate`` are called by both.
+    """
 
-    def save() -> str | None:
-        nonlocal last_saved
-        if manager is None:
-            return None
-        for name, value in (("step", step), ("epoch", epoch), ("position", position)):
-            state[name].assign(value)
-        last_saved = manager.save(checkpoint_number=step)
-        return last_saved
+    def __init__(self, config: TrainConfig, model: Any, strategy: tf.distribute.Strategy,
+                 train_data: tuple[Any, Any], test_data: tuple[Any, Any] | None,
+                 checkpoints: CheckpointFolder | None, recorder: Recorder) -> None:
+        self.config, self.model, self.strategy = config, model, strategy
+        self.size, self.test_data = len(train_data[0]), test_data
+        self.checkpoints, self.recorder = checkpoints, recorder
+        self.batches_per_epoch = math.ceil(self.size / config.batch_size)
+        self.optimizer = make_optimizer(model, config.learning_rate, config.compute_dtype,
+                                        strategy, config.decay_steps(self.batches_per_epoch))
+        self.state = TrainingState(strategy)
+        self.checkpoint = tf.train.Checkpoint(model=model, optimizer=self.optimizer,
+                                              **self.state.variables)
+        self.resumed_from_step = self._resume() if checkpoints is not None else None
+        # The whole training set lives once in the pipeline, as uint8.
+        with tf.device("/cpu:0"):
+            self.images, self.labels = (tf.convert_to_tensor(a) for a in train_data)
+        self.train_step = make_train_step(model, self.optimizer, strategy,
+                                          jit_compile=config.jit_compile)
+        self.epoch_stats: list[EpochStats] = []
+        self.test_accuracy: float | None = None
+        self.stop = StopSignals()
 
-    def run_evaluation() -> float | None:
-        nonlocal test_accuracy
-        if test_data is None:
-            return None
-        test_accuracy = evaluate(model, x_test, y_test, eval_batch_size)
-        history["test_step"].append(step)
-        history["test_accuracy"].append(test_accuracy)
-        if writer is not None:
-            with writer.as_default():
-                tf.summary.scalar("test_accuracy", test_accuracy, step=step)
-        return test_accuracy
+    def _resume(self) -> int | None:
+        signature = _model_signature(self.model)
+        self.checkpoints.check_signature(signature)
+        restored = self.checkpoints.restore(self.checkpoint, self.state)
+        self.checkpoints.write_signature(signature)
+        if self.state.position >= self.size:  # data changed size since the checkpoint
+            self.state.position = 0
+        return self.state.step if restored else None
 
-    # Plain tqdm: tqdm.auto warns (TqdmWarning) in notebooks without ipywidgets.
-    from tqdm import tqdm
+    def fit(self, stop: StopSignals) -> TrainResult:
+        """Train until ``epochs`` (or ``max_steps``) is reached; save and re-raise on a stop."""
+        self.stop = stop
+        try:
+            while not self.config.finished(self.state.step, self.state.epoch):
+                self.fit_epoch()
+        except KeyboardInterrupt as interrupt:
+            self._save_on_interrupt(interrupt)
+            raise
+        if self.test_data is not None and self.test_accuracy is None:
+            self.evaluate()  # nothing left to train (already finished): report the model
+        return self.result()
 
-    try:
-        while epoch < epochs and (max_steps is None or step < max_steps):
-            epoch_seed = None if seed is None else seed * 1_000_003 + epoch
-            dataset = make_dataset(train_images, train_labels, batch_size, shuffle=True,
-                                   seed=epoch_seed, skip_examples=position,
-                                   reshuffle_each_iteration=False)
-            if not _is_default(strategy):
-                dataset = strategy.experimental_distribute_dataset(dataset)
-            resumed = position > 0
-            bar = tqdm(total=batches_per_epoch, initial=math.ceil(position / batch_size),
-                       desc=f"epoch {epoch + 1}/{epochs}", unit="batch",
-                       disable=not show_progress, leave=True, file=sys.stderr)
-            loss_sum = correct_sum = 0.0
-            window_loss = window_correct = 0.0
-            window_steps = window_images = epoch_steps = epoch_images = 0
-            started = time.perf_counter()
-            for batch in dataset:
-                if writer is not None and not graph_written:
-                    tf.summary.trace_on(graph=True, profiler=False)
-                loss, correct = train_step(batch)
-                if writer is not None and not graph_written:
-                    with writer.as_default():
-                        tf.summary.trace_export("train_step", step=step)
-                    graph_written = True
-                images_in_batch = min(batch_size, len(x_train) - position)
-                step += 1
-                position += images_in_batch
-                epoch_steps += 1
-                epoch_images += images_in_batch
-                # Tensors add up without waiting; read them only at log time.
-                window_loss = window_loss + loss
-                window_correct = window_correct + correct
-                window_steps += 1
-                window_images += images_in_batch
-                if window_steps == log_every or position >= len(x_train):
-                    mean_loss = float(window_loss) / window_steps
-                    accuracy = float(window_correct) / window_images
-                    loss_sum += float(window_loss)
-                    correct_sum += float(window_correct)
-                    history["step"].append(step)
-                    history["loss"].append(mean_loss)
-                    history["accuracy"].append(accuracy)
-                    if writer is not None:
-                        with writer.as_default():
-                            tf.summary.scalar("loss", mean_loss, step=step)
-                            tf.summary.scalar("accuracy", accuracy, step=step)
-                    bar.set_postfix(loss=f"{mean_loss:.4f}", acc=f"{accuracy:.3f}",
-                                    refresh=False)
-                    window_loss = window_correct = 0.0
-                    window_steps = window_images = 0
-                bar.update(1)
-                if step % checkpoint_every == 0:
-                    save()
-                if max_steps is not None and step >= max_steps:
-                    break
-            seconds = time.perf_counter() - started
-            bar.close()
-            if window_steps:
-                loss_sum += float(window_loss)
-                correct_sum += float(window_correct)
-            if position >= len(x_train):
-                epoch += 1
-                position = 0
-                save()
-                run_evaluation()
-                if writer is not None:
-                    with writer.as_default():
-                        _write_histograms(model, step)
-                epoch_stats.append(EpochStats(
-                    epoch=epoch, step=step, loss=loss_sum / max(epoch_steps, 1),
-                    accuracy=correct_sum / max(epoch_images, 1), test_accuracy=test_accuracy,
-                    seconds=seconds, images_per_second=epoch_images / max(seconds, 1e-9),
-                    resumed=resumed))
-            if max_steps is not None and step >= max_steps:
-                stopped = "max_steps" if epoch < epochs else "completed"
-                if position:  # stopped inside an epoch: save where it stands
-                    save()
-                    run_evaluation()
+    def fit_epoch(self) -> None:
+        """Run the rest of the current epoch (all of it unless resumed mid-epoch)."""
+        config, state = self.config, self.state
+        resumed = state.position > 0
+        self.recorder.start_epoch(state.epoch, config.epochs, self.batches_per_epoch,
+                                  done=math.ceil(state.position / config.batch_size))
+        for batch in self._epoch_dataset():
+            loss, correct = self.recorder.run_step(self.train_step, batch, state.step)
+            images = min(config.batch_size, self.size - state.position)
+            state.step += 1
+            state.position += images
+            self.recorder.add(loss, correct, images, state.step, last=state.position >= self.size)
+            self.stop.raise_if_requested()  # step and position agree with the optimizer here
+            if state.step % config.checkpoint_every == 0:
+                self.save()
+            if self._max_steps_reached():
                 break
-    except KeyboardInterrupt:
-        if manager is not None:
-            where = save()
-            print(f"interrupted at step {step}; checkpoint saved to {where}; run again with "
-                  f"the same checkpoint folder to resume", file=sys.stderr)
-        raise
-    finally:
-        if writer is not None:
-            writer.close()
-    if test_data is not None and test_accuracy is None:
-        run_evaluation()  # nothing left to train (already finished): report the model
-    return TrainResult(model=model, step=step, epoch=epoch, test_accuracy=test_accuracy,
-                       epochs=epoch_stats, history=history,
-                       resumed_from_step=resumed_from_step, stopped=stopped,
-                       checkpoint=last_saved or (manager.latest_checkpoint if manager else None))
+        totals = self.recorder.end_epoch()
+        if state.position >= self.size:
+            state.epoch, state.position = state.epoch + 1, 0
+            self.save()
+            self.evaluate()
+            self.recorder.histograms(self.model, state.step)
+            self.epoch_stats.append(EpochStats(
+                epoch=state.epoch, step=state.step, loss=totals.loss, accuracy=totals.accuracy,
+                test_accuracy=self.test_accuracy, seconds=totals.seconds,
+                images_per_second=totals.images / max(totals.seconds, 1e-9), resumed=resumed))
+        elif self._max_steps_reached():  # stopped inside an epoch: save where it stands
+            self.save()
+            self.evaluate()
+        self.stop.raise_if_requested()
+
+    def _epoch_dataset(self) -> Any:
+        seed = self.config.seed
+        dataset = make_dataset(self.images, self.labels, self.config.batch_size, shuffle=True,
+                               seed=None if seed is None else seed * 1_000_003 + self.state.epoch,
+                               skip_examples=self.state.position,
+                               reshuffle_each_iteration=False)
+        if not _is_default(self.strategy):
+            dataset = self.strategy.experimental_distribute_dataset(dataset)
+        return dataset
+
+    def _max_steps_reached(self) -> bool:
+        return self.config.max_steps is not None and self.state.step >= self.config.max_steps
+
+    def save(self) -> None:
+        """Checkpoint the run (if it has a folder), unless the loss or a weight diverged."""
+        if self.checkpoints is not None:
+            self.recorder.check_healthy(self.model, self.state.step)
+            self.checkpoints.save(self.checkpoint, self.state)
+
+    def evaluate(self) -> None:
+        """Test accuracy of the model now (nothing without test data)."""
+        if self.test_data is not None:
+            self.test_accuracy = evaluate(self.model, *self.test_data,
+                                          self.config.eval_batch_size)
+            self.recorder.test_accuracy(self.test_accuracy, self.state.step)
+
+    def _save_on_interrupt(self, interrupt: KeyboardInterrupt) -> None:
+        if self.checkpoints is None:
+            return
+        step, by = self.state.step, (f" by {interrupt}" if isinstance(
+            interrupt, TrainingInterrupted) else "")
+        if self.stop.signum is not None and not isinstance(interrupt, TrainingInterrupted):
+            saved = f"not saved (interrupted twice); the last checkpoint is " \
+                    f"{self.checkpoints.last_saved}"
+        else:
+            try:
+                self.save()
+                saved = f"checkpoint saved to {self.checkpoints.last_saved}"
+            except NonFiniteLossError:
+                saved = f"not saved (the loss is not finite); the last good checkpoint is " \
+                        f"{self.checkpoints.last_saved}"
+        print(f"interrupted at step {step}{by}; {saved}; run again with the same checkpoint "
+              f"folder to resume", file=sys.stderr)
+
+    def result(self) -> TrainResult:
+        """What :func:`train` returns."""
+        state = self.state
+        return TrainResult(
+            model=self.model, step=state.step, epoch=state.epoch,
+            test_accuracy=self.test_accuracy, epochs=self.epoch_stats,
+            history=self.recorder.history, resumed_from_step=self.resumed_from_step,
+            stopped="completed" if state.epoch >= self.config.epochs else "max_steps",
+            checkpoint=self.checkpoints.last_saved if self.checkpoints else None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from html import unescape as html_unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -186,3 +187,111 @@ def test_search_index_finds_korean_and_english_terms(built_site):
         assert term in text, f"{term!r} is not in the search index"
     separator = index["config"]["separator"]
     assert re.split(separator, "합성곱(convolution)은") [:2] == ["합성곱", "convolution"]
+
+
+class _Images(HTMLParser):
+    """Every <img> of a page, as a dict of its attributes."""
+
+    def __init__(self):
+        super().__init__()
+        self.images: list[dict[str, str | None]] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            self.images.append(dict(attrs))
+
+
+def test_figures_are_files_with_alt_size_and_lazy_loading(built_site):
+    """No page inlines an image; every <img> has alt text, a size and loading="lazy"."""
+    problems, figures = [], 0
+    for path in sorted(built_site.rglob("*.html")):
+        text = path.read_text(encoding="utf-8")
+        rel = path.relative_to(built_site)
+        if "data:image" in text:
+            problems.append(f"{rel}: an image inlined as data:image")
+        parser = _Images()
+        parser.feed(text)
+        for image in parser.images:
+            missing = [a for a in ("alt", "width", "height", "loading") if not image.get(a)]
+            if missing or image.get("loading") != "lazy":
+                problems.append(f"{rel}: <img src={image.get('src')!r}> lacks {missing or 'lazy'}")
+            elif not (path.parent / image["src"]).is_file():
+                problems.append(f"{rel}: {image['src']} is not in the site")
+            else:
+                figures += 1
+    assert not problems, "\n".join(problems[:40])
+    assert figures >= 2 * sum(is_notebook(s) for s in PAGES)  # chapters draw figures
+
+
+def test_figure_alt_text_is_in_the_pages_language(built_site):
+    for slug in [s for s in PAGES if is_notebook(s)]:
+        for lang in ("ko", "en"):
+            parser = _Images()
+            parser.feed(page_html(built_site, slug, lang).read_text(encoding="utf-8"))
+            for image in parser.images:
+                hangul = re.search(r"[\uac00-\ud7a3]", image["alt"] or "")
+                assert bool(hangul) == (lang == "ko"), f"{lang}/{slug}: alt {image['alt']!r}"
+
+
+def test_photographs_are_lossy_and_diagrams_lossless(built_site):
+    """A photograph's figure is WebP (or JPEG); line drawings stay PNG."""
+    chapter = built_site / "convolution"
+    kinds = {p.suffix for p in chapter.iterdir() if p.suffix in {".png", ".webp", ".jpg"}}
+    assert {".png", ".webp"} <= kinds, kinds
+    for path in chapter.glob("*.webp"):
+        assert path.read_bytes()[8:12] == b"WEBP"
+    for path in built_site.glob("padding-stride/*"):  # diagrams only
+        assert path.suffix in {".png", ".ipynb", ".html"}, path
+
+
+def test_the_build_log_has_no_tensorflow_start_up_lines(site_build, built_site):
+    notices = [line for line in site_build.log.splitlines()
+               if "absl::InitializeLog" in line or "oneDNN custom operations" in line
+               or "cuda drivers" in line or "cuInit" in line]
+    assert not notices, "\n".join(notices[:10])
+
+
+def test_chapters_link_to_edit_and_report_and_install_at_the_built_commit(built_site):
+    """With repo_url set (the test build sets SITE_REPO_URL): edit and report links,
+    and an install cell pinned to the commit the site was built from."""
+    import subprocess
+    from urllib.parse import parse_qs, urlparse
+
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
+                            text=True, check=True).stdout.strip()
+    for slug in [s for s in PAGES if is_notebook(s)]:
+        for lang in ("ko", "en"):
+            path = page_html(built_site, slug, lang)
+            text = path.read_text(encoding="utf-8")
+            assert re.search(rf'href="https://github\.com/[^"]+/edit/[^"]+/docs/{lang}/{slug}\.md"',
+                             text), f"{lang}/{slug}: no edit link"
+            report = re.search(r'class="nb-banner__report" href="([^"]+)"', text)
+            assert report, f"{lang}/{slug}: no report link"
+            query = parse_qs(urlparse(html_unescape(report[1])).query)
+            body = query["body"][0]
+            assert f"Language: {lang}" in body and "TensorFlow: 2." in body
+            assert f"{slug}/" in body or slug == "index"
+            assert re.fullmatch(rf"\[{lang}\] .+: ", query["title"][0]), query["title"]
+            if slug != "index":  # the home page's <title> is the site's name
+                title = html_unescape(re.search(r"<title>(.*?) - ", text)[1])
+                assert query["title"][0] == f"[{lang}] {title}: "
+            notebook = nbformat.read(path.parent / f"{slug}.ipynb", as_version=4)
+            install = notebook.cells[0].source
+            assert re.fullmatch(r'%pip install --quiet "cnn-tutorial @ git\+https://github\.com/'
+                                rf'[^"@]+@{commit}"', install), install
+            assert "--force" not in install and "tensorflow" not in install.lower()
+
+
+def test_material_head_block_is_materials_own_without_alternates():
+    """overrides/main.html copies Material's site_meta block, less the hreflang links:
+    this fails when Material changes that block (update the copy then)."""
+    import material
+
+    base = (Path(material.__file__).parent / "templates" / "base.html").read_text(encoding="utf-8")
+    ours = (ROOT / "overrides" / "main.html").read_text(encoding="utf-8")
+    block = re.compile(r"{% block site_meta %}(.*?){% endblock %}", re.S)
+    theirs = block.search(base)[1]
+    alternates = re.compile(r"\s*{% if config\.extra\.alternate is iterable %}.*?{% endfor %}\s*{% endif %}", re.S)
+    assert alternates.search(theirs), "Material's site_meta no longer has the alternate links"
+    normalise = lambda text: re.sub(r"\s+", " ", text).strip()  # noqa: E731
+    assert normalise(alternates.sub("\n", theirs)) == normalise(block.search(ours)[1])

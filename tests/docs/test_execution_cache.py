@@ -1,4 +1,4 @@
-"""The notebook execution cache of docs_hooks/notebooks.py.
+"""The notebook execution cache of docs_hooks/notebooks/ (fingerprint, store, execute).
 
 Tiny throwaway notebooks and a throwaway package folder keep this fast: no
 chapter and no TensorFlow import is involved. Nothing here measures time.
@@ -6,20 +6,17 @@ chapter and no TensorFlow import is involved. Nothing here measures time.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import logging
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
+from docs_hooks.notebooks import chapters as chapter_files
+from docs_hooks.notebooks import execute, export, fingerprint, render, store
+
 ROOT = Path(__file__).resolve().parents[2]
-_spec = importlib.util.spec_from_file_location("docs_hooks_notebooks", ROOT / "docs_hooks" / "notebooks.py")
-notebooks = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = notebooks  # dataclasses look their module up there
-_spec.loader.exec_module(notebooks)
 
 FRONT_MATTER = """---
 jupyter:
@@ -56,18 +53,18 @@ def project(tmp_path):
     ko = write_chapter(tmp_path / "docs" / "ko" / "ch.md", "합성곱 설명", code)
     en = write_chapter(tmp_path / "docs" / "en" / "ch.md", "About convolution", code)
     return {"root": tmp_path, "package": package, "ko": ko, "en": en,
-            "cache": notebooks.ExecutionCache(tmp_path / "cache")}
+            "cache": store.ExecutionCache(tmp_path / "cache")}
 
 
 def chapters(project):
-    digest = notebooks.package_digest(project["package"])
-    return [notebooks.load_chapter(project[lang], digest) for lang in ("ko", "en")]
+    digest = fingerprint.package_digest(project["package"])
+    return [execute.load_chapter(project[lang], digest) for lang in ("ko", "en")]
 
 
 def run(project, caplog):
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="mkdocs.hooks.notebooks"):
-        entries = notebooks.ensure_executed(chapters(project), project["cache"], jobs=1,
+        entries = execute.ensure_executed(chapters(project), project["cache"], jobs=1,
                                             cwd=project["root"])
     messages = [r.getMessage() for r in caplog.records]
     executed = [m for m in messages if m.startswith("notebook executed")]
@@ -98,8 +95,8 @@ def test_prose_edit_is_a_cache_hit(project, caplog):
 def test_code_edit_is_a_miss_for_that_chapter_only(project, caplog):
     run(project, caplog)
     other = write_chapter(project["root"] / "docs" / "ko" / "other.md", "다른 장", ["print(1)"])
-    digest = notebooks.package_digest(project["package"])
-    notebooks.ensure_executed([notebooks.load_chapter(other, digest)], project["cache"],
+    digest = fingerprint.package_digest(project["package"])
+    execute.ensure_executed([execute.load_chapter(other, digest)], project["cache"],
                               jobs=1, cwd=project["root"])
     code = ["x = 20 + 23\nprint(x)", "print('done')"]
     write_chapter(project["ko"], "합성곱 설명", code)
@@ -109,43 +106,37 @@ def test_code_edit_is_a_miss_for_that_chapter_only(project, caplog):
     assert list(entries.values())[0]["cells"][0]["outputs"][0]["text"] == "43\n"
     with caplog.at_level(logging.INFO, logger="mkdocs.hooks.notebooks"):
         caplog.clear()
-        notebooks.ensure_executed([notebooks.load_chapter(other, digest)], project["cache"],
+        execute.ensure_executed([execute.load_chapter(other, digest)], project["cache"],
                                   jobs=1, cwd=project["root"])
     assert [r.getMessage() for r in caplog.records] == ["notebook cache hit: " + str(other)]
 
 
 def test_package_source_change_is_a_miss(project, caplog):
     run(project, caplog)
-    before = notebooks.package_digest(project["package"])
+    before = fingerprint.package_digest(project["package"])
     (project["package"] / "__pycache__" / "y.pyc").write_bytes(b"more noise")
-    assert notebooks.package_digest(project["package"]) == before  # byte code is not source
+    assert fingerprint.package_digest(project["package"]) == before  # byte code is not source
     (project["package"] / "__init__.py").write_text("ANSWER = 43\n")
-    assert notebooks.package_digest(project["package"]) != before
+    assert fingerprint.package_digest(project["package"]) != before
     _, executed, hits = run(project, caplog)
     assert len(executed) == 1 and hits == []
 
 
 def test_library_versions_are_in_the_key():
-    versions = notebooks.library_versions(["import numpy as np", "from matplotlib import pyplot"])
+    versions = fingerprint.environment_versions()
     assert {"python", "tensorflow", "keras", "numpy", "matplotlib"} <= set(versions)
-    key = notebooks.cache_key(["print(1)"], "pkg", versions)
-    assert notebooks.cache_key(["print(1)"], "pkg", dict(versions, numpy="0.0")) != key
-    assert notebooks.cache_key(["print(1)"], "pkg", dict(versions)) == key
-    assert notebooks.cache_key(["print(2)"], "pkg", versions) != key
-    assert notebooks.cache_key(["print(1)"], "pkg2", versions) != key
-
-
-def test_imported_modules_ignores_magics_and_relative_imports():
-    found = notebooks.imported_modules(["%matplotlib inline\nimport numpy.linalg as la",
-                                        "from os import path\nfrom . import x"])
-    assert found == {"numpy", "os"}
+    key = fingerprint.cache_key(["print(1)"], "pkg", versions)
+    assert fingerprint.cache_key(["print(1)"], "pkg", dict(versions, numpy="0.0")) != key
+    assert fingerprint.cache_key(["print(1)"], "pkg", dict(versions)) == key
+    assert fingerprint.cache_key(["print(2)"], "pkg", versions) != key
+    assert fingerprint.cache_key(["print(1)"], "pkg2", versions) != key
 
 
 def test_failing_cell_fails_with_the_cell_and_the_error(project):
     write_chapter(project["ko"], "오류", ["print('ok')", "1 / 0"])
     chapter = chapters(project)[0]
-    with pytest.raises(notebooks.NotebookExecutionError) as error:
-        notebooks.ensure_executed([chapter], project["cache"], jobs=1, cwd=project["root"])
+    with pytest.raises(execute.NotebookExecutionError) as error:
+        execute.ensure_executed([chapter], project["cache"], jobs=1, cwd=project["root"])
     message = str(error.value)
     assert "docs/ko/ch.md" in message.replace("\\", "/") or "ch.md" in message
     assert "1 / 0" in message and "ZeroDivisionError" in message
@@ -155,8 +146,8 @@ def test_failing_cell_fails_with_the_cell_and_the_error(project):
 
 def test_warning_in_an_output_fails(project):
     write_chapter(project["ko"], "경고", ["import warnings\nwarnings.warn('careful')"])
-    with pytest.raises(notebooks.NotebookExecutionError, match="warning on stderr"):
-        notebooks.ensure_executed([chapters(project)[0]], project["cache"], jobs=1,
+    with pytest.raises(execute.NotebookExecutionError, match="warning on stderr"):
+        execute.ensure_executed([chapters(project)[0]], project["cache"], jobs=1,
                                   cwd=project["root"])
 
 
@@ -168,7 +159,7 @@ def test_output_problems_finds_tracebacks_and_warnings():
         {"outputs": [{"output_type": "execute_result",
                       "data": {"text/plain": "Traceback (most recent call last):\n..."}}]},
     ]}
-    problems = notebooks.output_problems(entry, ["print('fine')", "warn()", "tb()"])
+    problems = execute.output_problems(entry, ["print('fine')", "warn()", "tb()"])
     assert len(problems) == 2
     assert "code cell 2" in problems[0] and "code cell 3" in problems[1]
 
@@ -176,7 +167,7 @@ def test_output_problems_finds_tracebacks_and_warnings():
 def test_kernel_runs_in_the_given_folder_with_inline_plots(project, caplog):
     write_chapter(project["ko"], "환경", [
         "import os, matplotlib\nprint(os.getcwd())\nprint(matplotlib.get_backend())"])
-    entries = notebooks.ensure_executed([chapters(project)[0]], project["cache"], jobs=1,
+    entries = execute.ensure_executed([chapters(project)[0]], project["cache"], jobs=1,
                                         cwd=project["root"])
     text = list(entries.values())[0]["cells"][0]["outputs"][0]["text"]
     cwd, backend = text.splitlines()
@@ -187,29 +178,29 @@ def test_kernel_runs_in_the_given_folder_with_inline_plots(project, caplog):
 def test_merge_outputs_matches_code_cells_by_position(project, caplog):
     entries, _, _ = run(project, caplog)
     ko, en = chapters(project)
-    merged = notebooks.merge_outputs(en.notebook, entries[en.key])
+    merged = execute.merge_outputs(en.notebook, entries[en.key])
     code = [c for c in merged.cells if c.cell_type == "code"]
     assert [c.outputs[0]["text"] for c in code] == ["42\n", "done\n"]
     assert "About convolution" in merged.cells[0].source  # prose of this language
     assert all(not c.get("outputs") for c in en.notebook.cells if c.cell_type == "code")
     bad = {"cells": entries[en.key]["cells"][:1]}
-    with pytest.raises(notebooks.NotebookExecutionError, match="code cells"):
-        notebooks.merge_outputs(en.notebook, bad)
+    with pytest.raises(execute.NotebookExecutionError, match="code cells"):
+        execute.merge_outputs(en.notebook, bad)
 
 
 def test_other_fences_are_shown_not_run(tmp_path):
     page = tmp_path / "p.md"
     page.write_text(FRONT_MATTER + "\n```bash\nmkdocs serve\n```\n\n```python\nx = 1\n```\n")
-    notebook = notebooks.read_notebook(page)
-    assert notebooks.code_cells(notebook) == ["x = 1"]
+    notebook = chapter_files.read_notebook(page)
+    assert chapter_files.code_cells(notebook) == ["x = 1"]
     assert "mkdocs serve" in notebook.cells[0].source and notebook.cells[0].cell_type == "markdown"
 
 
 def test_exported_notebook_strips_anchors_and_installs_the_package(project, caplog):
     entries, _, _ = run(project, caplog)
     ko = chapters(project)[0]
-    merged = notebooks.merge_outputs(ko.notebook, entries[ko.key])
-    text = notebooks.export_notebook(merged, "https://github.com/someone/cnn-tutorial")
+    merged = execute.merge_outputs(ko.notebook, entries[ko.key])
+    text = export.export_notebook(merged, "https://github.com/someone/cnn-tutorial")
     exported = nbformat.reads(text, as_version=4)
     nbformat.validate(exported)
     assert exported.cells[0].source.startswith("%pip install")
@@ -217,16 +208,16 @@ def test_exported_notebook_strips_anchors_and_installs_the_package(project, capl
     assert exported.cells[1].source.startswith("# 합성곱 설명\n")  # {#top} stripped
     assert "{#" not in exported.cells[1].source
     assert exported.cells[2].outputs[0]["text"] == "42\n"
-    plain = nbformat.reads(notebooks.export_notebook(merged, None), as_version=4)
+    plain = nbformat.reads(export.export_notebook(merged, None), as_version=4)
     assert not plain.cells[0].source.startswith("%pip")
 
 
 def test_colab_url():
-    assert notebooks.colab_url("https://github.com/o/r", "en/pooling/pooling.ipynb") == (
+    assert export.colab_url("https://github.com/o/r", "en/pooling/pooling.ipynb") == (
         "https://colab.research.google.com/github/o/r/blob/gh-pages/en/pooling/pooling.ipynb")
-    assert notebooks.colab_url("https://github.com/o/r.git/", "a.ipynb").endswith("/o/r/blob/gh-pages/a.ipynb")
-    assert notebooks.colab_url(None, "a.ipynb") is None
-    assert notebooks.colab_url("https://gitlab.com/o/r", "a.ipynb") is None
+    assert export.colab_url("https://github.com/o/r.git/", "a.ipynb").endswith("/o/r/blob/gh-pages/a.ipynb")
+    assert export.colab_url(None, "a.ipynb") is None
+    assert export.colab_url("https://gitlab.com/o/r", "a.ipynb") is None
 
 
 def test_cache_entries_are_json_and_prunable(project, caplog):
@@ -243,81 +234,153 @@ def test_rendered_html_is_cached_per_shown_notebook(project, caplog, monkeypatch
     """nbconvert runs once per distinct page; any change to what is shown is a miss."""
     entries, _, _ = run(project, caplog)
     chapter = chapters(project)[0]
-    shown = notebooks.merge_outputs(chapter.notebook, entries[chapter.key])
+    shown = execute.merge_outputs(chapter.notebook, entries[chapter.key])
     calls = []
 
     def fake_export(notebook, plugin_config):
         calls.append(notebook)
         return f"<div>{len(calls)}</div>", ".jp-Cell{}"
 
-    monkeypatch.setattr(notebooks, "notebook_html", fake_export)
+    monkeypatch.setattr(render, "notebook_html", fake_export)
     cache = project["cache"]
     settings = {"theme": "light"}
-    first = notebooks.cached_notebook_html(shown, settings, cache)
-    assert notebooks.cached_notebook_html(shown, settings, cache) == first  # a hit
+    first = render.cached_notebook_html(shown, settings, cache)
+    assert render.cached_notebook_html(shown, settings, cache) == first  # a hit
     assert len(calls) == 1 and first == ("<div>1</div>", ".jp-Cell{}")
 
     edited = nbformat.from_dict(json.loads(json.dumps(shown)))
     edited.cells[0].source += " (edited)"  # prose: the rendered HTML differs
-    assert notebooks.cached_notebook_html(edited, settings, cache)[0] == "<div>2</div>"
+    assert render.cached_notebook_html(edited, settings, cache)[0] == "<div>2</div>"
     new_output = nbformat.from_dict(json.loads(json.dumps(shown)))
     code = next(c for c in new_output.cells if c.cell_type == "code")
     code.outputs[0]["text"] = "43\n"  # a different output
-    assert notebooks.cached_notebook_html(new_output, settings, cache)[0] == "<div>3</div>"
-    assert notebooks.cached_notebook_html(shown, {"theme": "dark"}, cache)[0] == "<div>4</div>"
-    monkeypatch.setattr(notebooks, "_renderer_digest", lambda: "nbconvert upgraded")
-    assert notebooks.cached_notebook_html(shown, settings, cache)[0] == "<div>5</div>"
+    assert render.cached_notebook_html(new_output, settings, cache)[0] == "<div>3</div>"
+    assert render.cached_notebook_html(shown, {"theme": "dark"}, cache)[0] == "<div>4</div>"
+    monkeypatch.setattr(render, "_renderer_digest", lambda: "nbconvert upgraded")
+    assert render.cached_notebook_html(shown, settings, cache)[0] == "<div>5</div>"
     assert len(list((Path(cache.directory) / "html").glob("*.json"))) == 5
-
-
-def test_notebook_check_of_mkdocs_jupyter_is_memoized(tmp_path, monkeypatch):
-    from mkdocs_jupyter.plugin import Plugin
-
-    monkeypatch.setattr(Plugin, "should_include", Plugin.should_include)  # restored after
-    reads = []
-    real_read = notebooks.jupytext.read
-    monkeypatch.setattr("mkdocs_jupyter.plugin.jupytext.read",
-                        lambda path, *a, **k: reads.append(path) or real_read(path, *a, **k))
-    notebooks._memoize_notebook_check()
-    notebooks._memoize_notebook_check()  # idempotent: wraps once
-    plugin = Plugin()
-    plugin.load_config({"include": ["*.md"]})
-    chapter = write_chapter(tmp_path / "ch.md", "prose", ["print(1)"])
-    plain = tmp_path / "plain.md"
-    plain.write_text("# Just Markdown\n", encoding="utf-8")
-
-    class File:
-        def __init__(self, path):
-            self.abs_src_path = str(path)
-
-    answers = [plugin.should_include(File(p)) for p in (chapter, plain, chapter, plain)]
-    assert answers == [True, False, True, False]
-    assert len(reads) == 2
-    plain.write_text(FRONT_MATTER + "# Now a notebook\n\n```python\nprint(2)\n```\n",
-                     encoding="utf-8")
-    assert plugin.should_include(File(plain)) is True  # edited: read again
-    assert len(reads) == 3
 
 
 def test_cell_ids_are_the_same_on_every_read(project):
     """Jupytext draws random ids; random ids would change the HTML (and miss its cache)."""
-    first, second = (notebooks.read_notebook(project["ko"]) for _ in range(2))
+    first, second = (chapter_files.read_notebook(project["ko"]) for _ in range(2))
     assert [c.id for c in first.cells] == [c.id for c in second.cells]
     assert len({c.id for c in first.cells}) == len(first.cells)
 
 
-def test_distribution_scan_is_reused_until_the_environment_changes(monkeypatch, tmp_path):
-    scans = []
-    monkeypatch.setattr(notebooks.importlib.metadata, "packages_distributions",
-                        lambda: scans.append(1) or {"numpy": ["numpy"]})
-    notebooks._packages_distributions_in.cache_clear()
-    monkeypatch.setattr(notebooks.sys, "path", [str(tmp_path)])
-    notebooks.library_versions(["import numpy"])
-    notebooks.library_versions(["import numpy"])
-    assert len(scans) == 1
-    (tmp_path / "new_dist-1.0.dist-info").mkdir()  # what pip does on install
-    import os
-    os.utime(tmp_path, ns=(1, 10**18))  # a distinct modification time, whatever the clock
-    notebooks.library_versions(["import numpy"])
-    assert len(scans) == 2
-    notebooks._packages_distributions_in.cache_clear()
+
+
+# --- The key covers the whole environment ------------------------------------
+
+class _FakeDistribution:
+    def __init__(self, name, version):
+        self.metadata = {"Name": name}
+        self.version = version
+
+
+def test_an_unrelated_distributions_version_changes_the_key(monkeypatch):
+    """Any installed distribution is in the key, imported by a cell or not."""
+    installed = [_FakeDistribution("numpy", "2.0.0"), _FakeDistribution("ml_dtypes", "0.5.0"),
+                 _FakeDistribution("protobuf", "5.0.0")]
+    monkeypatch.setattr(fingerprint.importlib.metadata, "distributions", lambda: list(installed))
+    before = fingerprint.environment_versions()
+    assert before["ml-dtypes"] == "0.5.0" and "python" in before
+    key = fingerprint.cache_key(["import numpy"], "pkg", before)
+    installed[2] = _FakeDistribution("protobuf", "5.0.1")  # nothing imports it by name
+    assert fingerprint.cache_key(["import numpy"], "pkg", fingerprint.environment_versions()) != key
+    installed.append(_FakeDistribution("scipy", "1.0"))  # a new distribution
+    installed[2] = _FakeDistribution("protobuf", "5.0.0")
+    assert fingerprint.cache_key(["import numpy"], "pkg", fingerprint.environment_versions()) != key
+    monkeypatch.setattr(fingerprint.platform, "python_version", lambda: "3.99.0")
+    installed.pop()
+    assert fingerprint.cache_key(["import numpy"], "pkg", fingerprint.environment_versions()) != key
+
+
+def test_the_real_environment_is_listed_whole():
+    versions = fingerprint.environment_versions()
+    assert {"python", "tensorflow", "nbclient", "ml-dtypes", "protobuf", "scipy"} <= set(versions)
+
+
+# --- A broken cache never fails the build ----------------------------------------
+
+@pytest.mark.parametrize("content", [b"\xff\xfe not utf-8", b"{not json", b"[1, 2, 3]", b'"text"'])
+def test_an_unreadable_entry_is_a_miss_with_a_warning(project, caplog, content):
+    chapter = chapters(project)[0]
+    project["cache"].path(chapter.key).parent.mkdir(parents=True, exist_ok=True)
+    project["cache"].path(chapter.key).write_bytes(content)
+    with caplog.at_level(logging.INFO, logger="mkdocs.hooks.notebooks"):
+        entries = execute.ensure_executed([chapter], project["cache"], jobs=1, cwd=project["root"])
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "cache miss" in warnings[0]
+    assert entries[chapter.key]["cells"][0]["outputs"][0]["text"] == "42\n"
+    assert json.loads(project["cache"].path(chapter.key).read_text())["cells"]  # replaced
+
+
+def test_a_read_only_cache_folder_is_a_warning_not_a_crash(project, caplog, monkeypatch):
+    run(project, caplog)  # one entry cached
+    chapter = chapters(project)[0]
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(store.os, "utime", refuse)  # a read-only folder: no mtime update
+    monkeypatch.setattr(store.os, "replace", refuse)  # ... and no new entry
+    assert project["cache"].get(chapter.key)["cells"]  # a hit still serves the entry
+    other = write_chapter(project["root"] / "docs" / "ko" / "other.md", "다른 장", ["print(7)"])
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="mkdocs.hooks.notebooks"):
+        entries = execute.ensure_executed(
+            [execute.load_chapter(other, "pkg")], project["cache"], jobs=1, cwd=project["root"])
+    assert list(entries.values())[0]["cells"][0]["outputs"][0]["text"] == "7\n"
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "cannot write" in warnings[0]
+    assert not list((project["root"] / "cache").glob("*.tmp"))  # nothing left behind
+
+
+def test_cached_outputs_are_checked_on_a_hit(project):
+    chapter = chapters(project)[0]
+    project["cache"].put(chapter.key, {"cells": [
+        {"outputs": [{"output_type": "stream", "name": "stderr",
+                      "text": "x.py:1: UserWarning: careful\n"}], "execution_count": 1},
+        {"outputs": [], "execution_count": 2}], "tensorflow": "2.21.0"})
+    with pytest.raises(execute.NotebookExecutionError, match="(?s)cached outputs.*warning on stderr"):
+        execute.ensure_executed([chapter], project["cache"], jobs=1, cwd=project["root"])
+
+
+# --- CNN_TUTORIAL_CELL_TIMEOUT ---------------------------------------------------
+
+def test_a_bad_cell_timeout_is_a_clear_error_not_a_crash_at_import():
+    import subprocess
+    import sys
+
+    env = {**__import__("os").environ, "CNN_TUTORIAL_CELL_TIMEOUT": "15m",
+           "PYTHONPATH": f"{ROOT}{__import__('os').pathsep}{ROOT / 'src'}"}
+    imported = subprocess.run([sys.executable, "-c", "import docs_hooks.notebooks.events"],
+                              cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    assert imported.returncode == 0, imported.stderr
+    from mkdocs.exceptions import PluginError
+
+    with pytest.raises(PluginError, match=r"CNN_TUTORIAL_CELL_TIMEOUT must be a positive "
+                                          r"whole number of seconds \(e\.g\. 900\), got '15m'"):
+        execute.cell_timeout({"CNN_TUTORIAL_CELL_TIMEOUT": "15m"})
+    with pytest.raises(PluginError, match="got '0'"):
+        execute.cell_timeout({"CNN_TUTORIAL_CELL_TIMEOUT": "0"})
+    assert execute.cell_timeout({"CNN_TUTORIAL_CELL_TIMEOUT": " 60 "}) == 60
+    assert execute.cell_timeout({}) == execute.DEFAULT_CELL_TIMEOUT_S
+
+
+# --- The kernel's C++ start-up lines ---------------------------------------------------
+
+def test_tensorflow_start_up_lines_of_the_kernel_are_dropped_real_errors_shown(project, capfd):
+    noise = ("WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\\n"
+             "I0000 00:00:1796083112.021457    9902 port.cc:153] oneDNN custom operations are on.\\n"
+             "I0000 00:00:1796083112.021738    9902 cudart_stub.cc:31] Could not find cuda drivers "
+             "on your machine, GPU will not be used.\\n")
+    write_chapter(project["ko"], "잡음", [
+        f"import os\nos.write(2, b'{noise}')\nos.write(2, b'E0000 a real failure\\n')\nprint('ok')"])
+    entries = execute.ensure_executed([chapters(project)[0]], project["cache"], jobs=1,
+                                      cwd=project["root"])
+    assert list(entries.values())[0]["cells"][0]["outputs"][0]["text"] == "ok\n"
+    err = capfd.readouterr().err
+    assert "E0000 a real failure" in err
+    assert "absl::InitializeLog" not in err and "oneDNN" not in err and "cuda drivers" not in err

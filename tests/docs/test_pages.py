@@ -1,63 +1,80 @@
-"""Every code block of every page runs, in both languages (Sybil).
+"""Every code block of every page runs, in both languages, once per test run and site build.
 
-What runs is what the site executes: top-level ```` ```python ```` fences, one
-shared namespace per page, the working directory at the repository root and
-matplotlib drawing off-screen. ``>>>`` examples have their printed output
-checked. Code indented inside tabs or admonitions is shown, not run (the
-lecture's TF1 code lives there), and ``<!-- skip: next -->`` skips a block.
-An English page whose runnable code is identical to its Korean page's runs
-once, as the Korean page (the site's build shares that execution too).
+What runs is what the site executes, by the same rule (``docs_hooks.notebooks.chapters``):
+top-level ```` ```python ```` fences, one shared namespace per page, the
+working directory at the repository root. Code indented inside tabs or
+admonitions is shown, not run (the lecture's TF1 code lives there).
+
+* **Chapters** (Jupytext notebooks) go through the site build's own execution
+  and cache (``docs_hooks.notebooks.execute.ensure_executed`` with the same key
+  and ``.cache/notebooks``): whichever comes first, ``mkdocs build`` or this
+  test, executes a chapter; the other reuses that execution, and its outputs
+  are checked for errors, tracebacks and warnings either way. A chapter's
+  Korean and English pages share their code, hence one execution.
+* **Other pages** with runnable fences run under Sybil (``>>>`` examples have
+  their output checked; ``<!-- skip: next -->`` skips a block).
 """
 
 from __future__ import annotations
 
-import re
+import doctest
 from pathlib import Path
 
 import pytest
 from sybil import Sybil
 from sybil.parsers.markdown import PythonCodeBlockParser, SkipParser
 
+from docs_hooks.notebooks import chapters, execute, fingerprint, site
+
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 ALL_PAGES = sorted(p.relative_to(DOCS).as_posix() for lang in ("ko", "en")
                    for p in (DOCS / lang).rglob("*.md"))
+CHAPTERS = [page for page in ALL_PAGES if chapters.is_notebook_page(DOCS / page)]
+OTHER_PAGES = [page for page in ALL_PAGES if page not in CHAPTERS
+               and chapters.runnable_code(DOCS / page)]
 
 
-def _runnable_text(page: str) -> list[str]:
-    """What Sybil runs on a page: its top-level python fences, in order."""
-    text = (DOCS / page).read_text(encoding="utf-8")
-    return re.findall(r"^```python[ \t]*\n(.*?)^```", text, re.M | re.S)
-
-
-def _distinct_pages() -> list[str]:
-    """Every page, except an English page whose runnable code is byte-for-byte its
-    Korean page's (the rule test_translations enforces): running it again would
-    repeat the same code, and a chapter's training, for nothing."""
+def _distinct_chapters() -> list[str]:
+    """Every chapter, except an English one whose code is byte-for-byte its Korean
+    page's (the rule test_translations enforces): both share one execution."""
     pages = []
-    for page in ALL_PAGES:
+    for page in CHAPTERS:
         lang, _, name = page.partition("/")
-        twin = DOCS / "ko" / name
-        if lang == "en" and twin.is_file() and _runnable_text(page) == _runnable_text(f"ko/{name}") \
-                and "skip:" not in (DOCS / page).read_text(encoding="utf-8"):
+        twin = f"ko/{name}"
+        if lang == "en" and twin in CHAPTERS and \
+                chapters.runnable_code(DOCS / page) == chapters.runnable_code(DOCS / twin):
             continue
         pages.append(page)
     return pages
 
 
-PAGES = _distinct_pages()
-FLAGS = __import__("doctest").NORMALIZE_WHITESPACE | __import__("doctest").ELLIPSIS
+@pytest.fixture(scope="module")
+def fingerprint_parts():
+    """The parts of the cache key that the site build computes once per build."""
+    return fingerprint.sources_digest(site.SOURCE_FOLDERS), fingerprint.environment_versions()
+
+
+def test_pages_were_found():
+    assert "ko/index.md" in CHAPTERS and "en/index.md" in ALL_PAGES
+    assert set(_distinct_chapters()) >= {p for p in CHAPTERS if p.startswith("ko/")}
+
+
+@pytest.mark.parametrize("page", _distinct_chapters())
+def test_chapter_runs_without_errors_or_warnings(page, fingerprint_parts):
+    package_hash, versions = fingerprint_parts
+    chapter = execute.load_chapter(DOCS / page, package_hash, versions=versions)
+    cache = site.NotebookSite().cache  # the build's cache folder
+    entries = execute.ensure_executed([chapter], cache, jobs=1)  # raises on any problem
+    assert len(entries[chapter.key]["cells"]) == len(chapter.sources)
 
 
 class TopLevelPythonParser(PythonCodeBlockParser):
-    """Python fences (and ``>>>`` examples) in column 0, as Jupytext makes code cells of."""
+    """Python fences (and ``>>>`` examples) that the fence rule says run."""
 
     def __call__(self, document):
-        for region in super().__call__(document):
-            text, start = document.text, region.start
-            at_line_start = start == 0 or text[start - 1] == "\n"
-            quoted = text[start] == ">" and not text.startswith(">>>", start)
-            if at_line_start and text[start] not in " \t" and not quoted:
+        for region in super().__call__(document):  # python fences and >>> examples
+            if chapters.is_runnable_fence(document.text, region.start, chapters.RUNNABLE_LANGUAGE):
                 yield region
 
 
@@ -73,15 +90,12 @@ def _teardown(namespace):
     namespace.clear()
 
 
-SYBIL = Sybil(parsers=[TopLevelPythonParser(doctest_optionflags=FLAGS), SkipParser()],
-              setup=_setup, teardown=_teardown)
+SYBIL = Sybil(parsers=[TopLevelPythonParser(
+    doctest_optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS), SkipParser()],
+    setup=_setup, teardown=_teardown)
 
 
-def test_pages_were_found():
-    assert "ko/index.md" in PAGES and "en/index.md" in ALL_PAGES
-
-
-@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("page", OTHER_PAGES)
 def test_page_code_runs(page, monkeypatch):
     monkeypatch.chdir(ROOT)  # as in the site's kernel
     monkeypatch.setenv("MPLBACKEND", "Agg")

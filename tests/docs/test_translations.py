@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
+from docs_hooks.notebooks import chapters as notebooks
+
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 LANGUAGES = ("ko", "en")
 
-_spec = importlib.util.spec_from_file_location("docs_hooks_notebooks", ROOT / "docs_hooks" / "notebooks.py")
-notebooks = sys.modules.get(_spec.name) or importlib.util.module_from_spec(_spec)
-if _spec.name not in sys.modules:
-    sys.modules[_spec.name] = notebooks
-    _spec.loader.exec_module(notebooks)
 
 
 class _Loader(yaml.SafeLoader):

@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
-import importlib.util
 import json
 import os
 import shutil
@@ -38,12 +37,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 
 def load_hook():
-    """Import ``docs_hooks/playground.py`` (MkDocs loads it by path, so do we)."""
-    spec = importlib.util.spec_from_file_location("playground_hook",
-                                                  ROOT / "docs_hooks" / "playground.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """The ``docs_hooks/playground.py`` module (the package docs_hooks, as MkDocs runs it)."""
+    import docs_hooks.playground
+
+    return docs_hooks.playground
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

@@ -1,0 +1,348 @@
+/*
+ * The lecture's trained convnet in the browser: no DOM, no library, only typed arrays.
+ *
+ * Reads the export written by cnn_tutorial.web.export_convnet (model.json +
+ * weights.bin [+ examples.bin]) and runs the forward pass exactly as
+ * cnn_tutorial.model.ConvNet does: conv1 5x5x32 SAME + ReLU, 2x2 max pool,
+ * conv2 5x5x64 SAME + ReLU, 2x2 max pool, flatten (NHWC, row-major), fc 1024
+ * + ReLU, logits. Weights are multiplied out to float32 once, as
+ * cnn_tutorial.web.load_exported does, so Python and the page use the same
+ * numbers. Sums are accumulated in float64 and stored as float32.
+ *
+ * Why not cnn-core.js's convolve: it filters one gray image with one small
+ * kernel, checking its arguments on every call (for the teaching widgets);
+ * here 32 -> 64 channels are needed, so the convolution loops over output
+ * channels innermost (contiguous in the HWIO kernel), skips zero inputs
+ * (ReLU and MNIST's black background make most of them zero) and never builds
+ * an im2col matrix. A library (TensorFlow.js, ONNX Runtime Web) would add
+ * megabytes of script for 14 million multiply-adds that take milliseconds.
+ */
+
+const FORMAT = "cnn-tutorial-convnet/1";
+const INV_255 = Math.fround(1 / 255);
+
+function fail(message) {
+  throw new Error("cnnTutorial.loadConvNet: " + message);
+}
+
+async function fetchOk(url, kind) {
+  const response = await fetch(url);
+  if (!response.ok) fail(`${url} answered ${response.status}`);
+  return kind === "json" ? response.json() : response.arrayBuffer();
+}
+
+/** Float32 values of one tensor of the export (int8 and float16 multiplied out). */
+function decodeTensor(buffer, entry, name) {
+  const count = entry.shape.reduce((a, b) => a * b, 1);
+  if (entry.offset + entry.bytes > buffer.byteLength) fail(`tensor ${name} lies outside weights.bin`);
+  const out = new Float32Array(count);
+  if (entry.dtype === "float32") {
+    out.set(new Float32Array(buffer.slice(entry.offset, entry.offset + entry.bytes)));
+  } else if (entry.dtype === "float16") {
+    const view = new DataView(buffer, entry.offset, entry.bytes);
+    for (let i = 0; i < count; i++) out[i] = halfToFloat(view.getUint16(2 * i, true));
+  } else if (entry.dtype === "int8") {
+    const q = new Int8Array(buffer, entry.offset, count);
+    const scales = new Float32Array(buffer.slice(entry.scales.offset,
+      entry.scales.offset + entry.scales.bytes));
+    const columns = scales.length;
+    for (let i = 0; i < count; i++) out[i] = Math.fround(q[i] * scales[i % columns]);
+  } else {
+    fail(`tensor ${name} has an unknown dtype ${entry.dtype}`);
+  }
+  return out;
+}
+
+function halfToFloat(h) {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exponent = (h >> 10) & 0x1f;
+  const fraction = h & 0x3ff;
+  if (exponent === 0) return sign * fraction * 2 ** -24;
+  if (exponent === 31) return fraction ? NaN : sign * Infinity;
+  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
+}
+
+/** SAME convolution (stride 1, odd square kernel) + bias + ReLU, NHWC without batch. */
+export function convRelu(input, height, width, inChannels, kernel, size, outChannels, bias) {
+  const out = new Float32Array(height * width * outChannels);
+  const acc = new Float64Array(outChannels);
+  const pad = (size - 1) >> 1;
+  const rowStride = inChannels * outChannels;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      for (let o = 0; o < outChannels; o++) acc[o] = 0;
+      for (let ky = 0; ky < size; ky++) {
+        const iy = y + ky - pad;
+        if (iy < 0 || iy >= height) continue;
+        for (let kx = 0; kx < size; kx++) {
+          const ix = x + kx - pad;
+          if (ix < 0 || ix >= width) continue;
+          const inBase = (iy * width + ix) * inChannels;
+          const kBase = (ky * size + kx) * rowStride;
+          for (let c = 0; c < inChannels; c++) {
+            const a = input[inBase + c];
+            if (a === 0) continue;
+            const k = kBase + c * outChannels;
+            for (let o = 0; o < outChannels; o++) acc[o] += a * kernel[k + o];
+          }
+        }
+      }
+      const base = (y * width + x) * outChannels;
+      for (let o = 0; o < outChannels; o++) {
+        const v = acc[o] + bias[o];
+        out[base + o] = v > 0 ? v : 0;
+      }
+    }
+  }
+  return out;
+}
+
+/** 2x2 max pooling, stride 2, VALID. */
+export function maxPool(input, height, width, channels) {
+  const oh = height >> 1, ow = width >> 1;
+  const out = new Float32Array(oh * ow * channels);
+  for (let y = 0; y < oh; y++) {
+    for (let x = 0; x < ow; x++) {
+      for (let c = 0; c < channels; c++) {
+        let m = -Infinity;
+        for (let dy = 0; dy < 2; dy++) {
+          for (let dx = 0; dx < 2; dx++) {
+            const v = input[((2 * y + dy) * width + 2 * x + dx) * channels + c];
+            if (v > m) m = v;
+          }
+        }
+        out[(y * ow + x) * channels + c] = m;
+      }
+    }
+  }
+  return out;
+}
+
+/** x (n) times W (n x units) + bias, optional ReLU. */
+export function dense(input, weights, units, bias, relu) {
+  const acc = new Float64Array(units);
+  const n = input.length;
+  for (let i = 0; i < n; i++) {
+    const a = input[i];
+    if (a === 0) continue;
+    const base = i * units;
+    for (let o = 0; o < units; o++) acc[o] += a * weights[base + o];
+  }
+  const out = new Float32Array(units);
+  for (let o = 0; o < units; o++) {
+    const v = acc[o] + bias[o];
+    out[o] = relu && v < 0 ? 0 : v;
+  }
+  return out;
+}
+
+export function softmax(logits) {
+  let max = -Infinity;
+  for (const v of logits) if (v > max) max = v;
+  const exps = Array.from(logits, (v) => Math.exp(v - max));
+  const total = exps.reduce((a, b) => a + b, 0);
+  return exps.map((v) => v / total);
+}
+
+/** uint8 pixels (0..255) to the model's input, as cnn_tutorial.data.normalize_images: u * float32(1/255). */
+export function normalizeBytes(bytes) {
+  const out = new Float32Array(bytes.length);
+  for (let i = 0; i < bytes.length; i++) out[i] = Math.fround(bytes[i] * INV_255);
+  return out;
+}
+
+/** Weights of one box-filter resize along an axis: rows = target, columns = source. */
+function areaWeights(source, target) {
+  const ratio = source / target;
+  const rows = [];
+  for (let i = 0; i < target; i++) {
+    const start = i * ratio, end = (i + 1) * ratio;
+    const row = [];
+    for (let k = Math.floor(start); k < Math.min(source, Math.ceil(end)); k++) {
+      const overlap = Math.min(end, k + 1) - Math.max(start, k);
+      if (overlap > 0) row.push([k, overlap / ratio]);
+    }
+    rows.push(row);
+  }
+  return rows;
+}
+
+/**
+ * MNIST's preprocessing of a drawing: the bounding box of the ink scaled
+ * (box filter, aspect kept) so that its longer side is 20 pixels, put in a
+ * 28 x 28 field and shifted so that the centre of mass is the field's
+ * centre. `gray` holds width*height values in [0, 1], white ink on black.
+ * Returns {bytes: Uint8Array(784), pixels: Float32Array(784), box}.
+ */
+export function preprocessDigit(gray, width, height) {
+  let y0 = height, y1 = -1, x0 = width, x1 = -1;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      if (gray[y * width + x] > 0) {
+        if (y < y0) y0 = y;
+        if (y > y1) y1 = y;
+        if (x < x0) x0 = x;
+        if (x > x1) x1 = x;
+      }
+    }
+  }
+  const bytes = new Uint8Array(784);
+  if (y1 < 0) return { bytes, pixels: normalizeBytes(bytes), box: null };
+  const bh = y1 - y0 + 1, bw = x1 - x0 + 1;
+  const scale = 20 / Math.max(bh, bw);
+  const th = Math.min(20, Math.max(1, Math.floor(bh * scale + 0.5)));
+  const tw = Math.min(20, Math.max(1, Math.floor(bw * scale + 0.5)));
+  const ry = areaWeights(bh, th), rx = areaWeights(bw, tw);
+  // Rows first (th x bw), then columns (th x tw).
+  const rowsDone = new Float64Array(th * bw);
+  for (let i = 0; i < th; i++) {
+    for (const [k, w] of ry[i]) {
+      const src = (y0 + k) * width + x0;
+      for (let x = 0; x < bw; x++) rowsDone[i * bw + x] += w * gray[src + x];
+    }
+  }
+  const small = new Float64Array(th * tw);
+  for (let i = 0; i < th; i++) {
+    for (let j = 0; j < tw; j++) {
+      let v = 0;
+      for (const [k, w] of rx[j]) v += w * rowsDone[i * bw + k];
+      small[i * tw + j] = v;
+    }
+  }
+  const top = Math.floor((28 - th) / 2), left = Math.floor((28 - tw) / 2);
+  let mass = 0, my = 0, mx = 0;
+  for (let i = 0; i < th; i++) {
+    for (let j = 0; j < tw; j++) {
+      const v = small[i * tw + j];
+      mass += v; my += v * (top + i); mx += v * (left + j);
+    }
+  }
+  const dy = Math.floor(13.5 - my / mass + 0.5), dx = Math.floor(13.5 - mx / mass + 0.5);
+  for (let i = 0; i < th; i++) {
+    for (let j = 0; j < tw; j++) {
+      const y = top + i + dy, x = left + j + dx;
+      if (y < 0 || y >= 28 || x < 0 || x >= 28) continue;
+      const v = Math.min(1, Math.max(0, small[i * tw + j]));
+      bytes[y * 28 + x] = Math.floor(v * 255 + 0.5);
+    }
+  }
+  return { bytes, pixels: normalizeBytes(bytes), box: [y0, x0, y1, x1] };
+}
+
+class ConvNet {
+  constructor(manifest, tensors, examples, url) {
+    this.manifest = manifest;
+    this.tensors = tensors;
+    this.examples = examples;
+    this.url = url;
+    this.nClasses = manifest.layers[manifest.layers.length - 1].units;
+  }
+
+  /** Forward pass of one 28x28 image: {logits, probabilities, label, activations}. */
+  predict(pixels) {
+    if (!pixels || pixels.length !== 784) {
+      throw new TypeError(`predict: pixels must be 784 values (28x28, row-major), got ${pixels && pixels.length}`);
+    }
+    const t = this.tensors;
+    const input = Float32Array.from(pixels);
+    const conv1 = convRelu(input, 28, 28, 1, t["conv1/kernel"], 5, 32, t["conv1/biases"]);
+    const pool1 = maxPool(conv1, 28, 28, 32);
+    const conv2 = convRelu(pool1, 14, 14, 32, t["conv2/kernel"], 5, 64, t["conv2/biases"]);
+    const pool2 = maxPool(conv2, 14, 14, 64);
+    const fc = dense(pool2, t["fc/kernel"], 1024, t["fc/biases"], true);
+    const logits = dense(fc, t["logits/kernel"], this.nClasses, t["logits/biases"], false);
+    const probabilities = softmax(logits);
+    let label = 0;
+    for (let i = 1; i < logits.length; i++) if (logits[i] > logits[label]) label = i;
+    return {
+      logits: Array.from(logits),
+      probabilities,
+      label,
+      input,
+      activations: {
+        conv1: { shape: [28, 28, 32], data: conv1 },
+        pool1: { shape: [14, 14, 32], data: pool1 },
+        conv2: { shape: [14, 14, 64], data: conv2 },
+        pool2: { shape: [7, 7, 64], data: pool2 },
+        fc: { shape: [1024], data: fc },
+      },
+    };
+  }
+
+  /** The 5x5 kernel slice of `layer` for input channel `inChannel` and map `channel` (25 values). */
+  kernelSlice(layer, inChannel, channel) {
+    const kernel = this.tensors[`${layer}/kernel`];
+    const [size, , cin, cout] = this.manifest.tensors[`${layer}/kernel`].shape;
+    const out = new Float32Array(size * size);
+    for (let i = 0; i < size * size; i++) out[i] = kernel[(i * cin + inChannel) * cout + channel];
+    return out;
+  }
+
+  /**
+   * The multiply-accumulate behind one value of a conv map: for each input
+   * channel the 5x5 window (zeros outside the image: SAME padding) times the
+   * kernel slice, their sum; then the total, the bias and the ReLU.
+   */
+  multiplyAccumulate(result, layer, channel, y, x) {
+    const source = layer === "conv1" ? { data: result.input, shape: [28, 28, 1] }
+      : result.activations.pool1;
+    const [h, w, cin] = source.shape;
+    const [size] = this.manifest.tensors[`${layer}/kernel`].shape;
+    const pad = (size - 1) >> 1;
+    const channels = [];
+    let total = 0;
+    for (let c = 0; c < cin; c++) {
+      const kernel = this.kernelSlice(layer, c, channel);
+      const window = new Float32Array(size * size);
+      let sum = 0;
+      for (let ky = 0; ky < size; ky++) {
+        for (let kx = 0; kx < size; kx++) {
+          const iy = y + ky - pad, ix = x + kx - pad;
+          const v = iy < 0 || iy >= h || ix < 0 || ix >= w ? 0 : source.data[(iy * w + ix) * cin + c];
+          window[ky * size + kx] = v;
+          sum += v * kernel[ky * size + kx];
+        }
+      }
+      channels.push({ channel: c, window, kernel, sum });
+      total += sum;
+    }
+    const bias = this.tensors[`${layer}/biases`][channel];
+    const preActivation = total + bias;
+    const map = result.activations[layer];
+    return {
+      layer, channel, y, x, size, channels, total, bias, preActivation,
+      value: Math.max(0, preActivation),
+      mapValue: map.data[(y * map.shape[1] + x) * map.shape[2] + channel],
+    };
+  }
+}
+
+/**
+ * Load an export (default: the site's own, assets/model/model.json beside
+ * this script's folder). Resolves to an object with predict(pixels).
+ */
+export async function loadConvNet(url) {
+  const manifestUrl = new URL(url || "../model/model.json",
+    url ? document.baseURI : import.meta.url).href;
+  const manifest = await fetchOk(manifestUrl, "json");
+  if (manifest.format !== FORMAT) fail(`${manifestUrl} has format ${manifest.format}, expected ${FORMAT}`);
+  const fileUrl = (name) => new URL(name, manifestUrl).href;
+  const examplesInfo = manifest.examples;
+  const [weights, examplesBuffer] = await Promise.all([
+    fetchOk(fileUrl("weights.bin")),
+    examplesInfo ? fetchOk(fileUrl(examplesInfo.file)) : Promise.resolve(null),
+  ]);
+  if (weights.byteLength !== manifest.files["weights.bin"].bytes) fail("weights.bin has the wrong size");
+  const tensors = {};
+  for (const [name, entry] of Object.entries(manifest.tensors)) {
+    tensors[name] = decodeTensor(weights, entry, name);
+  }
+  let examples = null;
+  if (examplesBuffer) {
+    const bytes = new Uint8Array(examplesBuffer);
+    examples = examplesInfo.labels.map((label, i) => ({
+      label, bytes: bytes.subarray(i * 784, (i + 1) * 784),
+    }));
+  }
+  return new ConvNet(manifest, tensors, examples, manifestUrl);
+}

@@ -1,0 +1,305 @@
+"""Running a chapter's code cells in a Jupyter kernel, and checking the outputs.
+
+Code cells run in a fresh kernel (nbclient, ``allow_errors=False``, cwd =
+repository root, ``CNN_TUTORIAL_*`` passed through, matplotlib inline). A cell
+that raises or times out fails the build with the cell and the traceback; so
+does an output holding a traceback or a warning, whether it was just executed
+or read from the cache.
+
+The kernel's own standard error (C++ lines from TensorFlow, which Python's
+``sys.stderr`` never sees) is read back after the run: TensorFlow's known
+start-up notices are dropped, anything else is shown in the build's output.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import copy
+import json
+import logging
+import os
+import re
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import nbformat
+from mkdocs.exceptions import PluginError
+
+from .chapters import code_cells, read_notebook
+from .fingerprint import cache_key, environment_versions
+from .store import ExecutionCache
+
+log = logging.getLogger("mkdocs.hooks.notebooks")
+
+ROOT = Path(__file__).resolve().parents[2]
+#: Environment variable: seconds a cell may run before the build fails.
+TIMEOUT_VARIABLE = "CNN_TUTORIAL_CELL_TIMEOUT"
+DEFAULT_CELL_TIMEOUT_S = 900
+#: Set in the kernel's environment (the site refuses to build from inside a chapter).
+IN_KERNEL_VARIABLE = "CNN_TUTORIAL_DOCS_KERNEL"
+
+# Run in the kernel after the chapter's own cells; its output is stored with the
+# cache entry and never shown. TensorFlow's version comes from the module the
+# chapter actually used when it imported one.
+VERSION_PROBE = """\
+import importlib.metadata as _m, json as _json, platform as _p, sys as _s
+_tf = _s.modules.get("tensorflow")
+try:
+    _tf_version = _tf.__version__ if _tf is not None else _m.version("tensorflow")
+except Exception:
+    _tf_version = None
+print(_json.dumps({"tensorflow": _tf_version, "python": _p.python_version()}))
+"""
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+class NotebookExecutionError(PluginError):
+    """A chapter's cell raised, timed out or printed a traceback or warning."""
+
+
+def cell_timeout(environ: dict[str, str] | None = None) -> int:
+    """Seconds a cell may run: ``CNN_TUTORIAL_CELL_TIMEOUT`` or 900.
+
+    Raises:
+        PluginError: the variable is not a positive whole number of seconds.
+    """
+    environ = os.environ if environ is None else environ
+    raw = environ.get(TIMEOUT_VARIABLE, "").strip()
+    if not raw:
+        return DEFAULT_CELL_TIMEOUT_S
+    try:
+        seconds = int(raw)
+    except ValueError:
+        seconds = 0
+    if seconds <= 0:
+        raise PluginError(f"{TIMEOUT_VARIABLE} must be a positive whole number of seconds "
+                          f"(e.g. 900), got {raw!r}")
+    return seconds
+
+
+# TensorFlow's C++ start-up notices (absl log lines and the line before them).
+_NOTICE = re.compile(
+    r"WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
+    r"|[IWE]\d{4} [\d:.]+\s+\d+ (?:port|cudart_stub|cuda_platform|cpu_feature_guard"
+    r"|cuda_dnn|cuda_fft|cuda_blas|computation_placer)\.cc:\d+\] .*")
+
+
+# ipykernel 7's notice for a kernel on localhost TCP, which is how nbclient starts it.
+_KERNEL_NOTICE = re.compile(r"\[IPKernelApp\] WARNING \| Kernel is running over TCP without encryption\..*")
+
+
+def _is_tensorflow_notice(line: str) -> bool:
+    return _NOTICE.fullmatch(line) is not None or _KERNEL_NOTICE.fullmatch(line) is not None
+
+
+def kernel_env() -> dict[str, str]:
+    """Environment of the kernel: ours (CNN_TUTORIAL_* included) plus inline plots."""
+    env = dict(os.environ)
+    env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    # TensorFlow's C++ INFO lines (oneDNN notices) are not warnings; keep W and E.
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
+    env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    env.pop("JPY_PARENT_PID", None)
+    env[IN_KERNEL_VARIABLE] = "1"
+    return env
+
+
+def _show_kernel_stderr(name: str, text: str) -> str:
+    """Write the kernel's stderr lines that are not TensorFlow notices to ours; return them."""
+    kept = "".join(line for line in text.splitlines(keepends=True)
+                   if line.strip() and not _is_tensorflow_notice(line.rstrip("\r\n")))
+    if kept:
+        sys.stderr.write(f"{name}: the kernel wrote to its standard error:\n{kept}")
+        sys.stderr.flush()
+    return kept
+
+
+def execute_cells(sources: Sequence[str], *, name: str, cwd: str | os.PathLike = ROOT,
+                  timeout: int | None = None, kernel_name: str = "python3") -> dict[str, Any]:
+    """Run ``sources`` in a fresh kernel; return outputs per cell and the run's versions.
+
+    Raises:
+        NotebookExecutionError: a cell raised or timed out, or the kernel died; the
+            message shows the chapter, the cell and the traceback.
+    """
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(src) for src in sources]
+    notebook.cells.append(nbformat.v4.new_code_cell(VERSION_PROBE))
+    client = NotebookClient(
+        notebook, timeout=cell_timeout() if timeout is None else timeout,
+        kernel_name=kernel_name, allow_errors=False,
+        resources={"metadata": {"path": str(cwd)}}, record_timing=False,
+        # C-level stderr (TensorFlow's C++ lines) goes to the kernel process's
+        # stderr, read back below; Python warnings still reach the outputs.
+        extra_arguments=["--IPKernelApp.capture_fd_output=False"])
+    started = time.perf_counter()
+    with tempfile.TemporaryFile(mode="w+b") as kernel_stderr:
+        try:
+            # Keyword arguments reach the kernel's Popen (jupyter_client's launch_kernel).
+            client.execute(env=kernel_env(), stderr=kernel_stderr)
+        except CellExecutionError as error:
+            message = _ANSI.sub("", str(error))
+            raise NotebookExecutionError(f"{name}: a cell raised an error\n{message}") from None
+        except (CellTimeoutError, DeadKernelError) as error:
+            kernel_stderr.seek(0)
+            tail = kernel_stderr.read().decode("utf-8", "replace")[-2000:]
+            raise NotebookExecutionError(
+                f"{name}: {type(error).__name__}: {error}\n{tail}".rstrip()) from None
+        finally:
+            kernel_stderr.seek(0)
+            _show_kernel_stderr(name, kernel_stderr.read().decode("utf-8", "replace"))
+    probe = notebook.cells.pop()
+    printed = "".join(o.get("text", "") for o in probe.get("outputs", [])
+                      if o.get("output_type") == "stream" and o.get("name") == "stdout")
+    lines = [ln for ln in printed.splitlines() if ln.startswith("{")]
+    run_info: dict[str, Any] = json.loads(lines[-1]) if lines else {}
+    return {
+        "cells": [{"outputs": cell.get("outputs", []),
+                   "execution_count": cell.get("execution_count")}
+                  for cell in notebook.cells],
+        "tensorflow": run_info.get("tensorflow"),
+        "python": run_info.get("python"),
+        "executed_at": time.strftime("%Y-%m-%d", time.gmtime()),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+def output_problems(entry: dict[str, Any], sources: Sequence[str] | None = None) -> list[str]:
+    """Tracebacks, errors and warnings in the outputs of an execution entry."""
+    problems = []
+    cells = entry.get("cells")
+    if not isinstance(cells, list):
+        return ["the entry has no list of cells"]
+    for index, cell in enumerate(cells):
+        where = f"code cell {index + 1}"
+        if sources is not None and index < len(sources):
+            first = sources[index].strip().splitlines()[:1]
+            where += f" ({first[0][:60]!r})" if first else ""
+        for output in cell.get("outputs", []):
+            kind = output.get("output_type")
+            if kind == "error":
+                problems.append(f"{where}: error output {output.get('ename')}: {output.get('evalue')}")
+                continue
+            if kind == "stream":
+                text = str(output.get("text", ""))
+            else:
+                text = str(output.get("data", {}).get("text/plain", ""))
+            if "Traceback (most recent call last)" in text:
+                problems.append(f"{where}: output contains a traceback:\n{text[-800:]}")
+            elif kind == "stream" and output.get("name") == "stderr" and re.search(
+                    r"warn", text, re.IGNORECASE):
+                problems.append(f"{where}: a warning on stderr:\n{text[-800:]}")
+    return problems
+
+
+@dataclass
+class Chapter:
+    """One notebook page: its file, its notebook and its cache key."""
+
+    path: Path
+    notebook: nbformat.NotebookNode = field(repr=False)
+    key: str
+
+    @property
+    def sources(self) -> list[str]:
+        return code_cells(self.notebook)
+
+
+def load_chapter(path: str | os.PathLike, package_hash: str,
+                 notebook: nbformat.NotebookNode | None = None,
+                 versions: dict[str, str] | None = None) -> Chapter:
+    """The chapter at ``path``.
+
+    Args:
+        path: The chapter's ``.md`` file.
+        package_hash: Digest of the package files (see :mod:`.fingerprint`).
+        notebook: Its :func:`~.chapters.read_notebook`, if already read.
+        versions: :func:`~.fingerprint.environment_versions`, if already known.
+    """
+    notebook = read_notebook(path) if notebook is None else notebook
+    versions = environment_versions() if versions is None else versions
+    return Chapter(Path(path), notebook, cache_key(code_cells(notebook), package_hash, versions))
+
+
+def display_path(path: Path | str) -> str:
+    """``path`` relative to the repository when inside it (for messages)."""
+    try:
+        return Path(path).resolve().relative_to(ROOT).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _check(chapter: Chapter, entry: dict[str, Any], where: str) -> None:
+    problems = output_problems(entry, chapter.sources)
+    if problems:
+        raise NotebookExecutionError(
+            f"{display_path(chapter.path)}: {where} must not contain tracebacks or warnings "
+            "(fix the cause):\n" + "\n".join(problems))
+
+
+def ensure_executed(chapters: Sequence[Chapter], cache: ExecutionCache, *,
+                    jobs: int | None = None, cwd: str | os.PathLike = ROOT,
+                    ) -> dict[str, dict[str, Any]]:
+    """Execution entries for ``chapters``, running each distinct cache miss once.
+
+    Chapters with the same key (a chapter's Korean and English pages) share one
+    execution. Cached and fresh outputs are checked alike. Returns
+    ``{key: entry}``; logs "cache hit" or "executed" per key.
+    """
+    entries: dict[str, dict[str, Any]] = {}
+    missing: dict[str, Chapter] = {}
+    for chapter in chapters:
+        if chapter.key in entries or chapter.key in missing:
+            continue
+        entry = cache.get(chapter.key)
+        if entry is None:
+            missing[chapter.key] = chapter
+        else:
+            _check(chapter, entry, "cached outputs")
+            entries[chapter.key] = entry
+            log.info("notebook cache hit: %s", display_path(chapter.path))
+
+    def run(chapter: Chapter) -> tuple[str, dict[str, Any]]:
+        entry = execute_cells(chapter.sources, name=display_path(chapter.path), cwd=cwd)
+        _check(chapter, entry, "outputs")
+        cache.put(chapter.key, entry)
+        log.info("notebook executed: %s (%.1f s)", display_path(chapter.path), entry["seconds"])
+        return chapter.key, entry
+
+    if missing:
+        jobs = jobs or int(os.environ.get("CNN_TUTORIAL_DOCS_JOBS", "0")) or min(2, os.cpu_count() or 1)
+        # Longest chapters first would be ideal; code size is a fair proxy.
+        order = sorted(missing.values(), key=lambda c: -sum(map(len, c.sources)))
+        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            futures = [pool.submit(run, chapter) for chapter in order]
+            errors = []
+            for future in futures:
+                try:
+                    key, entry = future.result()
+                    entries[key] = entry
+                except NotebookExecutionError as error:
+                    errors.append(str(error))
+            if errors:
+                raise NotebookExecutionError("\n\n".join(errors))
+    return entries
+
+
+def merge_outputs(notebook: nbformat.NotebookNode, entry: dict[str, Any]) -> nbformat.NotebookNode:
+    """A copy of ``notebook`` whose code cells carry the cached outputs (matched by position)."""
+    merged = copy.deepcopy(notebook)
+    cells = [cell for cell in merged.cells if cell.cell_type == "code"]
+    if len(cells) != len(entry["cells"]):
+        raise NotebookExecutionError(
+            f"cache entry has {len(entry['cells'])} code cells, the notebook {len(cells)}")
+    for cell, result in zip(cells, entry["cells"]):
+        cell.outputs = [nbformat.from_dict(o) for o in result["outputs"]]
+        cell.execution_count = result["execution_count"]
+    return merged

@@ -1,0 +1,220 @@
+"""The state of a site build: :class:`NotebookSite`, one object the events drive.
+
+The i18n plugin builds the second language inside the first build (a nested
+``build()``); what does not depend on the language (the package digest, the
+environment's versions, the commit, pruning the caches) is done once, in the
+outer build.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import nbformat
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.pages import Page
+
+from . import export, figures, render
+from .chapters import read_if_notebook
+from .execute import (IN_KERNEL_VARIABLE, ROOT, Chapter, cell_timeout, ensure_executed,
+                      load_chapter, merge_outputs)
+from .fingerprint import environment_versions, sources_digest
+from .store import ExecutionCache
+
+log = logging.getLogger("mkdocs.hooks.notebooks")
+
+#: What a chapter's outputs depend on besides its code: the package, and the
+#: recorded results that chapters read (convnet-mnist prints the full-MNIST run).
+SOURCE_FOLDERS = (ROOT / "src" / "cnn_tutorial", ROOT / "benchmarks" / "results")
+CACHE_VARIABLE = "CNN_TUTORIAL_NOTEBOOK_CACHE"
+#: The copy buttons' script (mkdocs-jupyter's clipboard element), one file for the site.
+COPY_SCRIPT = "assets/notebook-copy.js"
+
+BANNER_TEXT = {
+    "ko": {
+        "executed": "이 장은 TensorFlow {tf}(Python {py})로 마지막으로 실행되었습니다.",
+        "download": "노트북 내려받기 (.ipynb)",
+        "colab": "Colab에서 열기",
+        "report": "이 페이지의 문제 알리기",
+    },
+    "en": {
+        "executed": "This chapter was last executed with TensorFlow {tf} (Python {py}).",
+        "download": "Download the notebook (.ipynb)",
+        "colab": "Open in Colab",
+        "report": "Report a problem with this page",
+    },
+}
+
+
+def default_cache_dir() -> Path:
+    """``$CNN_TUTORIAL_NOTEBOOK_CACHE`` or ``.cache/notebooks`` in the repository."""
+    return Path(os.environ.get(CACHE_VARIABLE) or ROOT / ".cache" / "notebooks")
+
+
+def page_language(page: Page) -> str:
+    """``ko`` or ``en`` from the page's folder (docs_structure: folder)."""
+    parts = Path(page.file.abs_src_path).parts
+    for lang in ("en", "ko"):
+        if lang in parts[-3:-1]:
+            return lang
+    return "ko"
+
+
+@dataclass
+class _Scan:
+    """What one outer build computes once for both languages."""
+
+    package_hash: str
+    versions: dict[str, str]
+    commit: str | None
+
+
+@dataclass
+class NotebookSite:
+    """Everything the notebook hook keeps between the events of a build."""
+
+    cache: ExecutionCache = field(default_factory=lambda: ExecutionCache(default_cache_dir()))
+    repo_url: str | None = None
+    site_url: str | None = None
+    plugin_config: dict[str, Any] = field(default_factory=dict)
+    scan: _Scan | None = None
+    chapters: dict[str, Chapter] = field(default_factory=dict)
+    entries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Per built page: files to write beside it (.ipynb, figures).
+    pending: dict[str, list[tuple[Path, bytes]]] = field(default_factory=dict)
+    css: str | None = None
+    classes: set[str] = field(default_factory=set)
+    _read: dict[tuple, nbformat.NotebookNode | None] = field(default_factory=dict)
+
+    # -- configuration -----------------------------------------------------
+    def configure(self, config) -> None:
+        if os.environ.get(IN_KERNEL_VARIABLE):
+            # A cell that runs `mkdocs` would start builds that execute it again, forever.
+            raise PluginError("refusing to build the site from inside a chapter's kernel: "
+                              "show shell commands in ```console fences, which do not run")
+        cell_timeout()  # a bad CNN_TUTORIAL_CELL_TIMEOUT fails here, before any work
+        self.cache = ExecutionCache(default_cache_dir())
+        self.repo_url = config.get("repo_url")
+        if not self.repo_url:
+            config.edit_uri = None  # "edit this page" only links to a repository
+        self.site_url = config.get("site_url")
+        plugin = config.plugins.get("mkdocs-jupyter")
+        self.plugin_config = dict(plugin.config) if plugin is not None else {}
+
+    # -- finding and executing the chapters ---------------------------------
+    def _notebook(self, path: str) -> nbformat.NotebookNode | None:
+        """:func:`read_if_notebook`, remembered while the file is unchanged."""
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return None
+        key = (path, stat.st_mtime_ns, stat.st_size)
+        if key not in self._read:
+            self._read = {k: v for k, v in self._read.items() if k[0] != path}
+            self._read[key] = read_if_notebook(path)
+        return self._read[key]
+
+    def find_and_execute(self, files, *, nested: bool) -> None:
+        """Find this build's chapters and execute every cache miss, in parallel."""
+        if self.scan is None or not nested:
+            render._renderer_digest.cache_clear()  # versions may change between serve builds
+            self.scan = _Scan(sources_digest(SOURCE_FOLDERS), environment_versions(),
+                              export.git_commit(ROOT))
+            self.cache.prune()
+            render.html_cache(self.cache).prune()
+        chapters = []
+        for file in files:
+            path = getattr(file, "abs_src_path", None)
+            notebook = self._notebook(path) if path and file.is_documentation_page() else None
+            if notebook is not None:
+                chapters.append(load_chapter(path, self.scan.package_hash, notebook,
+                                             self.scan.versions))
+        if not (nested and all(c.key in self.entries for c in chapters)):
+            # The outer build saw both languages' files; a nested one reuses its entries.
+            self.entries = ensure_executed(chapters, self.cache)
+        self.chapters = {str(c.path): c for c in chapters}
+        self.classes = set()
+
+    # -- rendering a page -------------------------------------------------------
+    def chapter_of(self, page: Page) -> Chapter | None:
+        path = page.file.abs_src_path
+        return self.chapters.get(str(Path(path))) if path else None
+
+    def render_page(self, page: Page, config, files) -> None:
+        """Set ``page.content`` (and the banner's facts in ``page.meta``) for a chapter."""
+        chapter = self.chapter_of(page)
+        entry = self.entries[chapter.key]
+        executed = merge_outputs(chapter.notebook, entry)
+        slug = Path(page.file.src_uri).stem
+        lang = page_language(page)
+        with_files, images = figures.externalize_figures(
+            executed, slug, page.file.src_uri, self.cache.directory / "figures")
+        prose = render.render_prose(page, with_files, config, files)
+        rendered = iter(prose)
+        shown = nbformat.from_dict(with_files)
+        shown.cells = [render.raw_html_cell(next(rendered), cell.id)
+                       if cell.cell_type == "markdown" else cell for cell in with_files.cells]
+        body, css = render.cached_notebook_html(shown, self.plugin_config, self.cache)
+        self.css = self.css or css
+        self.classes |= render.used_classes(body)
+        page.content = body
+        page.meta["notebook"] = self._banner(page, entry, lang, slug)
+        folder = Path(page.file.abs_dest_path).parent
+        notebook_text = export.export_notebook(executed, self.repo_url, self.scan.commit)
+        self.pending[page.file.abs_dest_path] = (
+            [(folder / f"{slug}.ipynb", notebook_text.encode("utf-8"))]
+            + [(folder / image.name, image.data) for image in images])
+
+    def _banner(self, page: Page, entry: dict[str, Any], lang: str, slug: str) -> dict[str, Any]:
+        text = BANNER_TEXT.get(lang, BANNER_TEXT["en"])
+        site_rel = PurePosixPath(page.file.dest_uri).parent / f"{slug}.ipynb"
+        page_url = (self.site_url or "/").rstrip("/") + "/" + (page.url or "")
+        return {
+            "tensorflow": str(entry.get("tensorflow") or "?"),
+            "executed": text["executed"].format(tf=entry.get("tensorflow") or "?",
+                                                py=entry.get("python") or "?"),
+            "download": {"href": f"{slug}.ipynb", "label": text["download"]},
+            "colab": _link(export.colab_url(self.repo_url, str(site_rel)), text["colab"]),
+            "report": _link(export.report_issue_url(
+                self.repo_url, title=page.title or slug, page_url=page_url, lang=lang,
+                tensorflow=entry.get("tensorflow")), text["report"]),
+        }
+
+    def write_page_files(self, page: Page) -> None:
+        for target, data in self.pending.pop(page.file.abs_dest_path, []):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+
+    # -- after the pages ----------------------------------------------------------
+    def write_assets(self, site_dir: str) -> None:
+        """The notebook stylesheet (pruned to the classes used) and the copy script."""
+        if not self.css:
+            return
+        # Classes set by Material's and the notebook's scripts, never in the HTML.
+        css = render.prune_css_variables(render.prune_css(
+            self.css, self.classes | {"jp-mod-active", "jp-mod-selected"}))
+        export.write_text(Path(site_dir) / render.NOTEBOOK_CSS, css)
+        export.write_text(Path(site_dir) / COPY_SCRIPT, copy_script())
+
+
+def _link(href: str | None, label: str) -> dict[str, str] | None:
+    return {"href": href, "label": label} if href else None
+
+
+def copy_script() -> str:
+    """mkdocs-jupyter's clipboard element and its "Copied!" notice, as one script file."""
+    from mkdocs_jupyter.config import settings
+
+    element = (Path(settings.templates_dir) / "mkdocs_html" / "assets" / "clipboard.umd.js")
+    return element.read_text(encoding="utf-8") + """
+document.addEventListener("clipboard-copy", function (event) {
+  const notice = event.target.querySelector(".notice");
+  if (!notice) return;
+  notice.hidden = false;
+  setTimeout(function () { notice.hidden = true; }, 1000);
+});
+"""

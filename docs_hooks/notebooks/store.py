@@ -1,0 +1,84 @@
+"""The execution cache on disk: one JSON object per key.
+
+A store never fails a build: an entry it cannot read (truncated, not UTF-8,
+not JSON, not an object) is a cache miss, and a folder it cannot write (read
+only, full) only costs the next build an execution. Both are logged as a
+warning that says so.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("mkdocs.hooks.notebooks")
+
+
+@dataclass
+class ExecutionCache:
+    """Execution results (or rendered pages) on disk, one JSON file per key."""
+
+    directory: Path
+
+    def path(self, key: str) -> Path:
+        """The file of ``key``."""
+        return Path(self.directory) / f"{key}.json"
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        """The entry of ``key``, or ``None`` (a miss) when absent or unreadable."""
+        path = self.path(key)
+        try:
+            entry = json.loads(path.read_bytes().decode("utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            log.warning("notebook cache: unreadable entry %s (%s: %s); treated as a cache miss",
+                        path, type(error).__name__, error)
+            return None
+        if not isinstance(entry, dict):
+            log.warning("notebook cache: entry %s holds a JSON %s, not an object; "
+                        "treated as a cache miss", path, type(entry).__name__)
+            return None
+        try:
+            os.utime(path)  # recently used: kept by prune()
+        except OSError:
+            pass  # a read-only cache still serves its entries
+        return entry
+
+    def put(self, key: str, entry: dict[str, Any]) -> bool:
+        """Store ``entry`` under ``key`` atomically; ``False`` (and a warning) when the
+        folder cannot be written."""
+        path = self.path(key)
+        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(json.dumps(entry, ensure_ascii=False), encoding="utf-8")
+            os.replace(tmp, path)  # atomic: a crash never leaves half an entry
+        except OSError as error:
+            log.warning("notebook cache: cannot write %s (%s); the result is not cached",
+                        path, error)
+            try:
+                tmp.unlink(missing_ok=True)
+            except OSError:
+                pass
+            return False
+        return True
+
+    def prune(self, max_age_days: float = 30.0) -> int:
+        """Delete entries unused for ``max_age_days`` (edits leave old keys behind)."""
+        cutoff = time.time() - max_age_days * 86400
+        removed = 0
+        for path in Path(self.directory).glob("*.json"):
+            try:
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
+            except OSError:
+                continue  # gone meanwhile, or a read-only folder
+        return removed

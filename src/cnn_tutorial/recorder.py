@@ -1,0 +1,218 @@
+"""What a training run records: history for plots, TensorBoard logs, the progress bar.
+
+:class:`Recorder` is what :func:`cnn_tutorial.train.train` calls around every
+step, like a Keras callback list: it adds each step's loss and number of
+correct images to a window of ``log_every`` steps (as tensors, so that the
+loop never waits for the device), and at each window's end writes the mean
+loss and accuracy to ``history``, TensorBoard and the progress bar. It also
+writes the training step's graph once, the test accuracy and the weight
+histograms, and refuses to go on when the loss stops being a finite number.
+See the chapter "A convnet on MNIST" (convnet-mnist.md).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import tensorflow as tf
+
+__all__ = ["EpochTotals", "NonFiniteLossError", "Recorder"]
+
+
+class NonFiniteLossError(FloatingPointError, ValueError):
+    """The training loss (or a weight) became NaN or infinite."""
+
+
+@dataclasses.dataclass
+class EpochTotals:
+    """Means over the batches of one epoch that ran in this process."""
+
+    loss: float
+    accuracy: float
+    seconds: float
+    images: int
+
+
+def _variable_key(variable: Any) -> str:
+    name = getattr(variable, "path", None) or variable.name
+    return name[:-2] if name.endswith(":0") else name
+
+
+class Recorder:
+    """History, TensorBoard and progress bar of one run (a context manager).
+
+    Args:
+        log_dir: TensorBoard folder, or ``None`` for no logs.
+        log_every: Steps per window (one history point per window; the last
+            window of an epoch may be shorter).
+        progress: Show a progress bar; ``None``: only when stderr is a terminal.
+
+    Raises:
+        PermissionError: ``log_dir`` cannot be created or written.
+        NotADirectoryError: ``log_dir`` (or a parent) is a file.
+
+    Examples:
+        >>> with Recorder(None, log_every=2, progress=False) as recorder:
+        ...     recorder.start_epoch(epoch=0, epochs=1, batches=3, done=0)
+        ...     for step in (1, 2, 3):
+        ...         recorder.add(tf.constant(0.5), tf.constant(4.0), 8, step, last=step == 3)
+        ...     totals = recorder.end_epoch()
+        >>> recorder.history["step"], recorder.history["accuracy"], totals.loss
+        ([2, 3], [0.5, 0.5], 0.5)
+    """
+
+    def __init__(self, log_dir: str | os.PathLike | None, log_every: int = 10,
+                 progress: bool | None = None) -> None:
+        self.log_dir = None if log_dir is None else Path(log_dir)
+        self.log_every = log_every
+        self.show_progress = sys.stderr.isatty() if progress is None else bool(progress)
+        self.history: dict[str, list] = {"step": [], "loss": [], "accuracy": [],
+                                         "test_step": [], "test_accuracy": []}
+        self.writer = None
+        self._graph_written = False
+        self._bar = None
+        self._reset_window()
+
+    def __enter__(self) -> Recorder:
+        if self.log_dir is not None:
+            self.writer = self._open_writer(self.log_dir)
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        if self._bar is not None:
+            self._bar.close()
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+    @staticmethod
+    def _open_writer(folder: Path):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=folder):
+                pass  # writable (TensorFlow would only fail at the first flush)
+            return tf.summary.create_file_writer(str(folder))
+        except (FileExistsError, NotADirectoryError):
+            raise NotADirectoryError(f"log_dir {folder} (or a folder above it) is a file, "
+                                     f"not a folder") from None
+        except (OSError, tf.errors.OpError) as error:
+            detail = getattr(error, "strerror", None) or getattr(error, "message", None) or error
+            raise PermissionError(f"log_dir {folder} cannot be written: {detail}") from None
+
+    # -- one epoch ------------------------------------------------------------------------
+
+    def _reset_window(self) -> None:
+        self._window_loss = self._window_correct = 0.0
+        self._window_steps = self._window_images = 0
+
+    def start_epoch(self, epoch: int, epochs: int, batches: int, done: int) -> None:
+        """Start epoch ``epoch + 1`` of ``epochs`` (``batches`` in all, ``done`` already run)."""
+        # Plain tqdm: tqdm.auto warns (TqdmWarning) in notebooks without ipywidgets.
+        from tqdm import tqdm
+
+        self._bar = tqdm(total=batches, initial=done, desc=f"epoch {epoch + 1}/{epochs}",
+                         unit="batch", disable=not self.show_progress, leave=True,
+                         file=sys.stderr)
+        self._loss_sum = self._correct_sum = 0.0
+        self._epoch_steps = self._epoch_images = 0
+        self._reset_window()
+        self._started = time.perf_counter()
+
+    def run_step(self, train_step: Callable, batch: Any, step: int) -> tuple[Any, Any]:
+        """``train_step(batch)``; the first call of a run also writes its graph."""
+        if self.writer is None or self._graph_written:
+            return train_step(batch)
+        tf.summary.trace_on(graph=True, profiler=False)
+        result = train_step(batch)
+        with self.writer.as_default():
+            tf.summary.trace_export("train_step", step=step)
+        self._graph_written = True
+        return result
+
+    def add(self, loss: Any, correct: Any, images: int, step: int, last: bool) -> None:
+        """Count one step (``last``: the epoch's last batch, which closes the window)."""
+        # Tensors add up without waiting; they are read only at the window's end.
+        self._window_loss = self._window_loss + loss
+        self._window_correct = self._window_correct + correct
+        self._window_steps += 1
+        self._window_images += images
+        self._epoch_steps += 1
+        self._epoch_images += images
+        if self._window_steps == self.log_every or last:
+            self._close_window(step)
+        self._bar.update(1)
+
+    def _close_window(self, step: int) -> None:
+        window_loss = float(self._window_loss)
+        self._check_finite(window_loss, step)
+        mean_loss = window_loss / self._window_steps
+        accuracy = float(self._window_correct) / self._window_images
+        self._loss_sum += window_loss
+        self._correct_sum += float(self._window_correct)
+        self.history["step"].append(step)
+        self.history["loss"].append(mean_loss)
+        self.history["accuracy"].append(accuracy)
+        if self.writer is not None:
+            with self.writer.as_default():
+                tf.summary.scalar("loss", mean_loss, step=step)
+                tf.summary.scalar("accuracy", accuracy, step=step)
+        self._bar.set_postfix(loss=f"{mean_loss:.4f}", acc=f"{accuracy:.3f}", refresh=False)
+        self._reset_window()
+
+    def end_epoch(self) -> EpochTotals:
+        """Close the bar; the means over this epoch's batches run here."""
+        seconds = time.perf_counter() - self._started
+        self._bar.close()
+        self._bar = None
+        if self._window_steps:  # stopped inside a window: count it, record nothing
+            self._loss_sum += float(self._window_loss)
+            self._correct_sum += float(self._window_correct)
+            self._reset_window()
+        return EpochTotals(loss=self._loss_sum / max(self._epoch_steps, 1),
+                           accuracy=self._correct_sum / max(self._epoch_images, 1),
+                           seconds=seconds, images=self._epoch_images)
+
+    # -- checks and evaluation ------------------------------------------------------------
+
+    @staticmethod
+    def _check_finite(loss: float, step: int) -> None:
+        if not math.isfinite(loss):
+            raise NonFiniteLossError(
+                f"the training loss became {loss} by step {step}; training stopped and no "
+                f"checkpoint was written after the last good one (try a lower learning_rate, "
+                f"or float32 instead of float16)")
+
+    def check_healthy(self, model: Any, step: int) -> None:
+        """Raise :class:`NonFiniteLossError` if the open window's loss or a weight is not finite.
+
+        Called before each checkpoint so that a diverged model never replaces a good one.
+        """
+        if self._window_steps:
+            self._check_finite(float(self._window_loss), step)
+        finite = [tf.reduce_all(tf.math.is_finite(v)) for v in model.trainable_variables]
+        if not bool(tf.reduce_all(tf.stack(finite))):
+            self._check_finite(math.nan, step)
+
+    def test_accuracy(self, value: float, step: int) -> None:
+        """Record a test accuracy at ``step``."""
+        self.history["test_step"].append(step)
+        self.history["test_accuracy"].append(value)
+        if self.writer is not None:
+            with self.writer.as_default():
+                tf.summary.scalar("test_accuracy", value, step=step)
+
+    def histograms(self, model: Any, step: int) -> None:
+        """A histogram of every weight of ``model`` at ``step`` (TensorBoard only)."""
+        if self.writer is None:
+            return
+        with self.writer.as_default():
+            for variable in model.trainable_variables:
+                tf.summary.histogram(_variable_key(variable), variable, step=step)
