@@ -67,13 +67,20 @@ def glossary_terms(path: Path = GLOSSARY) -> list[list[str]]:
     rows = []
     if not path.is_file():
         return rows
+    appended = False  # whether the line above gave a row
     for line in path.read_text(encoding="utf-8").splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        if len(cells) < 2 or not HANGUL.search(cells[0]):
+        if len(cells) >= 2 and cells[0] and set(cells[0]) <= set("-: "):
+            if appended:
+                rows.pop()  # the row above a |---| line is the table's header
+            appended = False
             continue
-        names = [name.strip() for name in cells[0].split(",") if HANGUL.search(name)]
+        names = []
+        if len(cells) >= 2 and "`" not in cells[0]:
+            names = [name.strip() for name in cells[0].split(",") if HANGUL.search(name)]
         if names:
             rows.append(names)
+        appended = bool(names)
     return rows
 
 
