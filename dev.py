@@ -88,10 +88,15 @@ def install() -> None:
     fingerprint = _install_fingerprint()
     if STAMP.exists() and STAMP.read_text() == fingerprint:
         return
-    _run(PYTHON, "-m", "pip", "install", "--quiet", "--require-hashes", "--no-deps",
-         "-r", ROOT / "requirements.lock")
-    _run(PYTHON, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-         "-e", ROOT)
+    lock_file = ROOT / "requirements.lock"
+    if "--hash=" in lock_file.read_text(encoding="utf-8"):
+        _run(PYTHON, "-m", "pip", "install", "--quiet", "--require-hashes", "--no-deps",
+             "-r", lock_file)
+        _run(PYTHON, "-m", "pip", "install", "--quiet", "--no-deps",
+             "--no-build-isolation", "-e", ROOT)
+    else:  # a lock without hashes (written by hand): pins as constraints
+        _run(PYTHON, "-m", "pip", "install", "--quiet", "-c", lock_file,
+             "-e", f"{ROOT}[docs,test]")
     _run(PYTHON, "-m", "pip", "check")
     STAMP.write_text(fingerprint)
 
