@@ -135,8 +135,8 @@ def lock(upgrade: bool = False) -> int:
     _run(tools, "-m", "pip", "install", "--quiet", PIP_TOOLS)
     return subprocess.call([
         str(tools), "-m", "piptools", "compile", "--quiet", "--generate-hashes",
-        "--allow-unsafe", "--strip-extras", "--no-emit-index-url", "--extra", "docs",
-        "--extra", "test", *(["--upgrade"] if upgrade else []),
+        "--allow-unsafe", "--strip-extras", "--no-emit-index-url", "--no-emit-find-links",
+        "--extra", "docs", "--extra", "test", *(["--upgrade"] if upgrade else []),
         "--output-file", "requirements.lock", "pyproject.toml"])
 
 
