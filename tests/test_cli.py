@@ -346,16 +346,24 @@ def test_read_only_output_folders_simulated(capsys, monkeypatch, tmp_path, argv_
                               f"{folder}: Read-only file system")
 
 
-def _in_a_small_tmpfs(mount: Path, command: list[str], options: str):
-    """Run ``command`` with a tmpfs at ``mount`` (own user and mount namespace), or skip."""
+def _in_a_small_tmpfs(mount: Path, command: list[str], options: str, listing: str = ""):
+    """Run ``command`` with a tmpfs at ``mount`` (own user and mount namespace), or skip.
+
+    With ``listing``, that folder's entries follow a ``--- listing`` line on stdout
+    (the file system is gone once the namespace ends).
+    """
     import shlex
     import shutil
 
     if shutil.which("unshare") is None:
         pytest.skip("no unshare(1) to mount a test file system")
     mount.mkdir()
-    script = (f"mount -t tmpfs -o {options} tmpfs {shlex.quote(str(mount))} || exit 99; "
-              f"exec {shlex.join(command)}")
+    script = f"mount -t tmpfs -o {options} tmpfs {shlex.quote(str(mount))} || exit 99; "
+    if listing:
+        script += (f"{shlex.join(command)}; status=$?; echo '--- listing'; "
+                   f"ls -A {shlex.quote(listing)}; exit $status")
+    else:
+        script += f"exec {shlex.join(command)}"
     env = _clean_env()
     done = subprocess.run(["unshare", "-rm", "sh", "-c", script], capture_output=True,
                           text=True, env=env)
@@ -380,11 +388,15 @@ def test_full_disk_while_saving_a_checkpoint(tmp_path):
     command = [sys.executable, "-m", "cnn_tutorial", "train", "--data-dir", str(data),
                "--checkpoint-dir", str(mount / "ckpt"), "--max-steps", "1", "--batch-size", "8",
                "--no-progress"]
-    done = _in_a_small_tmpfs(mount, command, "size=1m")  # a checkpoint takes ~39 MB
+    # A checkpoint takes ~39 MB.
+    done = _in_a_small_tmpfs(mount, command, "size=1m", listing=str(mount / "ckpt"))
     assert done.returncode == 1
     line = _one_line(done.stderr)
     assert line.startswith("cnn-tutorial: error: --checkpoint-dir: ")
-    assert "No space left on device" in line and "function_node" not in line
+    assert "no space left on" in line.lower() and "function_node" not in line
+    output, listing = done.stdout.split("--- listing\n")
+    assert output == ""
+    assert not [name for name in listing.split() if name.startswith("ckpt-")]  # no *_temp
 
 
 def test_environment_failure_inside_training_names_the_option(capsys, monkeypatch, tmp_path):
@@ -451,9 +463,8 @@ def test_broken_checkpoint_metadata(capsys, tmp_path, breakage):
     else:
         metadata.write_text("[1, 2]" if breakage == "list" else "{not json")
     status, _, err = run_main(capsys, *argv, "--max-steps", "2")
-    if status != 0 or breakage == "folder":
-        assert status == 2
-        assert metadata.name in _one_line(err)
+    assert status == 2
+    assert metadata.name in _one_line(err)
 
 
 # --- hostile images: refused from their header, before decoding -----------------------------
@@ -499,3 +510,14 @@ def test_kernels_on_a_gray_image_and_a_broken_one(capsys, tmp_path):
     status, _, err = run_main(capsys, "kernels", str(tmp_path / "broken.png"),
                               "-o", str(tmp_path / "k.png"))
     assert status == 2 and "could not be read as an image" in _one_line(err)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda path: path.mkdir(), "is a folder; expected an image file"),
+    (lambda path: os.mkfifo(path), "is not a regular file; expected an image file"),
+])
+def test_kernels_image_that_is_not_a_file(capsys, tmp_path, make, message):
+    image = tmp_path / "photo.png"
+    make(image)
+    status, _, err = run_main(capsys, "kernels", str(image), "-o", str(tmp_path / "k.png"))
+    assert status == 2 and message in _one_line(err)

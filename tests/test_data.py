@@ -538,3 +538,11 @@ def test_a_cached_download_that_no_longer_loads_is_fetched_again(mirrors, tmp_pa
     with pytest.raises(ValueError, match="train-labels-idx1-ubyte.gz"):
         load_mnist(cache_dir=cache, download=False)
     assert broken.is_file()
+
+
+@pytest.mark.parametrize("empty", ["", " "])
+def test_an_empty_data_dir_is_not_the_current_folder(tmp_path, monkeypatch, empty):
+    _write_idx_folder_for_examples(tmp_path)
+    monkeypatch.chdir(tmp_path)  # MNIST-like files right here: must not be picked up
+    with pytest.raises(ValueError, match="data_dir must name a folder, got"):
+        load_mnist(empty)

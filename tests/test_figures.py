@@ -103,7 +103,7 @@ def test_draw_kernels_writes_every_value_sum_and_sign_colour():
                "box": np.full((3, 3), 1 / 9)}
     fig = figures.draw_kernels(kernels)
     assert [ax.get_title() for ax in fig.axes] == [
-        "top_sobel (sum=0)", "gaussian (sum=1)", "box (sum=1)"]
+        "top_sobel (Σ=0)", "gaussian (Σ=1)", "box (Σ=1)"]
     for ax, kernel in zip(fig.axes, kernels.values()):
         shown = [t.get_text() for t in with_gid(ax.texts, "value")]
         assert shown == [format_value(v) for v in np.ravel(kernel)]
@@ -118,7 +118,7 @@ def test_draw_kernels_writes_every_value_sum_and_sign_colour():
 
 def test_draw_kernel_single_and_errors():
     fig = figures.draw_kernel(np.eye(3), "diag")
-    assert len(fig.axes) == 1 and fig.axes[0].get_title() == "diag (sum=3)"
+    assert len(fig.axes) == 1 and fig.axes[0].get_title() == "diag (Σ=3)"
     with pytest.raises(ValueError, match="kernels\\['big'\\] must be at most 9 x 9"):
         figures.draw_kernels({"big": np.ones((10, 10))})
     with pytest.raises(ValueError, match="non-empty 2-D array"):
@@ -227,13 +227,13 @@ def test_draw_padding_lecture_example_same_and_valid():
     assert [p.get_x() for p in with_gid(same.patches, "padding")] == [-1, 13, 14]
     assert len(with_gid(same.patches, "tap")) == 3 * 6
     assert not with_gid(same.patches, "unused")
-    assert same.get_title() == "W=13, F=6, S=5, padding 'SAME': pad (1, 2) -> 3 outputs"
+    assert same.get_title() == "W=13, F=6, S=5, 'SAME': P=(1, 2) → 3"
 
     valid = figures.draw_padding(13, 6, stride=5, padding="VALID").axes[0]
     assert [p.get_x() for p in with_gid(valid.patches, "window")] == [0, 5]
     assert not with_gid(valid.patches, "padding")
     assert [p.get_x() for p in with_gid(valid.patches, "unused")] == [11, 12]
-    assert [t.get_text() for t in with_gid(valid.texts, "output")] == ["out[0]", "out[1]"]
+    assert [t.get_text() for t in with_gid(valid.texts, "output")] == ["y[0]", "y[1]"]
 
 
 def test_draw_padding_dilation_and_explicit_padding():
@@ -276,7 +276,7 @@ def test_draw_padded_grid_counts_cells(size, kernel_size, stride, padding):
     assert len(windows) == min(2, plan["output"])
     assert [w.get_x() for w in windows] == plan["starts"][:2]
     assert len(with_gid(ax_out.patches, "output")) == plan["output"] ** 2
-    assert ax_out.get_title() == f"output {plan['output']}x{plan['output']}"
+    assert ax_out.get_title() == f"y {plan['output']}x{plan['output']}"
 
 
 def test_draw_padded_grid_rejects_large_input():
@@ -307,7 +307,7 @@ def test_draw_pooling_matches_tf_pooling(grid, pool_size, stride):
 
 def test_draw_pooling_marks_the_kept_maximum():
     fig = figures.draw_pooling(GRID, 2, mode="max")
-    assert len(fig.axes) == 2 and fig.axes[1].get_title() == "max pool 2x2"
+    assert len(fig.axes) == 2 and fig.axes[1].get_title() == "max 2x2"
     kept = with_gid(fig.axes[0].texts, "max")
     assert sorted(float(t.get_text()) for t in kept) == [2, 2, 4, 8]
     assert all(t.get_fontweight() == "bold" for t in kept)

@@ -75,7 +75,8 @@ def read_notebook(path: str | os.PathLike) -> nbformat.NotebookNode:
 
 def notebook_from_text(text: str) -> nbformat.NotebookNode:
     """:func:`read_notebook` of a page's text."""
-    notebook = jupytext.reads(_OTHER_FENCE.sub(r"\1{.\2}", text), fmt="md")
+    # "md:markdown": never guess Pandoc for a page of ::: lines (mkdocstrings).
+    notebook = jupytext.reads(_OTHER_FENCE.sub(r"\1{.\2}", text), fmt="md:markdown")
     # Jupytext gives cells random ids; fixed ones make the HTML and the .ipynb
     # the same on every build (and let the HTML cache hit).
     for index, cell in enumerate(notebook.cells):

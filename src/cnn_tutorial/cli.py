@@ -64,7 +64,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
-class CommandError(Exception):
+class _CommandError(Exception):
     """A failure already worded for the user, with its exit status."""
 
     def __init__(self, message: str, status: int = EXIT_USAGE) -> None:
@@ -225,34 +225,34 @@ def _first_line(error: BaseException) -> str:
 def _prepare_folder(option: str, folder: Path) -> Path:
     """Create ``folder`` if needed and check that files can be written in it.
 
-    Raises :class:`CommandError` naming ``option``: status 2 when the path
+    Raises :class:`_CommandError` naming ``option``: status 2 when the path
     cannot be a folder (it or a parent is a file), 1 when the file system
     refuses (read-only, permissions, full).
     """
     try:
         if folder.exists() and not folder.is_dir():
-            raise CommandError(f"{option} must name a folder, but {folder} is a file")
+            raise _CommandError(f"{option} must name a folder, but {folder} is a file")
         existing = folder
         while not existing.exists() and existing != existing.parent:
             existing = existing.parent
         if existing.exists() and not existing.is_dir():
-            raise CommandError(f"{option}: cannot create {folder} because {existing} is a file, "
-                               f"not a folder")
+            raise _CommandError(f"{option}: cannot create {folder} because {existing} is a file, "
+                                f"not a folder")
     except OSError as error:  # e.g. a parent without search permission
-        raise CommandError(f"{option}: cannot use {folder}: {error.strerror or error}",
-                           EXIT_ENVIRONMENT) from None
+        raise _CommandError(f"{option}: cannot use {folder}: {error.strerror or error}",
+                            EXIT_ENVIRONMENT) from None
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise CommandError(f"{option}: cannot create the folder {folder}: "
-                           f"{error.strerror or error}", EXIT_ENVIRONMENT) from None
+        raise _CommandError(f"{option}: cannot create the folder {folder}: "
+                            f"{error.strerror or error}", EXIT_ENVIRONMENT) from None
     try:
         handle, probe = tempfile.mkstemp(dir=folder, prefix=".cnn-tutorial-write-test-")
         os.close(handle)
         os.unlink(probe)
     except OSError as error:
-        raise CommandError(f"{option}: cannot write in the folder {folder}: "
-                           f"{error.strerror or error}", EXIT_ENVIRONMENT) from None
+        raise _CommandError(f"{option}: cannot write in the folder {folder}: "
+                            f"{error.strerror or error}", EXIT_ENVIRONMENT) from None
     return folder
 
 
@@ -285,7 +285,9 @@ def _read_image(path: Path):
 
     if not path.is_file():
         if path.is_dir():
-            raise CommandError(f"image {path} is a folder; expected an image file")
+            raise _CommandError(f"image {path} is a folder; expected an image file")
+        if path.exists():
+            raise _CommandError(f"image {path} is not a regular file; expected an image file")
         raise FileNotFoundError(f"image {path} does not exist")
     try:
         with warnings.catch_warnings():
@@ -294,19 +296,19 @@ def _read_image(path: Path):
             with Image.open(path) as opened:  # reads the header only
                 width, height = opened.size
                 if width * height > MAX_IMAGE_PIXELS:
-                    raise CommandError(
+                    raise _CommandError(
                         f"image {path} is {width} x {height} pixels; at most "
                         f"{MAX_IMAGE_PIXELS:,} pixels are accepted (make it smaller first)")
                 gray = opened.mode in ("1", "L", "LA", "P;L", "I", "I;16", "F")
                 image = np.asarray(opened.convert("L" if gray else "RGB"))
-    except CommandError:
+    except _CommandError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise CommandError(f"image {path} declares more pixels than the {MAX_IMAGE_PIXELS:,} "
-                           f"accepted (a decompression bomb?)") from None
+        raise _CommandError(f"image {path} declares more pixels than the {MAX_IMAGE_PIXELS:,} "
+                            f"accepted (a decompression bomb?)") from None
     except MemoryError:
-        raise CommandError(f"image {path} is too large to decode in memory",
-                           EXIT_ENVIRONMENT) from None
+        raise _CommandError(f"image {path} is too large to decode in memory",
+                            EXIT_ENVIRONMENT) from None
     except Exception as error:  # Pillow raises many types for broken files
         raise ValueError(f"image {path} could not be read as an image: "
                          f"{_first_line(error)}") from None
@@ -317,13 +319,13 @@ def _check_output_file(option: str, path: Path, suffix: str) -> Path:
     if path.suffix.lower() != suffix:
         raise ValueError(f"{option} must end in {suffix}, got {str(path)!r}")
     if path.is_dir():
-        raise CommandError(f"{option} names the folder {path}; expected a {suffix} file")
+        raise _CommandError(f"{option} names the folder {path}; expected a {suffix} file")
     existing = path.parent
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
     if existing.exists() and not existing.is_dir():
-        raise CommandError(f"{option}: cannot write {path} because {existing} is a file, "
-                           f"not a folder")
+        raise _CommandError(f"{option}: cannot write {path} because {existing} is a file, "
+                            f"not a folder")
     _prepare_folder(option, path.parent)
     return path
 
@@ -363,8 +365,8 @@ def _run_kernels(args: argparse.Namespace) -> int:
     try:
         figure.savefig(output, dpi=100)
     except OSError as error:
-        raise CommandError(f"--output: cannot write {output}: {error.strerror or error}",
-                           EXIT_ENVIRONMENT) from None
+        raise _CommandError(f"--output: cannot write {output}: {error.strerror or error}",
+                            EXIT_ENVIRONMENT) from None
     print(f"wrote {output} ({len(panels) - 1} kernels on a "
           f"{'x'.join(map(str, image.shape))} image)")
     return 0
@@ -433,9 +435,26 @@ def _option_of(path: object, args: argparse.Namespace) -> str | None:
     return None
 
 
+def _name_the_option(text: str, args: argparse.Namespace) -> str:
+    """``text`` led by the option whose path it mentions (``--checkpoint-dir: ...``).
+
+    Left alone when it already starts with an option or its API name
+    (``--log-dir: ...``, ``checkpoint_dir ...``).
+    """
+    named = tuple(name for attribute, option in _PATH_OPTIONS
+                  for name in (option, option.lstrip("-"), attribute))
+    if text.startswith(named):
+        return text
+    for attribute, option in _PATH_OPTIONS:
+        value = getattr(args, attribute, None)
+        if value is not None and str(value) in text:
+            return f"{option}: {text}"
+    return text
+
+
 def _os_error_message(error: OSError, args: argparse.Namespace) -> str:
     if error.filename is None or error.strerror is None:
-        return _first_line(error)  # already worded by the package
+        return _name_the_option(_first_line(error), args)  # already worded by the package
     option = _option_of(error.filename, args)
     if error.errno == errno.ENOSPC:
         what = f"no space left on the device while writing {error.filename}"
@@ -447,12 +466,7 @@ def _os_error_message(error: OSError, args: argparse.Namespace) -> str:
 def _tensorflow_error_message(error: Exception, args: argparse.Namespace) -> str:
     # "{{function_node __wrapped__SaveV2...}} /path; No space left on device [Op:SaveV2]"
     text = re.sub(r"\{\{function_node [^}]*\}\}\s*", "", _first_line(error))
-    text = re.sub(r"\s*\[Op:\w+\]$", "", text)
-    for attribute, option in _PATH_OPTIONS:
-        value = getattr(args, attribute, None)
-        if value is not None and str(value) in text:
-            return f"{option}: {text}"
-    return text
+    return _name_the_option(re.sub(r"\s*\[Op:\w+\]$", "", text), args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -493,7 +507,7 @@ def _run_guarded(runner, args: argparse.Namespace) -> int:
     """Run one subcommand, turning every failure the user can act on into one line."""
     try:
         return runner(args)
-    except CommandError as error:
+    except _CommandError as error:
         return _fail(str(error), error.status)
     except _BAD_PATH_ERRORS as error:
         return _fail(_os_error_message(error, args), EXIT_USAGE)
@@ -511,7 +525,7 @@ def _run_guarded(runner, args: argparse.Namespace) -> int:
                 else EXIT_ENVIRONMENT
             return _fail(_tensorflow_error_message(error, args), status)
         if isinstance(error, RuntimeError):  # e.g. a checkpoint folder in use
-            return _fail(_first_line(error), EXIT_ENVIRONMENT)
+            return _fail(_name_the_option(_first_line(error), args), EXIT_ENVIRONMENT)
         raise
 
 

@@ -54,6 +54,7 @@ __all__ = [
     "DATA_DIR_ENV",
     "CACHE_DIR_ENV",
     "IDX_FILES",
+    "MAX_DOWNLOAD_BYTES",
     "MIRRORS",
     "MNIST_GZ_MD5",
     "MNIST_MD5",
@@ -430,8 +431,12 @@ def _md5_of_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _fetch_verified(url: str, name: str, target: Path, timeout: float, deadline: float) -> None:
-    """Download ``url`` to ``target`` atomically if exactly its bytes have the right MD5."""
+def _fetch_verified(url: str, name: str, target: Path, timeout: float, deadline: float,
+                    deadline_seconds: float = 0.0) -> None:
+    """Download ``url`` to ``target`` atomically if exactly its bytes have the right MD5.
+
+    ``deadline`` is a ``time.monotonic()`` value; ``deadline_seconds`` only words the message.
+    """
     digest = hashlib.md5()
     size = 0
     handle, temp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=target.parent)
@@ -449,7 +454,8 @@ def _fetch_verified(url: str, name: str, target: Path, timeout: float, deadline:
                     raise ValueError(f"{url} sent more than the {MAX_DOWNLOAD_BYTES:,} bytes "
                                      f"accepted")
                 if time.monotonic() > deadline:
-                    raise TimeoutError(f"{url} took longer than the download's time limit")
+                    raise TimeoutError(f"{url} took longer than the download's time limit "
+                                       f"({deadline_seconds:g} s)")
                 out.write(chunk)
                 digest.update(chunk)
         expected = MNIST_GZ_MD5[name]
@@ -518,8 +524,7 @@ def download_mnist(cache_dir: str | os.PathLike | None = None,
                 continue
             _log.info("downloading %s", url)
             try:
-                _fetch_verified(url, name, target, min(timeout, max(time_limit, 1e-3)),
-                                deadline)
+                _fetch_verified(url, name, target, timeout, deadline, time_limit)
                 break
             except (OSError, ValueError, urllib.error.URLError) as error:
                 failures.append(f"{url}: {error}")
@@ -578,6 +583,9 @@ def load_mnist(data_dir: str | os.PathLike | None = None, *,
         ((60000, 28, 28), (60000,), (10000, 28, 28), (10000,), 'uint8')
     """
     if data_dir is not None:
+        if not str(data_dir).strip() or (isinstance(data_dir, (str, bytes)) and not data_dir):
+            # Path("") is the current folder: never what an empty setting means.
+            raise ValueError(f"data_dir must name a folder, got {data_dir!r}")
         return load_idx_folder(data_dir)
     if os.environ.get(DATA_DIR_ENV):
         folder = Path(os.environ[DATA_DIR_ENV]).expanduser()

@@ -40,7 +40,8 @@ from cnn_tutorial._validation import (
     describe_array,
 )
 
-__all__ = ["KERNELS", "LECTURE_KERNELS", "SAMPLE_IMAGES", "apply_kernel", "load_sample_image"]
+__all__ = ["KERNELS", "LECTURE_KERNELS", "MAX_SIDE", "SAMPLE_IMAGES", "apply_kernel",
+           "load_sample_image"]
 
 
 def _frozen(rows: list[list[float]]) -> np.ndarray:

@@ -259,7 +259,6 @@ class ConvReLU(_Layer):
 
 class _Pool(tf.Module):
     _op = staticmethod(tf.nn.max_pool2d)
-    _kind = "max"
 
     def __init__(self, ksize: int = 2, stride: int | None = None, padding: str = "VALID",
                  scope_name: str = "pool") -> None:
@@ -318,7 +317,6 @@ class AvgPool(_Pool):
     """
 
     _op = staticmethod(tf.nn.avg_pool2d)
-    _kind = "avg"
 
 
 class FullyConnected(_Layer):

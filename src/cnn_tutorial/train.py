@@ -188,8 +188,8 @@ def make_strategy(name: str | tf.distribute.Strategy | None = "default"
 
 
 def _is_default(strategy: tf.distribute.Strategy) -> bool:
-    # The default strategy is a private class; it has one replica and no devices to spread to.
-    return type(strategy).__name__ == "_DefaultDistributionStrategy"
+    # Outside every strategy's scope, get_strategy() returns the one default strategy.
+    return not tf.distribute.has_strategy() and strategy is tf.distribute.get_strategy()
 
 
 def _check_split(name: str, data: Any) -> tuple[Any, Any]:

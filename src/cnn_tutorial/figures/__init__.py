@@ -4,8 +4,9 @@ The chapters call these functions instead of drawing with ``pyplot`` inline, so
 that every figure is tested like the rest of the package. Each returns a
 `matplotlib.figure.Figure` (a `TutorialFigure`, which shows itself
 once as a PNG when it is the value of a notebook cell, with any backend). Labels
-are English or symbols only: the same code runs on the Korean and the English
-pages, and matplotlib's default font has no Hangul.
+are symbols, numbers and code names only (``x``, ``w``, ``y``, ``W=7``, ``'SAME'``,
+``top_sobel``): the same figure appears on the Korean and the English page, so it
+must read the same in both, and matplotlib's default font has no Hangul.
 
 Examples:
     >>> from cnn_tutorial import figures
@@ -21,6 +22,7 @@ from cnn_tutorial.figures.convolution import (
     draw_weighted_sum,
     kernel_grid,
 )
+from cnn_tutorial.figures.multichannel import draw_multichannel_conv, multichannel_terms
 from cnn_tutorial.figures.network import draw_architecture, draw_dense, plot_training_curves
 from cnn_tutorial.figures.padding import draw_padded_grid, draw_padding, padding_plan
 from cnn_tutorial.figures.pooling import draw_pooling, pool_valid
@@ -31,11 +33,13 @@ __all__ = [
     "draw_dense",
     "draw_kernel",
     "draw_kernels",
+    "draw_multichannel_conv",
     "draw_padded_grid",
     "draw_padding",
     "draw_pooling",
     "draw_weighted_sum",
     "kernel_grid",
+    "multichannel_terms",
     "padding_plan",
     "plot_training_curves",
     "pool_valid",

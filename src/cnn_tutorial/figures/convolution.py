@@ -3,8 +3,9 @@
 Every function returns a `matplotlib.figure.Figure` built without
 ``pyplot``, so nothing is left open in pyplot's global list of figures and a
 notebook shows each figure exactly once (when it is the value of a cell). Labels
-are English or symbols only: the same code runs on the Korean and the English
-page, and matplotlib's default font has no Hangul.
+are symbols, numbers and code names only (input ``x``, kernel ``w``, output ``y``):
+the same figure appears on the Korean and the English page, and matplotlib's
+default font has no Hangul.
 
 Artists that carry the content have a ``gid`` so that tests (and curious
 readers) can find them: ``"cell"`` (a grid cell), ``"value"`` (the number in a
@@ -256,7 +257,7 @@ def draw_kernels(kernels: Mapping[str, Any], *, ncols: int | None = None) -> Fig
         ncols: Kernels per row (default: all in one row, at most 4).
 
     Returns:
-        The figure, one axes per kernel, titled ``"name (sum=...)"``.
+        The figure, one axes per kernel, titled ``"name (Σ=...)"``.
 
     Raises:
         TypeError: ``kernels`` is not a non-empty mapping, or a kernel is not numeric.
@@ -265,7 +266,7 @@ def draw_kernels(kernels: Mapping[str, Any], *, ncols: int | None = None) -> Fig
     Examples:
         >>> fig = draw_kernels({"sharpen": [[0, -1, 0], [-1, 5, -1], [0, -1, 0]]})
         >>> fig.axes[0].get_title()
-        'sharpen (sum=1)'
+        'sharpen (Σ=1)'
         >>> [t.get_text() for t in fig.axes[0].texts][:3]
         ['0', '-1', '0']
     """
@@ -286,7 +287,7 @@ def draw_kernels(kernels: Mapping[str, Any], *, ncols: int | None = None) -> Fig
         longest = max(len(format_value(v)) for v in kernel.ravel())
         draw_value_grid(ax, kernel, facecolors=colours,
                         fontsize=_value_fontsize(*kernel.shape, base=15, longest=longest),
-                        title=f"{name} (sum={format_value(round(float(kernel.sum()), 6))})")
+                        title=f"{name} (Σ={format_value(round(float(kernel.sum()), 6))})")
     for ax in axes[count:]:
         fig.delaxes(ax)
     return fig
@@ -313,7 +314,7 @@ def draw_kernel(kernel: Any, title: str = "kernel") -> Figure:
     Examples:
         >>> fig = draw_kernel([[1, 2, 1], [0, 0, 0], [-1, -2, -1]], "top_sobel")
         >>> len(fig.axes), fig.axes[0].get_title()
-        (1, 'top_sobel (sum=0)')
+        (1, 'top_sobel (Σ=0)')
     """
     if not isinstance(title, str):
         raise TypeError(f"title must be a string, got {title!r}")
@@ -364,7 +365,7 @@ def draw_weighted_sum(image: Any, kernel: Any, row: int = 0, col: int = 0) -> Fi
         >>> image = np.arange(16).reshape(4, 4)
         >>> fig = draw_weighted_sum(image, np.ones((3, 3)), row=1, col=0)
         >>> [ax.get_title() for ax in fig.axes]
-        ['input (4x4)', 'kernel (3x3)', 'output (2x2)']
+        ['x (4x4)', 'w (3x3)', 'y (2x2)']
         >>> [t.get_text() for t in fig.axes[2].texts if t.get_gid() == "result"]
         ['81']
     """
@@ -389,18 +390,18 @@ def draw_weighted_sum(image: Any, kernel: Any, row: int = 0, col: int = 0) -> Fi
         for c in range(col, col + kw):
             window_faces[r][c] = "#fde0dd"
     draw_value_grid(axes[0], image, facecolors=window_faces,
-                    title=f"input ({image.shape[0]}x{image.shape[1]})")
+                    title=f"x ({image.shape[0]}x{image.shape[1]})")
     axes[0].add_patch(Rectangle((col, row), kw, kh, fill=False, edgecolor=WINDOW_COLOR,
                                 linewidth=2.5, gid="window"))
 
     draw_value_grid(axes[1], kernel, facecolors=[["#fde0dd"] * kw for _ in range(kh)],
-                    title=f"kernel ({kh}x{kw})")
+                    title=f"w ({kh}x{kw})")
     axes[1].set_ylim(image.shape[0] + 0.15, -0.15)  # same scale as the input panel
 
     out_faces = [[None] * out.shape[1] for _ in range(out.shape[0])]
     out_faces[row][col] = WINDOW_COLOR
     draw_value_grid(axes[2], out, facecolors=out_faces,
-                    title=f"output ({out.shape[0]}x{out.shape[1]})")
+                    title=f"y ({out.shape[0]}x{out.shape[1]})")
     axes[2].set_ylim(image.shape[0] + 0.15, -0.15)
     for text in axes[2].texts:
         x, y = text.get_position()
@@ -412,7 +413,7 @@ def draw_weighted_sum(image: Any, kernel: Any, row: int = 0, col: int = 0) -> Fi
     window = image[row:row + kh, col:col + kw]
     terms = " + ".join(f"{format_value(a)}·{_parenthesise(b)}"
                        for a, b in zip(window.ravel(), kernel.ravel()))
-    fig.supxlabel(f"out[{row}, {col}] = {terms} = {format_value(out[row, col])}",
+    fig.supxlabel(f"y[{row}, {col}] = {terms} = {format_value(out[row, col])}",
                   fontsize=LABEL_SIZE if kh * kw <= 9 else LABEL_SIZE - 3)
     return fig
 

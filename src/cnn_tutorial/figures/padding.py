@@ -165,7 +165,7 @@ def draw_padding(size: int, kernel_size: int, stride: int = 1, padding: str | in
         for tap in taps:
             ax.add_patch(Rectangle((tap + 0.08, top + 0.1), 0.84, 0.6, facecolor=colour,
                                    alpha=0.55, linewidth=0, gid="tap"))
-        ax.text(right + 0.4, top + 0.4, f"out[{index}]", va="center", fontsize=fontsize,
+        ax.text(right + 0.4, top + 0.4, f"y[{index}]", va="center", fontsize=fontsize,
                 color=colour, gid="output")
 
     ax.set_xlim(left - 0.2, right + 2.6)
@@ -173,8 +173,8 @@ def draw_padding(size: int, kernel_size: int, stride: int = 1, padding: str | in
     ax.set_aspect("equal")
     ax.set_axis_off()
     dilation_text = f", D={dilation}" if dilation != 1 else ""
-    ax.set_title(f"W={size}, F={kernel_size}, S={stride}{dilation_text}, padding {_describe(padding)}"
-                 f": pad ({before}, {after}) -> {output} outputs", fontsize=TITLE_SIZE)
+    ax.set_title(f"W={size}, F={kernel_size}, S={stride}{dilation_text}, {_describe(padding)}"
+                 f": P=({before}, {after}) → {output}", fontsize=TITLE_SIZE)
     return fig
 
 
@@ -206,7 +206,7 @@ def draw_padded_grid(size: int, kernel_size: int, stride: int = 1,
         >>> fig = draw_padded_grid(5, 3, padding=1)
         >>> padded = [p for p in fig.axes[0].patches if p.get_gid() == "padding"]
         >>> len(padded), fig.axes[1].get_title()
-        (24, 'output 5x5')
+        (24, 'y 5x5')
     """
     plan = padding_plan(size, kernel_size, stride, padding, dilation)
     if size > MAX_GRID_SIZE:
@@ -240,8 +240,8 @@ def draw_padded_grid(size: int, kernel_size: int, stride: int = 1,
     ax_in.set_ylim(size + after + 0.2, -before - 0.2)
     ax_in.set_aspect("equal")
     ax_in.set_axis_off()
-    ax_in.set_title(f"input {size}x{size}, padding {_describe(padding)}: "
-                    f"pad ({before}, {after})", fontsize=TITLE_SIZE)
+    ax_in.set_title(f"x {size}x{size}, {_describe(padding)}: P=({before}, {after})",
+                    fontsize=TITLE_SIZE)
 
     for r in range(output):
         for c in range(output):
@@ -254,8 +254,8 @@ def draw_padded_grid(size: int, kernel_size: int, stride: int = 1,
     ax_out.set_ylim(total - 0.2, -0.2)
     ax_out.set_aspect("equal")
     ax_out.set_axis_off()
-    ax_out.set_title(f"output {output}x{output}", fontsize=TITLE_SIZE)
-    dilation_text = f", dilation {dilation}" if dilation != 1 else ""
-    fig.supxlabel(f"kernel {kernel_size}x{kernel_size}, stride {stride}{dilation_text}",
+    ax_out.set_title(f"y {output}x{output}", fontsize=TITLE_SIZE)
+    dilation_text = f", D={dilation}" if dilation != 1 else ""
+    fig.supxlabel(f"F={kernel_size}, S={stride}{dilation_text}",
                   fontsize=LABEL_SIZE)
     return fig

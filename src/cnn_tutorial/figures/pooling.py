@@ -95,7 +95,7 @@ def draw_pooling(grid: Any, pool_size: int = 2, stride: int | None = None,
         >>> grid = [[1, 3, 2, 0], [4, 2, 1, 1], [0, 1, 5, 6], [2, 2, 7, 8]]
         >>> fig = draw_pooling(grid, pool_size=2, mode="both")
         >>> [ax.get_title() for ax in fig.axes]
-        ['input 4x4, window 2x2, stride 2', 'max pool 2x2', 'average pool 2x2']
+        ['x 4x4, K=2, S=2', 'max 2x2', 'mean 2x2']
         >>> [t.get_text() for t in fig.axes[0].texts if t.get_gid() == "max"]
         ['2', '4', '2', '8']
     """
@@ -110,8 +110,8 @@ def draw_pooling(grid: Any, pool_size: int = 2, stride: int | None = None,
     fig = _new_figure(1.2 + 0.55 * sum(widths) + 0.8 * len(outputs), 0.55 * height + 1.1)
     axes = fig.subplots(1, len(widths), width_ratios=widths)
 
-    draw_value_grid(axes[0], grid, title=f"input {grid.shape[0]}x{grid.shape[1]}, "
-                                         f"window {pool_size}x{pool_size}, stride {stride}")
+    draw_value_grid(axes[0], grid, title=f"x {grid.shape[0]}x{grid.shape[1]}, "
+                                         f"K={pool_size}, S={stride}")
     overlap = stride < pool_size
     for r in range(rows):
         for c in range(cols):
@@ -135,7 +135,7 @@ def draw_pooling(grid: Any, pool_size: int = 2, stride: int | None = None,
         if patch.get_gid() == "cell":
             patch.set_facecolor("none")
 
-    titles = {"max": "max pool", "avg": "average pool"}
+    titles = {"max": "max", "avg": "mean"}
     for ax, pooled, name in zip(axes[1:], outputs, modes):
         faces = [[_FILLS[(r * cols + c) % len(_FILLS)] for c in range(cols)] for r in range(rows)]
         draw_value_grid(ax, pooled, facecolors=faces, title=f"{titles[name]} {rows}x{cols}")
