@@ -46,7 +46,8 @@ PIP_TOOLS = "pip-tools==7.6.2"
 # The package's own tests: not the site's, the browser's or the CI workflows' (those
 # need the docs extra, a build or Chromium, and do not depend on the package's floors).
 FLOOR_TESTS = ["tests", "src/cnn_tutorial", "--ignore=tests/docs",
-               "--ignore=tests/playground", "--ignore=tests/test_workflows.py"]
+               "--ignore=tests/playground", "--ignore=tests/explainer",
+               "--ignore=tests/test_workflows.py"]
 
 
 def _run(*cmd: str | os.PathLike, **kwargs) -> None:
