@@ -3,11 +3,11 @@
 The chapter "Draw a digit" (``docs/*/draw-a-digit.md``) trains the convnet
 and exports it with ``cnn_tutorial.web.export_convnet(..., by_id=True)`` into
 ``.cache/explainer/<id>/`` (cwd = repository root), and prints that folder.
-The chapter's execution is cached by ``docs_hooks/notebooks.py``, so a warm
+The chapter's execution is cached by ``docs_hooks/notebooks/``, so a warm
 build runs no code: the export written by the execution the page shows is
-found again by the id printed in the page. Pages holding a
-``<div class="cnn-explainer">`` get the widget's module (``assets/explainer/explainer.js``,
-relative to the page, as ``<script type="module">``); no other page loads it. After the build this hook copies
+found again by the id printed in the page. (The chapter's template block
+``scripts`` in ``overrides/main.html`` loads the widget's module,
+``assets/explainer/explainer.js``; no other page loads it.) After the build this hook copies
 that folder beside every built copy of ``assets/explainer/explainer.js``
 (mkdocs-static-i18n builds the assets once per language) as ``../model/``,
 where the widget looks by default.
@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 from mkdocs.exceptions import PluginError
-from mkdocs.utils import get_relative_url
 
 log = logging.getLogger("mkdocs.hooks.explainer")
 
@@ -39,8 +38,6 @@ EXPORT_ROOT = Path(".cache", "explainer")
 CHAPTER = "draw-a-digit.md"
 #: Folder of the export in the site, relative to the script's folder.
 TARGET = Path("..", "model")
-#: The widget's entry module, site-relative; loaded only by pages with a widget.
-SCRIPT = "assets/explainer/explainer.js"
 
 _EXPORT_ID = re.compile(r"\.cache/explainer/([0-9a-f]{16})\b")
 _state: dict[str, Any] = {"ids": set()}
@@ -55,10 +52,7 @@ def on_pre_build(config: Any, **kwargs: Any) -> None:
 
 
 def on_post_page(output: str, page: Any, config: Any, **kwargs: Any) -> str:
-    """Load the widget's module on pages that place one; remember the chapter's export."""
-    if 'class="cnn-explainer"' in output and "</body>" in output:
-        src = get_relative_url(SCRIPT, page.url or "index.html")
-        output = output.replace("</body>", f'<script type="module" src="{src}"></script>\n</body>', 1)
+    """Remember the export that the chapter's outputs name."""
     if Path(page.file.src_uri).name == CHAPTER:
         found = set(_EXPORT_ID.findall(output))
         if not found:

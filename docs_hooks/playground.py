@@ -22,7 +22,6 @@ import hashlib
 import json
 import logging
 import os
-import sys
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -60,18 +59,17 @@ def _cache_key(size: int, name: str) -> str:
 def _import_tensorflow_quietly() -> None:
     """Import TensorFlow (the resize needs it) without its C++ start-up lines in the build log.
 
-    The variable is read once, when TensorFlow loads; it is put back at once so
+    ``import_tensorflow`` sets ``TF_CPP_MIN_LOG_LEVEL``; it is put back at once so
     that processes started later (the chapters' kernels) see the user's setting.
     """
-    if "tensorflow" in sys.modules:
-        return
+    from cnn_tutorial._quiet import import_tensorflow
+
     previous = os.environ.get("TF_CPP_MIN_LOG_LEVEL")
-    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
     try:
-        import tensorflow  # noqa: F401
+        import_tensorflow()
     finally:
         if previous is None:
-            del os.environ["TF_CPP_MIN_LOG_LEVEL"]
+            os.environ.pop("TF_CPP_MIN_LOG_LEVEL", None)
         else:
             os.environ["TF_CPP_MIN_LOG_LEVEL"] = previous
 

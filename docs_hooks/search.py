@@ -59,28 +59,48 @@ CONTENT_TAGS = ("NNG", "NNP", "NR", "NP", "XR", "SL", "SH")
 TAIL_TAGS = ("J", "E", "VCP", "VCN", "XSV", "XSA", "XSN", "VX")
 
 
-def glossary_terms(path: Path = GLOSSARY) -> list[list[str]]:
-    """The Korean terms of the glossary table, each row's alternatives in one list.
+#: Header of the glossary column that lists other names of a term ("컨볼루션").
+ALTERNATIVES_HEADER = "다른 이름"
 
-    A row ``| 팽창, 확장 | dilation | ...`` gives ``["팽창", "확장"]``.
+
+def _names(cell: str) -> list[str]:
+    """The names in one cell: comma-separated, notes in parentheses dropped."""
+    names = [re.sub(r"\([^)]*\)", "", name).strip() for name in cell.split(",")]
+    return [name for name in names if name and "`" not in name]
+
+
+def glossary_terms(path: Path = GLOSSARY) -> list[list[str]]:
+    """Each Korean term of the glossary's tables with its other names, one list per row.
+
+    The first column holds the term (``팽창, 확장``: both), the column headed
+    "다른 이름" its other names (``컨볼루션(강의 노트), 콘볼루션``). A row of
+    ``합성곱`` gives ``["합성곱", "컨볼루션", "콘볼루션"]``.
     """
-    rows = []
+    rows: list[list[str]] = []
     if not path.is_file():
         return rows
+    previous: list[str] = []
     appended = False  # whether the line above gave a row
+    alternatives = None  # index of the "다른 이름" column in the current table
     for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.lstrip().startswith("|"):
+            previous, appended, alternatives = [], False, None
+            continue
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        if len(cells) >= 2 and cells[0] and set(cells[0]) <= set("-: "):
+        if cells[0] and set(cells[0]) <= set("-: "):  # |---|: the row above is the header
             if appended:
-                rows.pop()  # the row above a |---| line is the table's header
+                rows.pop()
+            alternatives = (previous.index(ALTERNATIVES_HEADER)
+                            if ALTERNATIVES_HEADER in previous else None)
             appended = False
             continue
-        names = []
-        if len(cells) >= 2 and "`" not in cells[0]:
-            names = [name.strip() for name in cells[0].split(",") if HANGUL.search(name)]
-        if names:
-            rows.append(names)
-        appended = bool(names)
+        previous = cells
+        names = _names(cells[0])
+        if alternatives is not None and alternatives < len(cells):
+            names += _names(cells[alternatives])
+        appended = bool(names) and bool(HANGUL.search(names[0]))
+        if appended:
+            rows.append(list(dict.fromkeys(names)))
     return rows
 
 

@@ -2,7 +2,7 @@
 
 ``built_site`` builds the site once per test session (``mkdocs build --strict``
 into a temporary folder) and returns the folder. The build reuses the notebook
-execution cache in ``.cache/notebooks`` (see ``docs_hooks/notebooks.py``), so it
+execution cache in ``.cache/notebooks`` (see ``docs_hooks/notebooks/``), so it
 only executes chapters whose code, package source or library versions changed.
 """
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import os
-import resource
+import re
 import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -189,6 +190,21 @@ def test_a_folder_in_use_by_another_process_is_refused(tiny, tmp_path):
     assert not (folder / "cnn_tutorial.lock").exists()
 
 
+def test_locks_of_other_hosts_and_half_written_locks(tiny, tmp_path):
+    folder = tmp_path / "ckpt"
+    folder.mkdir()
+    lock = folder / "cnn_tutorial.lock"
+    lock.write_text("12345 another-host\n")  # e.g. a cluster node sharing the folder
+    with pytest.raises(OSError, match=r"in use by another run \(process 12345 on another-host"):
+        _run(tiny, folder, max_steps=1)
+    lock.write_text("")  # created, pid not written yet
+    with pytest.raises(OSError, match=r"in use by another run \(a process that wrote no id"):
+        _run(tiny, folder, max_steps=1)
+    os.utime(lock, (0, 0))  # ... and left so for decades: stale
+    assert _run(tiny, folder, max_steps=1).step == 1
+    assert not lock.exists()
+
+
 def test_a_run_inside_a_run_on_the_same_folder_is_refused(tiny, tmp_path, monkeypatch):
     folder = tmp_path / "ckpt"
     real_make_dataset = train_module.make_dataset
@@ -254,17 +270,20 @@ def test_a_non_finite_loss_stops_and_keeps_the_last_good_checkpoint(tiny, tmp_pa
 
 def test_a_full_disk_while_saving_leaves_nothing_behind(tiny, tmp_path):
     """Files may not grow past 1 MiB (as on a full disk); the checkpoint needs 39 MB."""
+    resource = pytest.importorskip("resource")  # POSIX
     folder = tmp_path / "ckpt"
     limits = resource.getrlimit(resource.RLIMIT_FSIZE)
     previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG instead of a signal
     resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, limits[1]))
     try:
         with pytest.raises(OSError, match=r"could not save a checkpoint in checkpoint_dir .*"
-                                          r"File too large; the partial files were removed"):
+                                          r"File too large; the partial files were removed"
+                           ) as raised:
             _run(tiny, folder, max_steps=2)
     finally:
         resource.setrlimit(resource.RLIMIT_FSIZE, limits)
         signal.signal(signal.SIGXFSZ, previous)
+    assert (raised.value.strerror, raised.value.filename) == ("File too large", str(folder))
     assert sorted(p.name for p in folder.iterdir()) == ["cnn_tutorial_checkpoint.json"]
     assert _run(tiny, folder, max_steps=2).step == 2  # once there is room, it saves
 
@@ -279,9 +298,12 @@ def read_only_folder(tmp_path):
         yield folder
         folder.chmod(0o755)
         return
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs",
-                              str(folder)], capture_output=True)
-    if mounted.returncode != 0:
+    try:
+        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs",
+                                  str(folder)], capture_output=True)
+    except FileNotFoundError:  # no mount command
+        mounted = None
+    if mounted is None or mounted.returncode != 0:
         pytest.skip("root without mount: no way to make a read-only folder")
     yield folder
     subprocess.run(["umount", str(folder)], check=True)
@@ -333,3 +355,55 @@ def test_broken_checkpoint_metadata_names_the_file(tiny, tmp_path, broken):
     assert _indexes(folder) == ["ckpt-1.index"]
     shutil.rmtree(metadata) if broken == "folder" else metadata.unlink()
     assert _run(tiny, folder, max_steps=2).resumed_from_step == 1
+
+
+def test_sigterm_to_the_command_saves_where_it_stopped(tmp_path):
+    """A real `cnn-tutorial train` process, terminated as a scheduler or `kill` would do."""
+    data = _write_idx_folder_for_examples(tmp_path / "data", train=256, test=32)
+    folder = tmp_path / "ckpt"
+    command = [sys.executable, "-m", "cnn_tutorial", "train", "--data-dir", str(data),
+               "--checkpoint-dir", str(folder), "--checkpoint-every", "4", "--epochs", "10",
+               "--batch-size", "16", "--no-progress"]
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env.pop("CNN_TUTORIAL_DATA_DIR", None)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env=env)
+    try:
+        # No time bound: wait for the first checkpoint (or for the process to end).
+        while not (folder / "checkpoint").is_file() and process.poll() is None:
+            time.sleep(0.02)
+        assert process.poll() is None, process.stderr.read()[-2000:]
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode not in (0, -signal.SIGTERM), err[-2000:]
+    stopped = re.search(r"interrupted at step (\d+) by SIGTERM; checkpoint saved to (\S+);", err)
+    assert stopped, err[-2000:]
+    step = int(stopped.group(1))
+    assert 4 <= step < 160 and stopped.group(2).endswith(f"ckpt-{step}")
+    assert _saved(stopped.group(2)) == {"step": step, "iterations": step}
+    assert not (folder / "cnn_tutorial.lock").exists()
+
+
+def test_signal_handlers_only_while_training_and_only_in_the_main_thread(tiny, tmp_path):
+    import threading
+
+    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    assert _run(tiny, tmp_path / "main", max_steps=1).step == 1
+    assert {s: signal.getsignal(s) for s in before} == before
+    results, errors = [], []
+
+    def in_a_thread():  # e.g. a web server's worker: Python allows handlers only in main
+        try:
+            results.append(_run(tiny, tmp_path / "thread", max_steps=1).step)
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    worker = threading.Thread(target=in_a_thread)
+    worker.start()
+    worker.join()
+    assert (results, errors) == ([1], [])
+    assert {s: signal.getsignal(s) for s in before} == before

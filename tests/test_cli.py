@@ -521,3 +521,20 @@ def test_kernels_image_that_is_not_a_file(capsys, tmp_path, make, message):
     make(image)
     status, _, err = run_main(capsys, "kernels", str(image), "-o", str(tmp_path / "k.png"))
     assert status == 2 and message in _one_line(err)
+
+
+def test_an_interrupted_training_run_is_reported_once(capsys, monkeypatch, tmp_path):
+    import signal
+
+    import cnn_tutorial.train
+    from cnn_tutorial.interrupts import TrainingInterrupted
+
+    def stopped(*args, **kwargs):
+        print("interrupted at step 3 by SIGTERM; checkpoint saved to x", file=sys.stderr)
+        raise TrainingInterrupted(signal.SIGTERM)
+
+    data = _write_idx_folder_for_examples(tmp_path / "data", train=16, test=8)
+    monkeypatch.setattr(cnn_tutorial.train, "train", stopped)
+    status, _, err = run_main_no_interrupt(capsys, "train", "--data-dir", str(data))
+    assert status == 130
+    assert _one_line(err) == "interrupted at step 3 by SIGTERM; checkpoint saved to x"

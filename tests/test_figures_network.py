@@ -156,7 +156,7 @@ def test_training_curves_plot_every_series():
 def test_training_curves_smoothing_adds_a_moving_average():
     fig = plot_training_curves(HISTORY, smooth=3)
     raw, mean = fig.axes[0].get_lines()
-    assert mean.get_label() == "train (mean of 3)"
+    assert mean.get_label() == "mean(loss, 3)"
     assert list(mean.get_xdata()) == [3, 4, 5, 6]
     assert list(mean.get_ydata()) == pytest.approx(np.convolve(HISTORY["loss"], np.ones(3) / 3,
                                                                mode="valid").tolist())

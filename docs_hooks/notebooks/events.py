@@ -9,14 +9,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from mkdocs.structure.pages import Page
-
-if __package__ in (None, ""):  # loaded by path, as MkDocs loads hooks
-    _root = str(Path(__file__).resolve().parents[2])
-    if _root not in sys.path:
-        sys.path.insert(0, _root)
+# MkDocs loads a hook by its path, not as part of a package: make the package
+# docs_hooks importable (the `mkdocs` command does not put the project on sys.path).
+_ROOT = str(Path(__file__).resolve().parents[2])
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
 
 from docs_hooks.notebooks.site import NotebookSite  # noqa: E402
+from mkdocs.plugins import event_priority  # noqa: E402
 
 SITE = NotebookSite()
 
@@ -35,11 +35,16 @@ def on_files(files, config):
     return files
 
 
-def on_pre_page(page, config, files):
-    if SITE.chapter_of(page) is not None:
-        page.render = (lambda self, config, files: SITE.render_page(self, config, files)
-                       ).__get__(page, Page)
-    return page
+def on_page_markdown(markdown, page, config, files):
+    if SITE.chapter_of(page) is None:
+        return markdown
+    return SITE.page_markdown(page)
+
+
+def on_page_content(html, page, config, files):
+    if SITE.chapter_of(page) is None:
+        return html
+    return SITE.page_content(html, page)
 
 
 def on_post_page(output, page, config):
@@ -47,5 +52,7 @@ def on_post_page(output, page, config):
     return output
 
 
+@event_priority(-200)  # after the i18n plugin's (-100), which builds the other languages
 def on_post_build(config):
-    SITE.write_assets(config.site_dir)
+    if not _nested_build(config):  # once, for the pages of every language
+        SITE.write_assets(config.site_dir)

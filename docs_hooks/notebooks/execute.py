@@ -82,19 +82,15 @@ def cell_timeout(environ: dict[str, str] | None = None) -> int:
     return seconds
 
 
-# TensorFlow's C++ start-up notices (absl log lines and the line before them).
-_NOTICE = re.compile(
-    r"WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
-    r"|[IWE]\d{4} [\d:.]+\s+\d+ (?:port|cudart_stub|cuda_platform|cpu_feature_guard"
-    r"|cuda_dnn|cuda_fft|cuda_blas|computation_placer)\.cc:\d+\] .*")
-
-
 # ipykernel 7's notice for a kernel on localhost TCP, which is how nbclient starts it.
 _KERNEL_NOTICE = re.compile(r"\[IPKernelApp\] WARNING \| Kernel is running over TCP without encryption\..*")
 
 
-def _is_tensorflow_notice(line: str) -> bool:
-    return _NOTICE.fullmatch(line) is not None or _KERNEL_NOTICE.fullmatch(line) is not None
+def _is_start_up_notice(line: str) -> bool:
+    """TensorFlow's C++ start-up notices (the rule the CLI uses) and the kernel's own."""
+    from cnn_tutorial._quiet import is_noise
+
+    return is_noise(line) or _KERNEL_NOTICE.fullmatch(line) is not None
 
 
 def kernel_env() -> dict[str, str]:
@@ -112,7 +108,7 @@ def kernel_env() -> dict[str, str]:
 def _show_kernel_stderr(name: str, text: str) -> str:
     """Write the kernel's stderr lines that are not TensorFlow notices to ours; return them."""
     kept = "".join(line for line in text.splitlines(keepends=True)
-                   if line.strip() and not _is_tensorflow_notice(line.rstrip("\r\n")))
+                   if line.strip() and not _is_start_up_notice(line.rstrip("\r\n")))
     if kept:
         sys.stderr.write(f"{name}: the kernel wrote to its standard error:\n{kept}")
         sys.stderr.flush()
@@ -131,8 +127,7 @@ def execute_cells(sources: Sequence[str], *, name: str, cwd: str | os.PathLike =
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     notebook = nbformat.v4.new_notebook()
-    notebook.cells = [nbformat.v4.new_code_cell(src) for src in sources]
-    notebook.cells.append(nbformat.v4.new_code_cell(VERSION_PROBE))
+    notebook.cells = [nbformat.v4.new_code_cell(src) for src in [*sources, VERSION_PROBE]]
     client = NotebookClient(
         notebook, timeout=cell_timeout() if timeout is None else timeout,
         kernel_name=kernel_name, allow_errors=False,
@@ -156,11 +151,7 @@ def execute_cells(sources: Sequence[str], *, name: str, cwd: str | os.PathLike =
         finally:
             kernel_stderr.seek(0)
             _show_kernel_stderr(name, kernel_stderr.read().decode("utf-8", "replace"))
-    probe = notebook.cells.pop()
-    printed = "".join(o.get("text", "") for o in probe.get("outputs", [])
-                      if o.get("output_type") == "stream" and o.get("name") == "stdout")
-    lines = [ln for ln in printed.splitlines() if ln.startswith("{")]
-    run_info: dict[str, Any] = json.loads(lines[-1]) if lines else {}
+    run_info = _probe_result(notebook.cells.pop())
     return {
         "cells": [{"outputs": cell.get("outputs", []),
                    "execution_count": cell.get("execution_count")}
@@ -170,6 +161,14 @@ def execute_cells(sources: Sequence[str], *, name: str, cwd: str | os.PathLike =
         "executed_at": time.strftime("%Y-%m-%d", time.gmtime()),
         "seconds": round(time.perf_counter() - started, 1),
     }
+
+
+def _probe_result(probe: nbformat.NotebookNode) -> dict[str, Any]:
+    """What :data:`VERSION_PROBE` printed (its last JSON line)."""
+    printed = "".join(o.get("text", "") for o in probe.get("outputs", [])
+                      if o.get("output_type") == "stream" and o.get("name") == "stdout")
+    lines = [ln for ln in printed.splitlines() if ln.startswith("{")]
+    return json.loads(lines[-1]) if lines else {}
 
 
 def output_problems(entry: dict[str, Any], sources: Sequence[str] | None = None) -> list[str]:
@@ -267,6 +266,15 @@ def ensure_executed(chapters: Sequence[Chapter], cache: ExecutionCache, *,
             entries[chapter.key] = entry
             log.info("notebook cache hit: %s", display_path(chapter.path))
 
+    if missing:
+        entries.update(_execute_missing(list(missing.values()), cache, jobs=jobs, cwd=cwd))
+    return entries
+
+
+def _execute_missing(chapters: list[Chapter], cache: ExecutionCache, *, jobs: int | None,
+                     cwd: str | os.PathLike) -> dict[str, dict[str, Any]]:
+    """Execute ``chapters`` (distinct keys) in parallel, check and store each result."""
+
     def run(chapter: Chapter) -> tuple[str, dict[str, Any]]:
         entry = execute_cells(chapter.sources, name=display_path(chapter.path), cwd=cwd)
         _check(chapter, entry, "outputs")
@@ -274,21 +282,19 @@ def ensure_executed(chapters: Sequence[Chapter], cache: ExecutionCache, *,
         log.info("notebook executed: %s (%.1f s)", display_path(chapter.path), entry["seconds"])
         return chapter.key, entry
 
-    if missing:
-        jobs = jobs or int(os.environ.get("CNN_TUTORIAL_DOCS_JOBS", "0")) or min(2, os.cpu_count() or 1)
-        # Longest chapters first would be ideal; code size is a fair proxy.
-        order = sorted(missing.values(), key=lambda c: -sum(map(len, c.sources)))
-        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            futures = [pool.submit(run, chapter) for chapter in order]
-            errors = []
-            for future in futures:
-                try:
-                    key, entry = future.result()
-                    entries[key] = entry
-                except NotebookExecutionError as error:
-                    errors.append(str(error))
-            if errors:
-                raise NotebookExecutionError("\n\n".join(errors))
+    jobs = jobs or int(os.environ.get("CNN_TUTORIAL_DOCS_JOBS", "0")) or min(2, os.cpu_count() or 1)
+    # Longest chapters first would be ideal; code size is a fair proxy.
+    order = sorted(chapters, key=lambda c: -sum(map(len, c.sources)))
+    entries, errors = {}, []
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        for future in [pool.submit(run, chapter) for chapter in order]:
+            try:
+                key, entry = future.result()
+                entries[key] = entry
+            except NotebookExecutionError as error:
+                errors.append(str(error))
+    if errors:
+        raise NotebookExecutionError("\n\n".join(errors))
     return entries
 
 

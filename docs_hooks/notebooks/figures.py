@@ -1,17 +1,19 @@
 """Figures as image files beside the page, each with its size and alt text.
 
 A figure a code cell draws (a PNG output) is written next to the page as a
-file: photographs as WebP at quality 90, diagrams as lossless PNG (an image
-whose PNG is over three times its WebP is a photograph). The page's ``<img>`` gets ``src``, ``width``, ``height``,
+file: diagrams as lossless PNG, photographs (figures marked as such, below)
+as WebP at quality 90. The page's ``<img>`` gets ``src``, ``width``, ``height``,
 ``loading="lazy"`` and ``alt`` (see the template ``cnn_notebook.html.j2``).
 
 Alt text comes from the chapter's prose, so it is in the page's language:
 the Markdown right after a code cell holds one line per figure the cell
 draws, in order::
 
-    <!-- alt: The photo blurred by a 3x3 kernel: edges are softer. -->
+    <!-- alt: A 5x5 input, a 3x3 kernel and the sum of their products. -->
+    <!-- alt photo: The photo blurred by a 3x3 kernel: edges are softer. -->
 
-A figure without one is built with an empty alt and a build warning.
+``alt photo:`` marks a figure that is mostly photographs (stored lossy). A
+figure without an alt line is built with an empty alt and a build warning.
 """
 
 from __future__ import annotations
@@ -29,12 +31,10 @@ import nbformat
 
 log = logging.getLogger("mkdocs.hooks.notebooks")
 
-ALT_COMMENT = re.compile(r"<!--\s*alt:\s*(.*?)\s*-->", re.DOTALL)
+ALT_COMMENT = re.compile(r"<!--\s*alt(\s+photo)?:\s*(.*?)\s*-->", re.DOTALL)
 #: Metadata key of an output turned into a file (read by the template).
 FIGURE_KEY = "cnn_figure"
-#: An image is a photograph (stored as lossy WebP) when its lossless PNG is more
-#: than this many times its WebP; diagrams (flat colours, lines) compress well.
-PHOTO_RATIO = 3
+#: WebP quality of photographs: a reader cannot tell it from the PNG.
 WEBP_QUALITY = 90
 _IMAGE_TYPES = ("image/png", "image/jpeg")
 
@@ -47,49 +47,57 @@ class Figure:
     data: bytes
 
 
-def alt_texts(notebook: nbformat.NotebookNode) -> dict[int, list[str]]:
-    """``{code cell position: [alt, ...]}`` from the ``<!-- alt: ... -->`` lines of
+@dataclass(frozen=True)
+class Alt:
+    """A figure's alt text, and whether the figure is a photograph."""
+
+    text: str
+    photo: bool = False
+
+
+def alt_texts(notebook: nbformat.NotebookNode) -> dict[int, list[Alt]]:
+    """``{code cell position: [Alt, ...]}`` from the ``<!-- alt: ... -->`` lines of
     the Markdown cell right after each code cell."""
-    found: dict[int, list[str]] = {}
+    found: dict[int, list[Alt]] = {}
     code_index = -1
     for cell, following in zip(notebook.cells, notebook.cells[1:] + [None]):
         if cell.cell_type != "code":
             continue
         code_index += 1
         if following is not None and following.cell_type == "markdown":
-            found[code_index] = [" ".join(t.split()) for t in ALT_COMMENT.findall(following.source)]
+            found[code_index] = [Alt(" ".join(text.split()), bool(photo))
+                                 for photo, text in ALT_COMMENT.findall(following.source)]
     return found
 
 
-def encode_image(data: bytes, cache_dir: Path | None = None) -> tuple[str, bytes, int, int]:
+def encode_image(data: bytes, photo: bool,
+                 cache_dir: Path | None = None) -> tuple[str, bytes, int, int]:
     """``(extension, bytes, width, height)`` of a PNG/JPEG output as the site stores it.
 
-    Photographs become WebP (quality 90), everything else an optimised PNG.
-    Results are kept in ``cache_dir`` by the input's hash.
+    A photograph becomes WebP (quality :data:`WEBP_QUALITY`), anything else an
+    optimised PNG. Results are kept in ``cache_dir`` by the input's hash.
     """
     from PIL import Image
 
-    digest = hashlib.sha256(data).hexdigest()[:32]
-    if cache_dir is not None:
-        for extension in ("webp", "png"):
-            cached = cache_dir / f"{digest}.{extension}"
-            if cached.is_file():
-                with Image.open(cached) as image:
-                    return extension, cached.read_bytes(), image.width, image.height
+    extension = "webp" if photo else "png"
+    # The settings are in the name: changing them encodes every figure again.
+    digest = hashlib.sha256(data + f"{extension}:{WEBP_QUALITY}".encode()).hexdigest()[:32]
+    cached = cache_dir / f"{digest}.{extension}" if cache_dir is not None else None
+    if cached is not None and cached.is_file():
+        with Image.open(cached) as image:
+            return extension, cached.read_bytes(), image.width, image.height
+    out = io.BytesIO()
     with Image.open(io.BytesIO(data)) as image:
-        image.load()
         width, height = image.size
-        png, webp = io.BytesIO(), io.BytesIO()
-        image.save(png, "PNG", optimize=True)
-        image.convert("RGB").save(webp, "WEBP", quality=WEBP_QUALITY, method=4)
-    # A photograph does not compress losslessly: PNG is several times the lossy size.
-    photo = len(png.getvalue()) > PHOTO_RATIO * len(webp.getvalue())
-    extension, out = ("webp", webp) if photo else ("png", png)
+        if photo:
+            image.convert("RGB").save(out, "WEBP", quality=WEBP_QUALITY, method=4)
+        else:
+            image.save(out, "PNG", optimize=True)
     encoded = out.getvalue()
-    if cache_dir is not None:
+    if cached is not None:
         try:
             cache_dir.mkdir(parents=True, exist_ok=True)
-            (cache_dir / f"{digest}.{extension}").write_bytes(encoded)
+            cached.write_bytes(encoded)
         except OSError as error:
             log.debug("figure cache not written: %s", error)
     return extension, encoded, width, height
@@ -121,18 +129,18 @@ def externalize_figures(notebook: nbformat.NotebookNode, stem: str, page: str,
             mime = next((m for m in _IMAGE_TYPES if m in data), None)
             if mime is None or output.get("output_type") not in ("display_data", "execute_result"):
                 continue
+            alt = cell_alts[count] if count < len(cell_alts) else Alt("")
             extension, encoded, width, height = encode_image(
-                base64.b64decode(data[mime]), cache_dir)
+                base64.b64decode(data[mime]), alt.photo, cache_dir)
             shown_size: dict[str, Any] = output.get("metadata", {}).get(mime, {})
             width, height = shown_size.get("width", width), shown_size.get("height", height)
             name = f"{stem}-{code_index + 1}-{count + 1}.{extension}"
-            alt = cell_alts[count] if count < len(cell_alts) else ""
-            if not alt:
+            if not alt.text:
                 log.warning("%s: figure %d of code cell %d has no alt text; write "
                             "<!-- alt: ... --> in the Markdown after the cell",
                             page, count + 1, code_index + 1)
             output.setdefault("metadata", {})[FIGURE_KEY] = {
-                "src": name, "alt": alt, "width": int(width), "height": int(height)}
+                "src": name, "alt": alt.text, "width": int(width), "height": int(height)}
             # The file holds the pixels; the page's cache key needs only its hash.
             data[mime] = hashlib.sha256(encoded).hexdigest()
             figures.append(Figure(name, encoded))

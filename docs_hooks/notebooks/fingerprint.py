@@ -40,9 +40,6 @@ def files_digest(folder: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
-#: Former name, kept for the tests and scripts that hash the package.
-package_digest = files_digest
-
 
 def sources_digest(folders: Iterable[str | os.PathLike]) -> str:
     """One digest of the existing folders among ``folders`` (missing ones are skipped)."""

@@ -22,8 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
-from mkdocs.structure.pages import Page
-
 from .store import ExecutionCache
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -36,19 +34,22 @@ _CELL_MARK = "<!-- nbcell:{} -->"
 _CELL_SPLIT = re.compile(r"(?:<p>)?\s*<!-- nbcell:(\d+) -->\s*(?:</p>)?")
 
 
-def render_prose(page: Page, notebook: nbformat.NotebookNode, config, files) -> list[str]:
-    """Render all Markdown cells of ``notebook`` at once with MkDocs' own Markdown.
+def prose_markdown(notebook: nbformat.NotebookNode) -> str:
+    """All Markdown cells of ``notebook`` as one Markdown text, each after a marker.
 
-    One render keeps heading ids unique over the page and gives the page its
-    table of contents, title and link checks. Returns one HTML string per
-    Markdown cell, in order.
+    MkDocs renders it as the page's Markdown (one render keeps heading ids
+    unique over the page and gives the page its table of contents, title and
+    link checks); :func:`split_prose` cuts the HTML back into cells.
     """
-    markdown_cells = [cell for cell in notebook.cells if cell.cell_type == "markdown"]
-    page.markdown = "\n\n".join(
-        f"{_CELL_MARK.format(i)}\n\n{cell.source}" for i, cell in enumerate(markdown_cells))
-    Page.render(page, config, files)
-    pieces = _CELL_SPLIT.split(page.content)
-    rendered = [""] * len(markdown_cells)
+    return "\n\n".join(f"{_CELL_MARK.format(i)}\n\n{cell.source}" for i, cell in
+                        enumerate(c for c in notebook.cells if c.cell_type == "markdown"))
+
+
+def split_prose(content: str, count: int) -> list[str]:
+    """The HTML of each of ``count`` Markdown cells, from the page rendered from
+    :func:`prose_markdown`."""
+    pieces = _CELL_SPLIT.split(content)
+    rendered = [""] * count
     for index in range(1, len(pieces), 2):
         rendered[int(pieces[index])] = pieces[index + 1]
     return rendered

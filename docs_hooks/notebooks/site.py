@@ -8,6 +8,7 @@ outer build.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from dataclasses import dataclass, field
@@ -86,6 +87,8 @@ class NotebookSite:
     entries: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: Per built page: files to write beside it (.ipynb, figures).
     pending: dict[str, list[tuple[Path, bytes]]] = field(default_factory=dict)
+    #: Per page between its Markdown and its HTML: (executed, as shown, figure files).
+    shown: dict[str, tuple] = field(default_factory=dict)
     css: str | None = None
     classes: set[str] = field(default_factory=set)
     _read: dict[tuple, nbformat.NotebookNode | None] = field(default_factory=dict)
@@ -121,6 +124,7 @@ class NotebookSite:
     def find_and_execute(self, files, *, nested: bool) -> None:
         """Find this build's chapters and execute every cache miss, in parallel."""
         if self.scan is None or not nested:
+            self.classes = set()  # of the pages of all languages, for write_assets
             render._renderer_digest.cache_clear()  # versions may change between serve builds
             self.scan = _Scan(sources_digest(SOURCE_FOLDERS), environment_versions(),
                               export.git_commit(ROOT))
@@ -137,37 +141,47 @@ class NotebookSite:
             # The outer build saw both languages' files; a nested one reuses its entries.
             self.entries = ensure_executed(chapters, self.cache)
         self.chapters = {str(c.path): c for c in chapters}
-        self.classes = set()
 
     # -- rendering a page -------------------------------------------------------
     def chapter_of(self, page: Page) -> Chapter | None:
         path = page.file.abs_src_path
         return self.chapters.get(str(Path(path))) if path else None
 
-    def render_page(self, page: Page, config, files) -> None:
-        """Set ``page.content`` (and the banner's facts in ``page.meta``) for a chapter."""
+    def page_markdown(self, page: Page) -> str:
+        """The Markdown MkDocs renders for a chapter: its prose cells, with figures'
+        outputs turned into files (the notebook as shown is kept for :meth:`page_content`)."""
         chapter = self.chapter_of(page)
-        entry = self.entries[chapter.key]
-        executed = merge_outputs(chapter.notebook, entry)
-        slug = Path(page.file.src_uri).stem
-        lang = page_language(page)
+        executed = merge_outputs(chapter.notebook, self.entries[chapter.key])
         with_files, images = figures.externalize_figures(
-            executed, slug, page.file.src_uri, self.cache.directory / "figures")
-        prose = render.render_prose(page, with_files, config, files)
-        rendered = iter(prose)
+            executed, Path(page.file.src_uri).stem, page.file.src_uri,
+            self.cache.directory / "figures")
+        self.shown[page.file.abs_dest_path] = (executed, with_files, images)
+        return render.prose_markdown(with_files)
+
+    def page_content(self, prose_html: str, page: Page) -> str:
+        """A chapter's HTML: its rendered prose and its cells by mkdocs-jupyter's template.
+
+        Also sets the banner's facts (``page.meta["notebook"]``) for the template and
+        keeps the files to write beside the page.
+        """
+        executed, with_files, images = self.shown.pop(page.file.abs_dest_path)
+        entry = self.entries[self.chapter_of(page).key]
+        markdown_count = sum(cell.cell_type == "markdown" for cell in with_files.cells)
+        rendered = iter(render.split_prose(prose_html, markdown_count))
         shown = nbformat.from_dict(with_files)
         shown.cells = [render.raw_html_cell(next(rendered), cell.id)
                        if cell.cell_type == "markdown" else cell for cell in with_files.cells]
         body, css = render.cached_notebook_html(shown, self.plugin_config, self.cache)
         self.css = self.css or css
         self.classes |= render.used_classes(body)
-        page.content = body
-        page.meta["notebook"] = self._banner(page, entry, lang, slug)
+        slug = Path(page.file.src_uri).stem
+        page.meta["notebook"] = self._banner(page, entry, page_language(page), slug)
         folder = Path(page.file.abs_dest_path).parent
         notebook_text = export.export_notebook(executed, self.repo_url, self.scan.commit)
         self.pending[page.file.abs_dest_path] = (
             [(folder / f"{slug}.ipynb", notebook_text.encode("utf-8"))]
             + [(folder / image.name, image.data) for image in images])
+        return body
 
     def _banner(self, page: Page, entry: dict[str, Any], lang: str, slug: str) -> dict[str, Any]:
         text = BANNER_TEXT.get(lang, BANNER_TEXT["en"])
@@ -195,10 +209,15 @@ class NotebookSite:
         if not self.css:
             return
         # Classes set by Material's and the notebook's scripts, never in the HTML.
-        css = render.prune_css_variables(render.prune_css(
-            self.css, self.classes | {"jp-mod-active", "jp-mod-selected"}))
+        css = _pruned_css(self.css, frozenset(self.classes | {"jp-mod-active", "jp-mod-selected"}))
         export.write_text(Path(site_dir) / render.NOTEBOOK_CSS, css)
         export.write_text(Path(site_dir) / COPY_SCRIPT, copy_script())
+
+
+@functools.lru_cache(maxsize=4)
+def _pruned_css(css: str, classes: frozenset[str]) -> str:
+    """The notebook stylesheet for pages using ``classes`` (the same for most builds)."""
+    return render.prune_css_variables(render.prune_css(css, set(classes)))
 
 
 def _link(href: str | None, label: str) -> dict[str, str] | None:

@@ -4,8 +4,9 @@
 :class:`CheckpointFolder`. Compared with ``tf.train.CheckpointManager``:
 
 * **One run at a time.** The folder is locked with a file holding the
-  process id; a second run refuses, naming the first one's process. A lock
-  left by a process that no longer exists is taken over.
+  process id and host name; a second run refuses, naming the first one's
+  process. A lock left by a process of this host that no longer exists is
+  taken over.
 * **Any folder name.** TensorFlow's rotation deletes files by glob pattern,
   so a folder named ``runs[1]`` deleted the checkpoints of ``runs1/``;
   here old checkpoints are found by listing the folder and removed by exact
@@ -26,10 +27,12 @@ See the chapter "A convnet on MNIST" (convnet-mnist.md).
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import re
 import shutil
+import socket
 import sys
 import tempfile
 import time
@@ -60,7 +63,19 @@ class CheckpointFolderInUseError(OSError):
 
 
 class CheckpointSaveError(OSError):
-    """A checkpoint could not be written (full disk, read-only folder, ...)."""
+    """A checkpoint could not be written (full disk, read-only folder, ...).
+
+    ``str()`` is the whole message; ``strerror`` is the system's reason (such
+    as ``"No space left on device"``) and ``filename`` the checkpoint folder,
+    as for any ``OSError``.
+    """
+
+    def __init__(self, message: str, reason: str, folder: Path) -> None:
+        super().__init__(None, reason, str(folder))
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class TrainingState:
@@ -101,6 +116,15 @@ def _first_line(error: BaseException) -> str:
     # TensorFlow's op errors start with the function's node and end with the op's name.
     text = re.sub(r"\{\{function_node [^}]*\}\}\s*|\s*\[Op:\w+\]", "", text).strip()
     return text.splitlines()[0][:300] if text else type(error).__name__
+
+
+def _system_reason(text: str) -> str:
+    """The system's words for a write failure named in ``text`` (else ``text`` itself)."""
+    for name in ("ENOSPC", "EDQUOT", "EFBIG", "EROFS", "EACCES", "EPERM", "EIO"):
+        code = getattr(errno, name, None)
+        if code is not None and os.strerror(code) in text:
+            return os.strerror(code)
+    return text
 
 
 def _process_exists(pid: int) -> bool:
@@ -196,7 +220,7 @@ class CheckpointFolder:
                 raise PermissionError(f"checkpoint_dir {self.folder} is not writable: "
                                       f"{error.strerror or error}") from None
             with os.fdopen(descriptor, "w") as file:
-                file.write(f"{os.getpid()}\n")
+                file.write(f"{os.getpid()} {socket.gethostname()}\n")
             self._locked = True
             _HELD_HERE.add(str(path.resolve()))
             return
@@ -206,31 +230,34 @@ class CheckpointFolder:
     def _check_lock_owner(self, path: Path) -> None:
         """Raise if a live process holds ``path``; remove the lock of a dead one."""
         try:
-            text = path.read_text().strip()
+            fields = path.read_text().split()
             age = time.time() - path.stat().st_mtime
         except FileNotFoundError:
             return  # released meanwhile: try again
         except OSError as error:
             raise PermissionError(f"checkpoint_dir {self.folder}: its lock {path} cannot be "
                                   f"read: {error.strerror or error}") from None
-        owner = int(text) if text.isdigit() else None
-        if owner is None and age < _FRESH_LOCK_SECONDS:
-            owner_alive, who = True, "a process that is starting"
-        elif owner == os.getpid():  # ours: held by a call still running, or a reused pid
-            owner_alive = str(path.resolve()) in _HELD_HERE
-            who = f"process {owner}, this one"
-        else:
-            owner_alive = owner is not None and _process_exists(owner)
-            who = f"process {owner}" if owner is not None else "no process id in it"
-        if owner_alive:
+        alive, who = self._lock_owner(path, fields, age)
+        if alive:
             raise CheckpointFolderInUseError(
                 f"checkpoint_dir {self.folder} is in use by another run ({who}, see {path}); "
                 f"wait for it to finish or use another folder (delete {path.name} only if "
                 f"no such run exists)")
-        self._note(f"checkpoint_dir {self.folder}: taking over the lock of "
-                   f"{'a process that no longer runs' if owner else 'an unreadable lock file'}"
-                   f" ({who})")
+        self._note(f"checkpoint_dir {self.folder}: taking over the stale lock of {who}")
         path.unlink(missing_ok=True)
+
+    @staticmethod
+    def _lock_owner(path: Path, fields: list[str], age: float) -> tuple[bool, str]:
+        """Whether the lock's owner may still run, and who it is (for messages)."""
+        pid = int(fields[0]) if fields and fields[0].isdigit() else None
+        host = fields[1] if len(fields) > 1 else socket.gethostname()
+        if pid is None:  # being written right now, or garbage
+            return age < _FRESH_LOCK_SECONDS, "a process that wrote no id"
+        if host != socket.gethostname():  # its processes cannot be seen from here
+            return True, f"process {pid} on {host}"
+        if pid == os.getpid():  # held by a call still running here, or a reused pid
+            return str(path.resolve()) in _HELD_HERE, f"process {pid}, this one"
+        return _process_exists(pid), f"process {pid}"
 
     # -- listing and metadata ---------------------------------------------------------------
 
@@ -413,11 +440,11 @@ class CheckpointFolder:
             checkpoint.write(prefix)
         except (tf.errors.OpError, OSError) as error:
             self._remove(state.step, temporary_too=True)
-            kind = PermissionError if isinstance(
-                error, (tf.errors.PermissionDeniedError, PermissionError)) else CheckpointSaveError
-            raise kind(f"could not save a checkpoint in checkpoint_dir {self.folder} (is the "
-                       f"disk full or the folder read-only?): {_first_line(error)}; the "
-                       f"partial files were removed") from None
+            detail = _first_line(error)
+            raise CheckpointSaveError(
+                f"could not save a checkpoint in checkpoint_dir {self.folder} (is the disk full "
+                f"or the folder read-only?): {detail}; the partial files were removed",
+                _system_reason(detail), self.folder) from None
         self.last_saved, self._last_saved_step = prefix, state.step
         self._rotate()
         return prefix
@@ -440,8 +467,9 @@ class CheckpointFolder:
         try:
             _atomic_write(self.folder / STATE_FILE, "\n".join(lines) + "\n")
         except OSError as error:
-            raise CheckpointSaveError(f"could not update {self.folder / STATE_FILE}: "
-                                      f"{error.strerror or error}") from None
+            reason = error.strerror or _first_line(error)
+            raise CheckpointSaveError(f"could not update {self.folder / STATE_FILE}: {reason}",
+                                      reason, self.folder) from None
 
     def _note(self, message: str) -> None:
         print(message, file=self._log or sys.stderr)

@@ -37,6 +37,7 @@ from pathlib import Path
 from cnn_tutorial import __version__
 from cnn_tutorial._quiet import import_tensorflow
 from cnn_tutorial.choices import COMPUTE_DTYPES, LR_SCHEDULES, MODELS, STRATEGIES
+from cnn_tutorial.interrupts import TrainingInterrupted
 
 __all__ = ["build_parser", "main"]
 
@@ -498,8 +499,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("CNN_TUTORIAL_DEBUG"):
             return runners[args.command](args)
         return _run_guarded(runners[args.command], args)
-    except KeyboardInterrupt:
-        print("cnn-tutorial: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as interrupt:
+        if not isinstance(interrupt, TrainingInterrupted):  # train() has said where it stopped
+            print("cnn-tutorial: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
 
 

@@ -44,13 +44,13 @@ import tensorflow as tf
 
 from cnn_tutorial import backprop
 from cnn_tutorial._validation import check_choice, check_int, check_padding, describe_array
+from cnn_tutorial.choices import INITIALIZERS  # one list, shared with the CLI
 
 __all__ = [
     "INITIALIZERS", "AvgPool", "ConvReLU", "FullyConnected", "MaxPool",
     "avgpool", "conv_relu", "fully_connected", "initial_value", "maxpool",
 ]
 
-INITIALIZERS = ("he", "glorot", "lecture")
 
 # Standard deviation of a unit normal truncated at ±2: He's truncated normal is
 # divided by it so that the variance really is 2 / fan_in (as Keras does).

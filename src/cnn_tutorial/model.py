@@ -41,6 +41,7 @@ from cnn_tutorial.arithmetic import (
     describe_stack,
     format_stack,
 )
+from cnn_tutorial.choices import COMPUTE_DTYPES  # one list, shared with the CLI
 from cnn_tutorial.layers import INITIALIZERS, conv_relu, fully_connected, maxpool
 
 __all__ = ["COMPUTE_DTYPES", "IMAGE_SHAPE", "ConvNet", "copy_weights", "keras_convnet"]
@@ -48,8 +49,8 @@ __all__ = ["COMPUTE_DTYPES", "IMAGE_SHAPE", "ConvNet", "copy_weights", "keras_co
 #: Shape of one input image (height, width, channels).
 IMAGE_SHAPE = (28, 28, 1)
 
-#: Dtypes the layers may compute in; variables always stay float32.
-COMPUTE_DTYPES = ("float32", "bfloat16", "float16")
+# COMPUTE_DTYPES (from cnn_tutorial.choices): dtypes the layers may compute in;
+# variables always stay float32.
 
 # (name, kind) of the layers with weights, in order; both models use these names.
 _WEIGHTED_LAYERS = tuple((spec.name, "conv" if isinstance(spec, Conv) else "dense")

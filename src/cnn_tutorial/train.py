@@ -51,21 +51,21 @@ import os
 import sys
 import weakref
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import tensorflow as tf
 
-from cnn_tutorial._validation import check_choice, check_int, describe_array
+from cnn_tutorial._validation import check_choice, check_images_and_labels, check_int
 from cnn_tutorial.checkpointing import CheckpointFolder, TrainingState
-from cnn_tutorial.choices import COMPUTE_DTYPES, LR_SCHEDULES, MODELS, STRATEGIES
+from cnn_tutorial.choices import LR_SCHEDULES, MODELS, STRATEGIES
 from cnn_tutorial.config import TrainConfig
 from cnn_tutorial.data import load_mnist, make_dataset
 from cnn_tutorial.interrupts import StopSignals, TrainingInterrupted
 from cnn_tutorial.recorder import NonFiniteLossError, Recorder, _variable_key
 
-__all__ = ["MODELS", "STRATEGIES", "EpochStats", "TrainResult", "evaluate", "make_optimizer",
+# MODELS, STRATEGIES and LR_SCHEDULES live in cnn_tutorial.choices (no TensorFlow there).
+__all__ = ["LR_SCHEDULES", "MODELS", "STRATEGIES", "EpochStats", "TrainResult", "evaluate", "make_optimizer",
            "make_strategy", "make_train_step", "train"]
 
 _PREDICT_FUNCTIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -196,13 +196,7 @@ def _check_split(name: str, data: Any) -> tuple[Any, Any]:
     if not isinstance(data, (tuple, list)) or len(data) != 2:
         raise TypeError(f"{name} must be a pair (images, labels), got {type(data).__name__}")
     images, labels = data
-    if getattr(images, "ndim", None) not in (3, 4) or len(images) == 0 or \
-            tuple(images.shape[1:3]) != (28, 28):
-        raise ValueError(f"{name} images must be N x 28 x 28 (or N x 28 x 28 x 1), got "
-                         f"{describe_array(images)}")
-    if getattr(labels, "ndim", None) != 1 or len(labels) != len(images):
-        raise ValueError(f"{name} labels must be a 1-D array with one label per image "
-                         f"({len(images)}), got {describe_array(labels)}")
+    check_images_and_labels(images, labels, prefix=f"{name} ")
     return images, labels
 
 
@@ -276,28 +270,28 @@ def _model_signature(model: Any) -> dict[str, Any]:
             "variables": {_variable_key(v): list(v.shape) for v in model.trainable_variables}}
 
 
-def _build_model(model: Any, strategy: tf.distribute.Strategy, compute_dtype: str | None,
-                 seed: int | None) -> Any:
+def _named_model(name: str, dtype: str, seed: int | None) -> Any:
     from cnn_tutorial.model import ConvNet, keras_convnet
 
-    dtype = check_choice("compute_dtype", compute_dtype or "float32", COMPUTE_DTYPES)
-    if isinstance(model, str):
-        check_choice("model", model, MODELS)
-        with strategy.scope():
-            if model == "lowlevel":
-                return ConvNet(compute_dtype=dtype, seed=seed)
-            import keras
+    if name == "lowlevel":
+        return ConvNet(compute_dtype=dtype, seed=seed)
+    import keras
 
-            previous = keras.config.dtype_policy()
-            if dtype != "float32":
-                keras.config.set_dtype_policy(f"mixed_{dtype}")
-            try:
-                return keras_convnet(seed=seed)
-            finally:
-                keras.config.set_dtype_policy(previous)
-    if compute_dtype not in (None, "float32"):
-        raise ValueError("compute_dtype applies to models built by train() "
-                         "(model='lowlevel' or 'keras'); set it on your model instead")
+    previous = keras.config.dtype_policy()
+    if dtype != "float32":
+        keras.config.set_dtype_policy(f"mixed_{dtype}")
+    try:
+        return keras_convnet(seed=seed)
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
+def _build_model(model: Any, strategy: tf.distribute.Strategy, compute_dtype: str | None,
+                 seed: int | None) -> Any:
+    """The model to train, from a :class:`~cnn_tutorial.config.TrainConfig`'s checked ``model``."""
+    if isinstance(model, str):
+        with strategy.scope():
+            return _named_model(model, compute_dtype or "float32", seed)
     if callable(model) and not hasattr(model, "trainable_variables"):
         with strategy.scope():
             model = model()
@@ -306,12 +300,11 @@ def _build_model(model: Any, strategy: tf.distribute.Strategy, compute_dtype: st
                         f"or a function that builds one, got {type(model).__name__}")
     if not model.trainable_variables:
         raise ValueError("model has no trainable variables; build it before calling train()")
-    if not _is_default(strategy):
-        if not all(strategy.extended.variable_created_in_scope(v)
-                   for v in model.trainable_variables):
-            raise ValueError("model's variables were not created under this strategy: pass "
-                             "model='lowlevel'/'keras', a function that builds the model, or "
-                             "build it inside strategy.scope()")
+    if not _is_default(strategy) and not all(
+            strategy.extended.variable_created_in_scope(v) for v in model.trainable_variables):
+        raise ValueError("model's variables were not created under this strategy: pass "
+                         "model='lowlevel'/'keras', a function that builds the model, or "
+                         "build it inside strategy.scope()")
     return model
 
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from pathlib import Path
 
 import nbformat
 import pytest
 
 from docs_hooks.notebooks import chapters as chapter_files
-from docs_hooks.notebooks import execute, export, fingerprint, render, store
+from docs_hooks.notebooks import execute, export, figures, fingerprint, render, store
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -57,7 +58,7 @@ def project(tmp_path):
 
 
 def chapters(project):
-    digest = fingerprint.package_digest(project["package"])
+    digest = fingerprint.files_digest(project["package"])
     return [execute.load_chapter(project[lang], digest) for lang in ("ko", "en")]
 
 
@@ -95,7 +96,7 @@ def test_prose_edit_is_a_cache_hit(project, caplog):
 def test_code_edit_is_a_miss_for_that_chapter_only(project, caplog):
     run(project, caplog)
     other = write_chapter(project["root"] / "docs" / "ko" / "other.md", "다른 장", ["print(1)"])
-    digest = fingerprint.package_digest(project["package"])
+    digest = fingerprint.files_digest(project["package"])
     execute.ensure_executed([execute.load_chapter(other, digest)], project["cache"],
                               jobs=1, cwd=project["root"])
     code = ["x = 20 + 23\nprint(x)", "print('done')"]
@@ -113,11 +114,11 @@ def test_code_edit_is_a_miss_for_that_chapter_only(project, caplog):
 
 def test_package_source_change_is_a_miss(project, caplog):
     run(project, caplog)
-    before = fingerprint.package_digest(project["package"])
+    before = fingerprint.files_digest(project["package"])
     (project["package"] / "__pycache__" / "y.pyc").write_bytes(b"more noise")
-    assert fingerprint.package_digest(project["package"]) == before  # byte code is not source
+    assert fingerprint.files_digest(project["package"]) == before  # byte code is not source
     (project["package"] / "__init__.py").write_text("ANSWER = 43\n")
-    assert fingerprint.package_digest(project["package"]) != before
+    assert fingerprint.files_digest(project["package"]) != before
     _, executed, hits = run(project, caplog)
     assert len(executed) == 1 and hits == []
 
@@ -384,3 +385,130 @@ def test_tensorflow_start_up_lines_of_the_kernel_are_dropped_real_errors_shown(p
     err = capfd.readouterr().err
     assert "E0000 a real failure" in err
     assert "absl::InitializeLog" not in err and "oneDNN" not in err and "cuda drivers" not in err
+
+
+# --- The downloadable notebook and the banner's links ------------------------------
+
+def test_install_cell_pins_the_built_commit_and_keeps_tensorflow():
+    command = export.install_command("https://github.com/o/r/", "a" * 40)
+    assert command == f'%pip install --quiet "cnn-tutorial @ git+https://github.com/o/r@{"a" * 40}"'
+    assert "--force" not in command and "--upgrade" not in command  # a satisfying TF stays
+    assert export.git_commit(ROOT) is None or len(export.git_commit(ROOT)) == 40
+    assert export.git_commit(Path("/")) is None
+
+
+def test_report_link_is_prefilled_and_only_for_github():
+    from urllib.parse import parse_qs, urlparse
+
+    url = export.report_issue_url("https://github.com/o/r.git", title="풀링", page_url="https://x/ko/pooling/",
+                                  lang="ko", tensorflow="2.21.0")
+    query = parse_qs(urlparse(url).query)
+    assert url.startswith("https://github.com/o/r/issues/new?")
+    assert query["title"] == ["[ko] 풀링: "]
+    assert "https://x/ko/pooling/" in query["body"][0] and "TensorFlow: 2.21.0" in query["body"][0]
+    assert export.report_issue_url(None, title="t", page_url="u", lang="en", tensorflow=None) is None
+    assert export.report_issue_url("https://gitlab.com/o/r", title="t", page_url="u", lang="en",
+                                   tensorflow=None) is None
+
+
+# --- Figures --------------------------------------------------------------------
+
+def _png(pixels) -> str:
+    import base64
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.fromarray(pixels).save(out, "PNG")
+    return base64.b64encode(out.getvalue()).decode()
+
+
+def test_figures_become_files_with_alt_text_and_size(tmp_path, caplog):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    photo = (rng.random((64, 96, 3)) * 255).astype("uint8")
+    diagram = np.zeros((40, 50, 3), "uint8")
+    diagram[10:20, 5:45] = 255
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("draw()", outputs=[
+            nbformat.v4.new_output("display_data", data={"image/png": _png(photo), "text/plain": "<F>"}),
+            nbformat.v4.new_output("display_data", data={"image/png": _png(diagram), "text/plain": "<F>"})]),
+        nbformat.v4.new_markdown_cell("<!-- alt photo: 잡음 사진 -->\n<!-- alt: 흰 막대 -->\n\n본문"),
+        nbformat.v4.new_code_cell("draw()", outputs=[
+            nbformat.v4.new_output("display_data", data={"image/png": _png(diagram)})]),
+    ])
+    with caplog.at_level(logging.WARNING, logger="mkdocs.hooks.notebooks"):
+        shown, files = figures.externalize_figures(notebook, "ch", "ko/ch.md", tmp_path / "figs")
+    assert [f.name for f in files] == ["ch-1-1.webp", "ch-1-2.png", "ch-2-1.png"]
+    assert files[0].data[8:12] == b"WEBP" and files[1].data[:4] == b"\x89PNG"
+    meta = [o.metadata[figures.FIGURE_KEY] for c in shown.cells if c.cell_type == "code" for o in c.outputs]
+    assert meta[0] == {"src": "ch-1-1.webp", "alt": "잡음 사진", "width": 96, "height": 64}
+    assert meta[1]["alt"] == "흰 막대" and meta[2]["alt"] == ""
+    assert [r.getMessage() for r in caplog.records] == [
+        "ko/ch.md: figure 1 of code cell 2 has no alt text; write <!-- alt: ... --> in the "
+        "Markdown after the cell"]
+    assert "image/png" in notebook.cells[0].outputs[0].data and len(notebook.cells[0].outputs[0].data["image/png"]) > 100  # not changed
+    body, _ = render.notebook_html(shown, {})
+    assert "data:image" not in body
+    from html.parser import HTMLParser
+
+    class Images(HTMLParser):
+        found: list = []
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "img":
+                self.found.append(dict(attrs))
+
+    parser = Images()
+    parser.feed(body)
+    assert parser.found[0] == {"src": "ch-1-1.webp", "alt": "잡음 사진", "width": "96", "height": "64",
+                               "loading": "lazy", "decoding": "async"}
+    assert len(parser.found) == 3 and parser.found[2]["alt"] == ""
+
+
+# --- The i18n plugin's nested build ----------------------------------------------------
+
+def test_a_nested_language_build_reuses_the_outer_scan(project, monkeypatch, caplog):
+    """The second language's build hashes, scans the environment and prunes nothing again."""
+    from docs_hooks.notebooks import site as site_module
+
+    class File:
+        def __init__(self, path):
+            self.abs_src_path = str(path)
+
+        def is_documentation_page(self):
+            return True
+
+    calls = {"digest": 0, "versions": 0, "prune": 0}
+    real_digest, real_versions = site_module.sources_digest, site_module.environment_versions
+    monkeypatch.setattr(site_module, "SOURCE_FOLDERS", (project["package"],))
+    monkeypatch.setattr(site_module, "sources_digest",
+                        lambda f: calls.__setitem__("digest", calls["digest"] + 1) or real_digest(f))
+    monkeypatch.setattr(site_module, "environment_versions",
+                        lambda: calls.__setitem__("versions", calls["versions"] + 1) or real_versions())
+    monkeypatch.setattr(store.ExecutionCache, "prune",
+                        lambda self, *a: calls.__setitem__("prune", calls["prune"] + 1) or 0)
+    notebook_site = site_module.NotebookSite(cache=project["cache"])
+    files = [File(project["ko"]), File(project["en"])]
+    monkeypatch.chdir(project["root"])
+    with caplog.at_level(logging.INFO, logger="mkdocs.hooks.notebooks"):
+        notebook_site.find_and_execute(files, nested=False)   # the outer (first language) build
+        notebook_site.find_and_execute(files[1:], nested=True)  # i18n's build of English
+    assert calls == {"digest": 1, "versions": 1, "prune": 2}  # results and html, once each
+    logged = [r.getMessage() for r in caplog.records if r.getMessage().startswith("notebook ")]
+    assert len(logged) == 1  # one execution, no second round of cache hits
+    notebook_site.find_and_execute(files, nested=False)  # the next build (mkdocs serve)
+    assert calls == {"digest": 2, "versions": 2, "prune": 4}
+
+
+def test_a_kernel_importing_tensorflow_prints_no_start_up_lines(project, capfd):
+    """The real thing: TensorFlow's import and first op in a chapter's kernel."""
+    write_chapter(project["ko"], "텐서플로", ["import tensorflow as tf\nprint(int(tf.constant(1) + 1))"])
+    capfd.readouterr()
+    entries = execute.ensure_executed([chapters(project)[0]], project["cache"], jobs=1,
+                                      cwd=project["root"])
+    assert list(entries.values())[0]["cells"][0]["outputs"][0]["text"] == "2\n"
+    err = capfd.readouterr().err
+    assert not re.search(r"absl::InitializeLog|oneDNN custom operations|cuda drivers|cuInit", err), err

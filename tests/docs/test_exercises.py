@@ -27,7 +27,8 @@ MIN_EXERCISES = 4
 
 #: Chapters that must end with a summary and exercises (issue 9 wants every chapter from
 #: convolution.md to tf1-code.md; the other content helper adds the rest).
-CHAPTERS = ["convolution.md", "conv2d.md", "padding-stride.md", "pooling.md"]
+CHAPTERS = ["convolution.md", "conv2d.md", "padding-stride.md", "pooling.md",
+            "fully-connected.md", "convnet-mnist.md", "layers-api.md", "tf1-code.md"]
 
 _SOLUTION_START = re.compile(r"^\?\?\?\+? success\b")
 FLAGS = __import__("doctest").NORMALIZE_WHITESPACE | __import__("doctest").ELLIPSIS

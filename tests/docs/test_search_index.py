@@ -11,12 +11,16 @@ pytest.importorskip("kiwipiepy")
 from docs_hooks import search  # noqa: E402
 
 
-def test_glossary_alternatives_are_read_from_the_table(tmp_path):
+def test_glossary_terms_and_their_other_names_are_read_from_the_tables(tmp_path):
     glossary = tmp_path / "glossary.md"
-    glossary.write_text("| 한국어 | English |\n| --- | --- |\n| 합성곱, 컨볼루션 | convolution |\n"
-                        "| 패딩 | padding |\n| `NHWC` | 배치 |\n", encoding="utf-8")
-    assert search.glossary_terms(glossary) == [["합성곱", "컨볼루션"], ["패딩"]]
-    assert ["합성곱", "컨볼루션"] in search.glossary_terms()  # the site's own glossary
+    glossary.write_text(
+        "| 한국어 | English | 다른 이름 | 다루는 곳 |\n| --- | --- | --- | --- |\n"
+        "| 합성곱 | convolution | 컨볼루션(강의 노트), 콘볼루션 | [x](x.md) |\n"
+        "| 팽창, 확장 | dilation | | |\n\n"
+        "| 이름 | 뜻 |\n| --- | --- |\n| `NHWC` | 배치 |\n", encoding="utf-8")
+    assert search.glossary_terms(glossary) == [["합성곱", "컨볼루션", "콘볼루션"], ["팽창", "확장"]]
+    assert any(row[0] == "합성곱" and "컨볼루션" in row  # the site's own glossary
+               for row in search.glossary_terms())
 
 
 def test_lexicon_has_stems_particles_and_inner_nouns():

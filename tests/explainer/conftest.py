@@ -1,9 +1,9 @@
 """Fixtures for the "Draw a digit" widget: the built site, headless Chromium, MNIST.
 
 The tests run on the built site (the ``built_site`` fixture of
-``tests/conftest.py``, or an already built one with
-``CNN_TUTORIAL_EXPLAINER_SITE=/path/to/site`` for quick checks while working on
-the widget), served on 127.0.0.1, in Debian's ``/usr/bin/chromium`` driven by
+``tests/conftest.py``; ``CNN_TUTORIAL_SITE_DIR=/path/to/site`` tests an already
+built one, for quick checks while working on the widget: build once, then copy
+changed files of ``docs/assets/explainer/`` into it), served on 127.0.0.1, in Debian's ``/usr/bin/chromium`` driven by
 Playwright. Without the browser the tests are skipped with a reason, except
 under CI (``CI`` set), where a missing browser is a failure.
 """
@@ -49,11 +49,6 @@ def serve(directory: Path) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def explainer_site(request) -> Path:
     """The built site's folder."""
-    prebuilt = os.environ.get("CNN_TUTORIAL_EXPLAINER_SITE")
-    if prebuilt:
-        if not (Path(prebuilt) / "index.html").is_file():
-            pytest.fail(f"CNN_TUTORIAL_EXPLAINER_SITE={prebuilt} has no index.html")
-        return Path(prebuilt)
     try:
         return Path(request.getfixturevalue("built_site"))
     except pytest.FixtureLookupError:

@@ -256,7 +256,7 @@ def test_korean_page_has_korean_labels_and_fits_360_pixels(open_widget):
     tab = open_widget("draw-a-digit/", viewport={"width": 360, "height": 740})
     page = tab.page
     assert page.locator(".cnn-explainer").get_by_role("button", name="지우기").is_visible()
-    assert "읽었습니다" in page.locator(".cnn-ex-live").text_content()
+    assert "예측은" in page.locator(".cnn-ex-live").text_content()
     page.locator(".cnn-ex-map-button[data-layer=conv2]").first.click()
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 360, f"the page is {width} px wide at a 360 px viewport"

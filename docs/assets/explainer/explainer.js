@@ -65,7 +65,7 @@ const STRINGS = {
     example: (i, label) => `테스트 숫자 ${i + 1} (레이블 ${label})`,
     input: "신경망이 보는 입력 (28 × 28)",
     prediction: "예측",
-    predicted: (label, p) => `신경망은 ${label}(으)로 읽었습니다 (확률 ${p}).`,
+    predicted: (label, p) => `신경망의 예측은 ${label}입니다 (확률 ${p}).`,
     empty: "숫자를 그리거나 테스트 숫자를 고르세요.",
     layers: "계층별 활성화",
     mapsHint: "conv1이나 conv2의 특성 맵을 누르면 그 맵을 만든 커널과, 한 값을 계산하는 과정이 나옵니다.",
@@ -338,7 +338,8 @@ function Explainer(root, net) {
     }
     root.dataset.label = empty ? "" : String(result.label);
     drawLayers(result);
-    if (state.selected) showDetail();
+    // The detail panel is rebuilt when a stroke ends, not on every frame of it.
+    if (state.selected && announce) showDetail();
     root.dataset.runs = String(Number(root.dataset.runs || 0) + 1);
   }
 

@@ -22,6 +22,7 @@ from cnn_tutorial.figures.convolution import (
     draw_weighted_sum,
     kernel_grid,
 )
+from cnn_tutorial.figures.learned import channel_grid
 from cnn_tutorial.figures.multichannel import draw_multichannel_conv, multichannel_terms
 from cnn_tutorial.figures.network import draw_architecture, draw_dense, plot_training_curves
 from cnn_tutorial.figures.padding import draw_padded_grid, draw_padding, padding_plan
@@ -29,6 +30,7 @@ from cnn_tutorial.figures.pooling import draw_pooling, pool_valid
 
 __all__ = [
     "TutorialFigure",
+    "channel_grid",
     "draw_architecture",
     "draw_dense",
     "draw_kernel",

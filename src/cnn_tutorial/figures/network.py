@@ -356,6 +356,9 @@ def plot_training_curves(history: Mapping[str, Any], *, smooth: int = 1) -> Figu
             :func:`cnn_tutorial.train.train` returns; extra keys are ignored.
         smooth: Window (in records) of the moving average; 1 draws none.
 
+    Every label is a key of ``history`` (or ``−log p``, ``mean(key, n)``): the
+    figure carries no English words, so one image serves both languages.
+
     Returns:
         The figure, with two axes titled ``"loss"`` and ``"accuracy"``.
 
@@ -372,7 +375,7 @@ def plot_training_curves(history: Mapping[str, Any], *, smooth: int = 1) -> Figu
         >>> [ax.get_title() for ax in fig.axes]
         ['loss', 'accuracy']
         >>> [line.get_label() for line in fig.axes[1].get_lines()]
-        ['train (batch)', 'test']
+        ['accuracy', 'test_accuracy']
     """
     if not isinstance(history, Mapping):
         raise TypeError(f"history must be a mapping with 'step' and 'loss' lists, "
@@ -403,18 +406,17 @@ def plot_training_curves(history: Mapping[str, Any], *, smooth: int = 1) -> Figu
         if values is not None:
             raw_alpha = 0.35 if smooth > 1 else 1.0
             ax.plot(steps, values, color="#1f77b4", linewidth=0.8, alpha=raw_alpha,
-                    label="train (batch)")
+                    label=key)
             if smooth > 1 and len(values) >= smooth:
                 kernel = np.ones(smooth) / smooth
                 ax.plot(steps[smooth - 1:], np.convolve(values, kernel, mode="valid"),
-                        color="#1f77b4", linewidth=1.8, label=f"train (mean of {smooth})")
+                        color="#1f77b4", linewidth=1.8, label=f"mean({key}, {smooth})")
         ax.set_title(key)
         ax.set_xlabel("step")
         ax.grid(alpha=0.3)
     if test is not None and len(test[0]):
-        ax_acc.plot(test[0], test[1], "o", color="#d62728", markersize=6, label="test")
-    ax_loss.set_ylabel("softmax cross entropy")
-    ax_acc.set_ylabel("fraction correct")
+        ax_acc.plot(test[0], test[1], "o", color="#d62728", markersize=6, label="test_accuracy")
+    ax_loss.set_ylabel("−log p")
     ax_acc.set_ylim(0, 1.02)
     if ax_acc.get_lines():
         ax_acc.legend(loc="lower right", fontsize=8)
