@@ -12,7 +12,7 @@ the locked dependencies into it and then run the site or the tests inside it.
   checks (extra arguments go to pytest).
 * ``test-floor``: the package's tests (not the site, not the browser) in
   ``.venv-floor``, which holds the oldest versions ``pyproject.toml`` allows
-  (``tensorflow>=2.16.1`` gives ``tensorflow==2.16.1``, and so on), so that the
+  (``tensorflow>=2.20.0`` gives ``tensorflow==2.20.0``, and so on), so that the
   floors of the supported ranges are true. CI runs it after ``test``.
 * ``lock``: rewrite ``requirements.lock`` from ``pyproject.toml`` with
   ``pip-compile --generate-hashes`` (pip-tools, installed into ``.venv-tools``),
