@@ -202,6 +202,43 @@ def korean_lexicon(docs: list[dict], synonyms: list[list[str]]) -> dict:
     }
 
 
+#: Kiwi's analysis of the Korean sections is kept here between builds (mkdocs
+#: serve rebuilds in a second instead of loading Kiwi's model each time).
+CACHE_DIR = ROOT / ".cache" / "search"
+
+
+def cached_korean_lexicon(docs: list[dict], synonyms: list[list[str]],
+                          cache_dir: Path = CACHE_DIR) -> dict:
+    """:func:`korean_lexicon`, reusing the result of an identical earlier call."""
+    from importlib import metadata
+
+    digest = hashlib.sha256()
+    for part in (json.dumps([docs, synonyms], ensure_ascii=False, sort_keys=True),
+                 Path(__file__).read_text(encoding="utf-8"),
+                 metadata.version("kiwipiepy"), metadata.version("kiwipiepy_model")):
+        digest.update(part.encode())
+    entry = cache_dir / f"{digest.hexdigest()[:32]}.json"
+    try:
+        cached = json.loads(entry.read_text(encoding="utf-8"))
+        for doc, stems in zip(docs, cached["stems"]):
+            if stems:
+                doc["stems"] = stems
+        return cached["lexicon"]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # no entry yet, or an unreadable one: analyse again
+    lexicon = korean_lexicon(docs, synonyms)
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        for old in cache_dir.glob("*.json"):  # one entry: the site's current text
+            old.unlink()
+        entry.write_text(json.dumps({"lexicon": lexicon,
+                                     "stems": [doc.get("stems") for doc in docs]},
+                                    ensure_ascii=False), encoding="utf-8")
+    except OSError as error:
+        log.info("search analysis not cached: %s", error)
+    return lexicon
+
+
 def split_index(data: dict, prefixes: tuple[str, ...] = FOLDER_LANGUAGES) -> dict[str, dict]:
     """One index per language: ``{"": ko_index, "en/": en_index}``.
 
@@ -277,7 +314,7 @@ def split_site_index(site_dir: Path, synonyms: list[list[str]]) -> None:
     data = json.loads(index_path.read_text(encoding="utf-8"))
     for folder, index in split_index(data).items():
         if not folder:
-            index["config"]["korean"] = korean_lexicon(index["docs"], synonyms)
+            index["config"]["korean"] = cached_korean_lexicon(index["docs"], synonyms)
             index["config"]["fields"] = {**index["config"]["fields"], "stems": {"boost": 1}}
         full = site_dir / folder / FULL_INDEX
         full.parent.mkdir(parents=True, exist_ok=True)

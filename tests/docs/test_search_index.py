@@ -59,3 +59,15 @@ def test_pages_name_our_worker_and_english_pages_their_own_base():
     assert english["search"] == f"../../assets/javascripts/workers/{name}"
     korean = config_of(search.rewrite_config(html, "conv2d/"))
     assert korean["base"] == "../.." and korean["search"] == english["search"]
+
+
+def test_lexicon_is_reused_from_the_cache(tmp_path, monkeypatch):
+    docs = [{"location": "a/", "title": "합성곱이란", "text": "합성곱신경망"}]
+    first = search.cached_korean_lexicon([dict(d) for d in docs], [["합성곱"]], tmp_path)
+    monkeypatch.setattr(search, "korean_lexicon", lambda *args: pytest.fail("analysed again"))
+    again = [dict(d) for d in docs]
+    assert search.cached_korean_lexicon(again, [["합성곱"]], tmp_path) == first
+    assert again[0]["stems"] == "신경망"
+    (next(tmp_path.glob("*.json"))).write_text("{not json", encoding="utf-8")
+    monkeypatch.undo()
+    assert search.cached_korean_lexicon([dict(d) for d in docs], [["합성곱"]], tmp_path) == first
