@@ -3,11 +3,20 @@
 
 Needs nothing but Python 3.11+. Both commands create ``.venv`` (once), install
 the locked dependencies into it and then run the site or the tests inside it.
+``requirements.lock`` pins every package with its hashes; it is installed with
+``pip install --require-hashes``, so a changed or substituted file fails.
 
 * ``serve``: ``mkdocs serve`` on http://127.0.0.1:8000 (extra arguments go to mkdocs).
 * ``test``: every test: the package, its docstring examples, every code block on
   every page in both languages, the strict site build and the headless-browser
   checks (extra arguments go to pytest).
+* ``test-floor``: the package's tests (not the site, not the browser) in
+  ``.venv-floor``, which holds the oldest versions ``pyproject.toml`` allows
+  (``tensorflow>=2.20.0`` gives ``tensorflow==2.20.0``, and so on), so that the
+  floors of the supported ranges are true. CI runs it after ``test``.
+* ``lock``: rewrite ``requirements.lock`` from ``pyproject.toml`` with
+  ``pip-compile --generate-hashes`` (pip-tools, installed into ``.venv-tools``),
+  keeping the versions already locked unless ``--upgrade`` is given.
 
 A local copy of MNIST in the standard IDX files is used when
 ``CNN_TUTORIAL_DATA_DIR`` points at it; otherwise the package downloads MNIST
@@ -18,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -30,6 +40,14 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".installed"
 CHROMIUM = Path("/usr/bin/chromium")
+FLOOR_VENV = ROOT / ".venv-floor"
+TOOLS_VENV = ROOT / ".venv-tools"
+PIP_TOOLS = "pip-tools==7.6.2"
+# The package's own tests: not the site's, the browser's or the CI workflows' (those
+# need the docs extra, a build or Chromium, and do not depend on the package's floors).
+FLOOR_TESTS = ["tests", "src/cnn_tutorial", "--ignore=tests/docs",
+               "--ignore=tests/playground", "--ignore=tests/explainer",
+               "--ignore=tests/test_workflows.py"]
 
 
 def _run(*cmd: str | os.PathLike, **kwargs) -> None:
@@ -44,20 +62,83 @@ def _install_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def install() -> None:
-    """Create .venv and install the project with its locked dependencies (idempotent)."""
+def _python(env: Path) -> Path:
+    return env / ("Scripts" if os.name == "nt" else "bin") / (
+        "python.exe" if os.name == "nt" else "python")
+
+
+def _create(env: Path) -> Path:
     if sys.version_info < (3, 11):
         sys.exit(f"Python 3.11 or newer is needed; this is {sys.version.split()[0]}.")
-    if not PYTHON.exists():
-        print(f"Creating {VENV} ...", flush=True)
-        venv.EnvBuilder(with_pip=True).create(VENV)
+    python = _python(env)
+    if not python.exists():
+        print(f"Creating {env} ...", flush=True)
+        venv.EnvBuilder(with_pip=True).create(env)
+    return python
+
+
+def install() -> None:
+    """Create .venv and install the project with its locked dependencies (idempotent).
+
+    Every package comes from ``requirements.lock`` and must match a hash there
+    (``--require-hashes``; the build tools setuptools and wheel are locked too);
+    the project itself is then installed from this folder, without dependencies
+    and without fetching anything else.
+    """
+    _create(VENV)
     fingerprint = _install_fingerprint()
     if STAMP.exists() and STAMP.read_text() == fingerprint:
         return
-    _run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
-    _run(PYTHON, "-m", "pip", "install", "--quiet", "-c", ROOT / "requirements.lock",
-         "-e", f"{ROOT}[docs,test]")
+    lock_file = ROOT / "requirements.lock"
+    if "--hash=" in lock_file.read_text(encoding="utf-8"):
+        _run(PYTHON, "-m", "pip", "install", "--quiet", "--require-hashes", "--no-deps",
+             "-r", lock_file)
+        _run(PYTHON, "-m", "pip", "install", "--quiet", "--no-deps",
+             "--no-build-isolation", "-e", ROOT)
+    else:  # a lock without hashes (written by hand): pins as constraints
+        _run(PYTHON, "-m", "pip", "install", "--quiet", "-c", lock_file,
+             "-e", f"{ROOT}[docs,test]")
+    _run(PYTHON, "-m", "pip", "check")
     STAMP.write_text(fingerprint)
+
+
+def floor_requirements(pyproject: Path = ROOT / "pyproject.toml") -> list[str]:
+    """``name==floor`` for every runtime dependency of pyproject.toml (``name>=floor,...``)."""
+    import tomllib
+
+    dependencies = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"][
+        "dependencies"]
+    floors = []
+    for requirement in dependencies:
+        match = re.fullmatch(r"\s*([A-Za-z0-9_.\-]+)\s*>=\s*([^,;\s]+).*", requirement)
+        if match is None:
+            sys.exit(f"pyproject.toml: runtime dependency {requirement!r} has no floor "
+                     "(write it as 'name>=floor,<ceiling')")
+        floors.append(f"{match[1]}=={match[2]}")
+    return floors
+
+
+def install_floor() -> Path:
+    """Create .venv-floor: the package and its tests at the floors of the ranges."""
+    python = _create(FLOOR_VENV)
+    floors = floor_requirements()
+    stamp = FLOOR_VENV / ".installed"
+    if not (stamp.exists() and stamp.read_text() == "\n".join(floors)):
+        _run(python, "-m", "pip", "install", "--quiet", *floors, "-e", f"{ROOT}[test]")
+        _run(python, "-m", "pip", "check")
+        stamp.write_text("\n".join(floors))
+    return python
+
+
+def lock(upgrade: bool = False) -> int:
+    """Rewrite requirements.lock with hashes (pip-compile; keeps locked versions)."""
+    tools = _create(TOOLS_VENV)
+    _run(tools, "-m", "pip", "install", "--quiet", PIP_TOOLS)
+    return subprocess.call([
+        str(tools), "-m", "piptools", "compile", "--quiet", "--generate-hashes",
+        "--allow-unsafe", "--strip-extras", "--no-emit-index-url", "--no-emit-find-links",
+        "--extra", "docs", "--extra", "test", *(["--upgrade"] if upgrade else []),
+        "--output-file", "requirements.lock", "pyproject.toml"])
 
 
 def _ensure_chromium() -> None:
@@ -76,11 +157,17 @@ def _ensure_chromium() -> None:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"serve", "test", "install"}:
+    commands = {"serve", "test", "install", "test-floor", "lock"}
+    if not argv or argv[0] not in commands:
         print(__doc__)
         return 2
     command, rest = argv[0], argv[1:]
     os.chdir(ROOT)
+    if command == "lock":
+        return lock(upgrade="--upgrade" in rest)
+    if command == "test-floor":
+        python = install_floor()
+        return subprocess.call([str(python), "-m", "pytest", *FLOOR_TESTS, *rest])
     install()
     if command == "install":
         return 0

@@ -34,8 +34,11 @@ from typing import Any
 
 __all__ = ["NOISE", "import_tensorflow", "is_noise", "quiet_stderr"]
 
-# One absl log line: severity letter, date, time, thread id, file:line].
-_ABSL = r"[IWEF]\d{4} \d\d:\d\d:[\d.]+\s+\d+ "
+# One log line's prefix up to the file name: absl's (severity letter, date, time,
+# thread id) or, before TensorFlow 2.21, TensorFlow's own ("2026-12-01
+# 01:09:41.572071: E " and the source file's folder).
+_ABSL = (r"(?:[IWEF]\d{4} \d\d:\d\d:[\d.]+\s+\d+ "
+         r"|\d{4}-\d\d-\d\d \d\d:\d\d:[\d.]+: [IWEF] (?:\S+/)?)")
 
 #: Regular expressions of the lines that :func:`quiet_stderr` drops; each
 #: matches a whole line. Everything else is written back.
@@ -63,6 +66,9 @@ def is_noise(line: str) -> bool:
         True
         >>> is_noise("I0000 00:00:1796083038.517958    7700 cudart_stub.cc:31] Could not "
         ...          "find cuda drivers on your machine, GPU will not be used.")
+        True
+        >>> is_noise("2026-12-01 01:09:41.572071: E external/local_xla/xla/stream_executor/"
+        ...          "cuda/cuda_platform.cc:51] failed call to cuInit: INTERNAL: CUDA error")
         True
         >>> is_noise("E0000 00:00:1796083038.5 7700 io.cc:12] disk full")
         False
