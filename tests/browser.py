@@ -48,13 +48,15 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 LANGS = ("ko", "en")
-SLUGS = sorted(p.stem for p in (DOCS / "ko").glob("*.md"))
+# Every page, as its path under docs/ko without ".md" ("index", "reference/kernels").
+SLUGS = sorted(p.relative_to(DOCS / "ko").with_suffix("").as_posix()
+               for p in (DOCS / "ko").rglob("*.md"))
 SCHEMES = ("default", "slate")  # Material's light and dark palettes
 WCAG_TAGS = ["wcag2a", "wcag2aa"]
 
 
 def page_path(slug: str, lang: str) -> str:
-    """The URL path of chapter ``slug`` in ``lang`` (Korean at /, English at /en/)."""
+    """The URL path of page ``slug`` in ``lang`` (Korean at /, English at /en/)."""
     prefix = "/" if lang == "ko" else "/en/"
     return prefix if slug == "index" else f"{prefix}{slug}/"
 
