@@ -210,6 +210,9 @@ def axe_violations(page, context=None) -> list[dict]:
     a CSS selector), as ``[{"id", "impact", "nodes": [target, ...]}]``."""
     from axe_playwright_python.base import AXE_SCRIPT  # pinned test dependency
 
+    # Let scripts that react to layout (site.js, Material) finish: fonts, then two frames.
+    page.evaluate("""() => document.fonts.ready.then(() => new Promise(done =>
+        requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 0)))))""")
     if not page.evaluate("typeof window.axe === 'object'"):
         page.evaluate(AXE_SCRIPT)
     result = page.evaluate("""([context, tags]) => axe.run(context || document, {

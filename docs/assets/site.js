@@ -85,7 +85,12 @@
     onResize();
   }
   window.addEventListener("resize", onResize);
-  window.addEventListener("load", markScrollable); // images and fonts change widths
+  window.addEventListener("load", function () {
+    // Images and fonts change widths; Material's components settle a frame later.
+    markScrollable();
+    window.requestAnimationFrame(function () { window.setTimeout(markScrollable, 0); });
+  });
+  if (document.fonts && document.fonts.ready) document.fonts.ready.then(markScrollable);
   // Material wraps tables and mounts its components when it emits document$
   // (after this script ran); look again then, and whenever the content's size changes.
   if (window.document$ && typeof window.document$.subscribe === "function") {

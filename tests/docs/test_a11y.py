@@ -72,7 +72,9 @@ def test_phone_width_never_scrolls_the_page(tab, site_url, slug, lang, width):
     visit, page = open_page(tab, site_url, slug, lang,
                             viewport={"width": width, "height": 780}, has_touch=True,
                             is_mobile=True)
-    page.wait_for_timeout(100)  # site.js rechecks boxes after load
+    # site.js rechecks boxes after load: fonts, then two frames.
+    page.evaluate("""() => document.fonts.ready.then(() => new Promise(done =>
+        requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 0)))))""")
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width == width, f"the page is {scroll_width} px wide at {width} px"
     for box in page.evaluate(SCROLL_BOXES):
