@@ -7,8 +7,8 @@ export default {
   kernel: "커널",
   custom: "직접 입력 (칸의 값을 고치세요)",
   kernelNames: {
-    identity: "항등 (identity)", blur: "상자 블러 (blur)",
-    gaussian_blur: "가우시안 블러 (Gaussian blur)", sharpen: "샤프닝 (sharpen)",
+    identity: "항등 (identity)", blur: "흐림 (blur)",
+    gaussian_blur: "가우스 흐림 (Gaussian blur)", sharpen: "선명화 (sharpen)",
     edge: "윤곽선 (edge)", top_sobel: "위쪽 소벨 (top Sobel)", emboss: "엠보스 (emboss)"
   },
   kernelValues: "커널 값 (3 × 3)",
