@@ -17,18 +17,16 @@ Usage (a built site is needed: ``mkdocs build -d /tmp/site``)::
 from __future__ import annotations
 
 import argparse
-import contextlib
-import functools
-import http.server
 import json
 import os
 import statistics
 import sys
-import threading
 import time
 from pathlib import Path
 
-CHROMIUM = "/usr/bin/chromium"
+# The tests' browser helpers: one way to start Chromium and serve a folder.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from browser import CHROMIUM, CHROMIUM_ARGS, serve  # noqa: E402
 
 BROWSER_TIMING = """async ([images, repeats]) => {
   const net = await window.cnnTutorial.loadConvNet();
@@ -46,32 +44,12 @@ BROWSER_TIMING = """async ([images, repeats]) => {
 }"""
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-@contextlib.contextmanager
-def serve(directory: Path):
-    handler = functools.partial(_QuietHandler, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-
 def browser_times(site: Path, images, repeats: int) -> list[float]:
     from playwright.sync_api import sync_playwright
 
     with serve(site) as url, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                             args=CHROMIUM_ARGS)
         try:
             page = browser.new_page()
             page.goto(url + "en/draw-a-digit/")

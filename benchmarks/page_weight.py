@@ -18,42 +18,18 @@ bytes, not times, so the check is stable on any machine).
 from __future__ import annotations
 
 import argparse
-import contextlib
-import functools
-import http.server
 import json
 import sys
-import threading
 from collections import defaultdict
 from pathlib import Path
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+# The tests' browser helpers: one way to start Chromium and serve a folder.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from browser import CHROMIUM, CHROMIUM_ARGS, serve  # noqa: E402
 HTML_LIMIT = 200 * 1000
 CHAPTER_LIMIT = 1000 * 1000
 # Not a page of the site's navigation (served only for missing URLs).
 NOT_PAGES = {"404.html"}
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - the base class's name
-        pass
-
-
-@contextlib.contextmanager
-def serve(directory: Path):
-    """Serve ``directory`` on 127.0.0.1; yields the base URL (no trailing slash)."""
-    handler = functools.partial(_QuietHandler, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 def site_pages(site: Path) -> list[str]:
@@ -134,8 +110,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from playwright.sync_api import sync_playwright
 
-    with serve(args.site) as base, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS,
+    with serve(args.site) as root, sync_playwright() as playwright:
+        base = root.rstrip("/")
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
                                              headless=True)
         try:
             rows = [measure_page(browser, base, path) for path in site_pages(args.site)]

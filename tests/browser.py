@@ -64,21 +64,26 @@ def page_path(slug: str, lang: str) -> str:
 # --- servers -------------------------------------------------------------------
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """A static file server that logs nothing (subclass it to watch requests)."""
+
     def log_message(self, format, *args):  # noqa: A002 - the base class's name
         pass
 
 
 # JavaScript modules must be served as JavaScript (some systems map .js oddly).
-_QuietHandler.extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
+QuietHandler.extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
                                 ".js": "text/javascript", ".mjs": "text/javascript",
                                 ".json": "application/json"}
 
 
 @contextlib.contextmanager
-def serve(directory: Path) -> Iterator[str]:
-    """Serve ``directory`` on 127.0.0.1 (a free port); yields the base URL, ending in ``/``."""
-    handler = functools.partial(_QuietHandler, directory=str(directory))
+def serve(directory: Path, handler_class: type = QuietHandler) -> Iterator[str]:
+    """Serve ``directory`` on 127.0.0.1 (a free port); yields the base URL, ending in ``/``.
+
+    Also used by the scripts in ``benchmarks/`` that drive the browser.
+    """
+    handler = functools.partial(handler_class, directory=str(directory))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -11,20 +11,16 @@ own search gives. Run as a script to print the counts for a built site:
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
-import http.server
-import os
 import sys
-import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+if __name__ == "__main__":  # run as a script: the browser helpers live beside this folder
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from browser import CHROMIUM, CHROMIUM_ARGS, QuietHandler, serve  # noqa: E402
 
 # (query with a particle or ending, bare noun)
 PARTICLE_QUERIES = [
@@ -45,10 +41,7 @@ ENGLISH_QUERIES = ["convolution", "pooling", "padding", "stride", "kernel", "dro
 SERVED: list[str] = []
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - the base class's name
-        pass
-
+class _LoggingHandler(QuietHandler):
     def do_GET(self):
         SERVED.append(urlsplit(self.path).path)
         super().do_GET()
@@ -56,16 +49,9 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 @contextlib.contextmanager
 def _serve(directory: Path):
-    handler = functools.partial(_QuietHandler, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    """The site on 127.0.0.1, every request path recorded in ``SERVED``; no trailing slash."""
+    with serve(directory, _LoggingHandler) as base:
+        yield base.rstrip("/")
 
 
 class SearchBox:
@@ -123,34 +109,14 @@ class SearchBox:
         self.context.close()
 
 
-def launch(playwright):
-    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS,
-                                      headless=True)
-
-
-# --- tests ----------------------------------------------------------------------
-
-if __name__ != "__main__":
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing on CI", pytrace=False)
-        pytest.skip(f"{CHROMIUM} is missing (install Debian's chromium package)",
-                    allow_module_level=True)
-    sync_api = pytest.importorskip("playwright.sync_api")
+# --- tests (the browser is the test run's one Chromium: tests/browser.py) --------
 
 
 @pytest.fixture(scope="module")
 def site_url(built_site):
+    """The built site on a server of this module's, which records what it serves."""
     with _serve(built_site) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    with sync_api.sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
@@ -263,7 +229,8 @@ def main(argv: list[str]) -> int:
     from playwright.sync_api import sync_playwright
 
     with _serve(site) as base, sync_playwright() as playwright:
-        browser = launch(playwright)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
+                                             args=CHROMIUM_ARGS, headless=True)
         ko = SearchBox(browser, base, "/padding-stride/")
         print("query (ko page)          pages   bare noun     pages   en pages listed")
         for query, noun in PARTICLE_QUERIES:
