@@ -212,6 +212,7 @@ def test_axe_on_the_chapter_widgets(tab, site_url, widget, lang, scheme):
     page = visit.page
     page.goto(site_url.rstrip("/") + page_path(CHAPTERS[widget], lang))
     root = ROOT.format(widget)
+    page.locator(root).scroll_into_view_if_needed()  # the kernel widget loads its photo then
     page.wait_for_selector(f'{root}[data-ready="true"]')
     set_palette(page, scheme)
     violations = axe_violations(page, root)

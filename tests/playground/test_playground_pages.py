@@ -33,6 +33,7 @@ def open_chapter(tab, site_url, widget, lang):
     page = opened.page
     page.goto(f"{site_url}{LANGS[lang]}{CHAPTERS[widget]}")
     root = f'.cnn-playground[data-widget="{widget}"]'
+    page.locator(root).scroll_into_view_if_needed()  # the kernel widget loads its photo then
     page.wait_for_selector(f'{root}[data-ready="true"]')
     return opened, page, root
 
@@ -135,3 +136,18 @@ def test_readable_in_light_and_dark_palettes(tab, site_url, scheme):
     opened, page, root = open_chapter(tab, site_url, "stack", "en")
     page.evaluate(f"document.body.setAttribute('data-md-color-scheme', '{scheme}')")
     assert _contrast(page, root) >= 4.5
+
+
+def test_the_sample_photo_loads_only_near_the_kernel_widget(tab, site_url):
+    """The photo (the convolution page's largest file) waits until the reader scrolls there."""
+    opened = tab(site_url)
+    page = opened.page
+    photo = []
+    page.on("request", lambda request: request.url.endswith("sample-photo.json")
+            and photo.append(request.url))
+    page.goto(f"{site_url}en/convolution/", wait_until="networkidle")
+    assert photo == []
+    root = '.cnn-playground[data-widget="kernel"]'
+    page.locator(root).scroll_into_view_if_needed()
+    page.wait_for_selector(f'{root}[data-ready="true"]')
+    assert len(photo) == 1

@@ -120,14 +120,29 @@ export function kernelWidget(root) {
   });
 
   showKernel(state.kernel);
-  loadSample().then(function (image) {
-    state.image = image;
-    drawGray(inputCanvas, image, "clip");
-    inputCanvas.style.width = image.width * displayScale(image) + "px";
-    render();
-    root.setAttribute("data-ready", "true");
-  }).catch(function (error) {
-    message.textContent = t.loadError(error.message);
-    root.setAttribute("data-ready", "error");
-  });
+  function start() {
+    loadSample().then(function (image) {
+      state.image = image;
+      drawGray(inputCanvas, image, "clip");
+      inputCanvas.style.width = image.width * displayScale(image) + "px";
+      render();
+      root.setAttribute("data-ready", "true");
+    }).catch(function (error) {
+      message.textContent = t.loadError(error.message);
+      root.setAttribute("data-ready", "error");
+    });
+  }
+  // The photo is the largest file of its page (about 350 KB): fetch it only when
+  // the reader comes near the widget.
+  if ("IntersectionObserver" in window) {
+    var observer = new IntersectionObserver(function (entries) {
+      if (entries.some(function (entry) { return entry.isIntersecting; })) {
+        observer.disconnect();
+        start();
+      }
+    }, { rootMargin: "400px 0px" });
+    observer.observe(root);
+  } else {
+    start();
+  }
 }
