@@ -54,6 +54,7 @@ def fresh(pages, lang="en"):
         }
         cnnTutorialPlayground.init();
     }""")
+    page.locator(KERNEL).scroll_into_view_if_needed()  # the kernel widget loads its photo then
     page.wait_for_selector(f'{KERNEL}[data-ready="true"]')
     return page
 
