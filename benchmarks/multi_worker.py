@@ -37,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from cnn_tutorial.distributed import run_local_workers  # noqa: E402
+from cnn_tutorial.distributed import run_local_workers
 
 
 def _single(arguments: list[str], timeout: float = 1800) -> subprocess.CompletedProcess:

@@ -43,18 +43,20 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import socket
 import tempfile
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cnn_tutorial.checkpointing import CheckpointFolder, TrainingState
+if TYPE_CHECKING:  # TensorFlow loads only when a strategy or a checkpoint is made
+    from cnn_tutorial.checkpointing import TrainingState
 
-__all__ = ["ClusterConfig", "ChiefCheckpoints", "WorkerCheckpoints", "WorkerUnavailableError",
-           "describe_failure", "distribute_dataset", "make_multi_worker_strategy",
-           "parse_tf_config", "tf_config", "wait_for_workers"]
+__all__ = ["ChiefCheckpoints", "ClusterConfig", "WorkerCheckpoints",
+           "WorkerUnavailableError", "check_same_settings", "checkpoint_folder",
+           "cluster_of", "describe_failure", "distribute_dataset", "free_ports",
+           "make_multi_worker_strategy", "parse_tf_config", "run_local_workers",
+           "start_local_workers", "tf_config", "wait_for_workers"]
 
 #: Seconds :func:`make_multi_worker_strategy` waits for every worker to answer.
 DEFAULT_CONNECT_TIMEOUT = 60.0
@@ -315,18 +317,31 @@ def _chief_value(strategy: Any, value: int, is_chief: bool) -> int:
     return int(reduce()) // max(local, 1)
 
 
-class ChiefCheckpoints(CheckpointFolder):
-    """The chief's checkpoint folder: a :class:`~cnn_tutorial.checkpointing.CheckpointFolder`
-    that tells the other workers which checkpoint it resumed.
+class ChiefCheckpoints:
+    """The chief's checkpoint folder: a locked :class:`~cnn_tutorial.checkpointing.CheckpointFolder`
+    (every attribute is that folder's) whose :meth:`restore` also tells the other
+    workers which checkpoint it resumed.
     """
 
     def __init__(self, folder: str | os.PathLike, keep: int, strategy: Any) -> None:
-        super().__init__(folder, keep)
+        from cnn_tutorial.checkpointing import CheckpointFolder
+
+        self.inner = CheckpointFolder(folder, keep)
         self.strategy = strategy
 
+    def __enter__(self) -> ChiefCheckpoints:
+        self.inner.__enter__()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.inner.__exit__(*exc_info)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
     def restore(self, checkpoint: Any, state: TrainingState) -> str | None:
-        """Restore as a :class:`~cnn_tutorial.checkpointing.CheckpointFolder`; share the choice."""
-        path = super().restore(checkpoint, state)
+        """Restore as the folder does, then share the restored step (-1: none)."""
+        path = self.inner.restore(checkpoint, state)
         _chief_value(self.strategy, -1 if path is None else state.step, True)
         return path
 
@@ -335,28 +350,26 @@ class WorkerCheckpoints:
     """What a non-chief worker has instead of a checkpoint folder (a context manager).
 
     It restores the checkpoint the chief chose, from the chief's folder, and
-    saves into a temporary folder that is deleted right after each save and
-    on exit: the write must run on every worker, only the chief's is kept.
+    saves into a temporary folder that exists only during the save: the write
+    runs on every worker, as TensorFlow's multi-worker rules ask, and only the
+    chief's copy is kept.
     """
 
     def __init__(self, folder: str | os.PathLike, keep: int, strategy: Any) -> None:
+        from cnn_tutorial.checkpointing import CheckpointFolder
+
         self.chief = CheckpointFolder(folder, keep)  # read only: never locked or written
         self.strategy = strategy
         self.last_saved: str | None = None
-        self._scratch: str | None = None
 
     def __enter__(self) -> WorkerCheckpoints:
-        index = cluster_of(self.strategy).index
-        self._scratch = tempfile.mkdtemp(prefix=f"cnn_tutorial_worker{index}_")
         return self
 
-    def __exit__(self, *exc_info: Any) -> None:
-        if self._scratch is not None:
-            shutil.rmtree(self._scratch, ignore_errors=True)
-            self._scratch = None
+    def __exit__(self, *exc_info: object) -> None:
+        pass
 
     def check_signature(self, signature: dict[str, Any]) -> None:
-        """As the chief does (it reads the chief's folder only)."""
+        """As the chief does (reading the chief's folder only)."""
         if self.chief.folder.is_dir():
             self.chief.check_signature(signature)
 
@@ -371,25 +384,22 @@ class WorkerCheckpoints:
         path = self.chief.path(step)
         try:
             checkpoint.read(path).assert_existing_objects_matched()
-        except Exception as error:  # noqa: BLE001 - any failure means the folder is not shared
+        except Exception as error:  # noqa: BLE001 - whatever failed, the folder is not shared
             raise ValueError(f"checkpoint_dir {self.chief.folder}: worker "
                              f"{cluster_of(self.strategy).index} cannot read {path}, which the "
                              f"chief resumed from; every worker needs the chief's checkpoint "
-                             f"folder (a shared file system) ({str(error).splitlines()[0]})") from None
+                             f"folder (a shared file system) ({str(error).splitlines()[0]})"
+                             ) from None
         state.pull()
         self.last_saved = path
         return path
 
     def save(self, checkpoint: Any, state: TrainingState) -> str | None:
-        """Write the checkpoint (the collective part of saving) and delete it."""
+        """Write the checkpoint into a temporary folder and delete it."""
         state.push()
-        prefix = os.path.join(self._scratch, f"ckpt-{state.step}")
-        try:
-            checkpoint.write(prefix)
-        finally:
-            for name in os.listdir(self._scratch):
-                path = os.path.join(self._scratch, name)
-                shutil.rmtree(path) if os.path.isdir(path) else os.unlink(path)
+        index = cluster_of(self.strategy).index
+        with tempfile.TemporaryDirectory(prefix=f"cnn_tutorial_worker{index}_") as scratch:
+            checkpoint.write(os.path.join(scratch, f"ckpt-{state.step}"))
         return self.last_saved
 
 
