@@ -37,6 +37,7 @@ from pathlib import Path
 from cnn_tutorial import __version__
 from cnn_tutorial._quiet import import_tensorflow
 from cnn_tutorial.choices import COMPUTE_DTYPES, LR_SCHEDULES, MODELS, STRATEGIES
+from cnn_tutorial.distributed import WorkerUnavailableError
 from cnn_tutorial.interrupts import TrainingInterrupted
 
 __all__ = ["build_parser", "main"]
@@ -565,6 +566,8 @@ def _run_guarded(runner, args: argparse.Namespace) -> int:
         return _fail(str(error), error.status)
     except _BAD_PATH_ERRORS as error:
         return _fail(_os_error_message(error, args), EXIT_USAGE)
+    except WorkerUnavailableError as error:  # names its worker, not a path option
+        return _fail(_first_line(error), EXIT_ENVIRONMENT)
     except OSError as error:  # read-only, full disk, permissions, ...
         return _fail(_os_error_message(error, args), EXIT_ENVIRONMENT)
     except MemoryError:
