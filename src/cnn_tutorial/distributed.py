@@ -1,39 +1,44 @@
 """Training on several worker processes with ``tf.distribute.MultiWorkerMirroredStrategy``.
 
-Every worker runs the same :func:`cnn_tutorial.train.train` call; TensorFlow's
-``MultiWorkerMirroredStrategy`` keeps one copy of the variables per worker and
-sums the gradients of each step over all workers (a collective all-reduce over
-gRPC). What this module adds around it:
+Every worker runs the same [`train`][cnn_tutorial.train.train] call;
+TensorFlow's ``MultiWorkerMirroredStrategy`` keeps one copy of the variables
+per worker and sums the gradients of each step over all workers (a collective
+all-reduce over gRPC). What this module adds around it:
 
 * **Configuration checked before TensorFlow sees it.** ``TF_CONFIG`` (the
   standard JSON: ``{"cluster": {"worker": ["host:port", ...]}, "task":
-  {"type": "worker", "index": 0}}``) is parsed by :func:`parse_tf_config`,
-  which names the missing key or the bad value in one line. :func:`tf_config`
-  writes the same JSON from a list of addresses and an index (what
-  ``cnn-tutorial train --worker ... --task-index ...`` does).
-* **A bounded wait for the other workers.** :func:`wait_for_workers` listens
-  on this worker's port and connects to every other one until all answer or
+  {"type": "worker", "index": 0}}``) is parsed by
+  [`parse_tf_config`][cnn_tutorial.distributed.parse_tf_config], which names
+  the missing key or the bad value in one line;
+  [`tf_config`][cnn_tutorial.distributed.tf_config] writes the same JSON from
+  a list of addresses and an index (what ``cnn-tutorial train --worker ...
+  --task-index ...`` does).
+* **A bounded wait for the other workers.**
+  [`wait_for_workers`][cnn_tutorial.distributed.wait_for_workers] listens on
+  this worker's port and connects to every other one until all answer or
   ``timeout`` seconds pass; then it names the address that did not answer.
-  TensorFlow itself would wait much longer.
 * **Data.** The training set is shuffled the same way on every worker (same
-  seed) and batched with the *global* batch; :func:`distribute_dataset`
-  shards it with ``tf.data``'s ``AutoShardPolicy.DATA``: each worker keeps its
-  slice of every global batch (``FILE`` needs a dataset read from several
-  files; this one is built from arrays in memory). A step over two workers
-  with 64 images each therefore sees the same 128 images as one process with
-  batch 128, and the gradient is their mean over all 128.
+  seed) and batched with the *global* batch;
+  [`distribute_dataset`][cnn_tutorial.distributed.distribute_dataset] shards
+  it with ``tf.data``'s ``AutoShardPolicy.DATA``: each worker keeps its slice
+  of every global batch (``FILE`` needs a dataset read from several files;
+  this one is built from arrays in memory). A step over two workers with 64
+  images each therefore sees the same 128 images as one process with batch
+  128, and the gradient is their mean over all 128.
 * **Checkpoints.** Only the chief (worker 0) writes to the checkpoint folder,
-  through the usual locked :class:`~cnn_tutorial.checkpointing.CheckpointFolder`
-  (:class:`ChiefCheckpoints`); the others save into a temporary folder that
-  they delete at once (:class:`WorkerCheckpoints`), as TensorFlow's rules for
-  multi-worker saving ask. On a start, the chief picks the checkpoint to
-  resume and every other worker restores exactly that one from the chief's
-  folder, which they must be able to read (a shared file system; on one
-  machine, the same folder).
+  through the usual locked
+  [`CheckpointFolder`][cnn_tutorial.checkpointing.CheckpointFolder]
+  ([`ChiefCheckpoints`][cnn_tutorial.distributed.ChiefCheckpoints]); the
+  others save into a temporary folder that exists only during the save
+  ([`WorkerCheckpoints`][cnn_tutorial.distributed.WorkerCheckpoints]), as
+  TensorFlow's rules for multi-worker saving ask. On a start, the chief picks
+  the checkpoint to resume and every other worker restores exactly that one
+  from the chief's folder, which they must be able to read (a shared file
+  system; on one machine, the same folder).
 * **Failures.** When a worker dies, the others' next step fails with
-  ``UnavailableError``; :func:`describe_failure` words it. A collective group
-  cannot take in a new process, so every worker is started again and they
-  resume from the chief's last checkpoint.
+  ``UnavailableError``; [`describe_failure`][cnn_tutorial.distributed.describe_failure]
+  words it. A collective group cannot take in a new process, so every worker
+  is started again and they resume from the chief's last checkpoint.
 
 See the chapter "Training on several machines" (multi-worker.md).
 """
@@ -58,7 +63,7 @@ __all__ = ["ChiefCheckpoints", "ClusterConfig", "WorkerCheckpoints",
            "make_multi_worker_strategy", "parse_tf_config", "run_local_workers",
            "start_local_workers", "tf_config", "wait_for_workers"]
 
-#: Seconds :func:`make_multi_worker_strategy` waits for every worker to answer.
+#: Seconds that ``make_multi_worker_strategy`` waits for every worker to answer.
 DEFAULT_CONNECT_TIMEOUT = 60.0
 #: The environment variable TensorFlow reads the cluster from.
 TF_CONFIG = "TF_CONFIG"
@@ -122,7 +127,7 @@ def parse_tf_config(text: str | None, source: str = TF_CONFIG) -> ClusterConfig:
         source: How to call it in messages.
 
     Returns:
-        A :class:`ClusterConfig`.
+        A [`ClusterConfig`][cnn_tutorial.distributed.ClusterConfig].
 
     Raises:
         ValueError: not set, not JSON, a missing key or a value out of range;
@@ -256,8 +261,9 @@ def make_multi_worker_strategy(connect_timeout: float = DEFAULT_CONNECT_TIMEOUT)
     ``TF_CONFIG`` return it.
 
     Raises:
-        ValueError: ``TF_CONFIG`` missing or wrong (see :func:`parse_tf_config`),
-            or changed since the strategy was made.
+        ValueError: ``TF_CONFIG`` missing or wrong (see
+            [`parse_tf_config`][cnn_tutorial.distributed.parse_tf_config]), or
+            changed since the strategy was made.
         WorkerUnavailableError: a worker did not answer within ``connect_timeout``.
     """
     text = os.environ.get(TF_CONFIG)
@@ -277,7 +283,11 @@ def make_multi_worker_strategy(connect_timeout: float = DEFAULT_CONNECT_TIMEOUT)
 
 
 def cluster_of(strategy: Any) -> ClusterConfig | None:
-    """The :class:`ClusterConfig` of a strategy from :func:`make_multi_worker_strategy`, else ``None``.
+    """The cluster of a strategy made by this module, else ``None``.
+
+    That is the [`ClusterConfig`][cnn_tutorial.distributed.ClusterConfig] that
+    [`make_multi_worker_strategy`][cnn_tutorial.distributed.make_multi_worker_strategy]
+    read.
 
     Examples:
         >>> cluster_of(None) is None
@@ -296,13 +306,14 @@ def distribute_dataset(strategy: Any, dataset: Any) -> Any:
 
     if cluster_of(strategy) is not None:
         options = tf.data.Options()
-        options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+        policy = tf.data.experimental.AutoShardPolicy.DATA
+        options.experimental_distribute.auto_shard_policy = policy
         dataset = dataset.with_options(options)
     return strategy.experimental_distribute_dataset(dataset)
 
 
 def _chief_value(strategy: Any, value: int, is_chief: bool) -> int:
-    """``value`` as the chief has it, on every worker (an all-reduce of the chief's value and 0s)."""
+    """``value`` as the chief has it, on every worker (an all-reduce of it and zeros)."""
     import tensorflow as tf
 
     contribution = tf.constant(value if is_chief else 0, tf.int64)
@@ -318,9 +329,12 @@ def _chief_value(strategy: Any, value: int, is_chief: bool) -> int:
 
 
 class ChiefCheckpoints:
-    """The chief's checkpoint folder: a locked :class:`~cnn_tutorial.checkpointing.CheckpointFolder`
-    (every attribute is that folder's) whose :meth:`restore` also tells the other
-    workers which checkpoint it resumed.
+    """The chief's checkpoint folder, which tells the other workers what it resumed.
+
+    A locked [`CheckpointFolder`][cnn_tutorial.checkpointing.CheckpointFolder]
+    (every attribute is that folder's) whose
+    [`restore`][cnn_tutorial.distributed.ChiefCheckpoints.restore] also sends
+    the restored step to every worker.
     """
 
     def __init__(self, folder: str | os.PathLike, keep: int, strategy: Any) -> None:
@@ -466,12 +480,17 @@ def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
 
 def start_local_workers(arguments: Sequence[str], workers: int = 2,
                         ports: Sequence[int] | None = None, env: dict[str, str] | None = None,
-                        host: str = "127.0.0.1") -> list[Any]:
-    """Start ``cnn-tutorial train ARGUMENTS`` as ``workers`` processes of one local cluster.
+                        host: str = "127.0.0.1", program: Sequence[str] | None = None
+                        ) -> list[Any]:
+    """Start ``workers`` processes of one local cluster, on free ports of ``host``.
 
-    Each gets ``--strategy multi-worker``, the same ``--worker`` list (free
-    ports on ``host``, the loopback interface by default) and its own
-    ``--task-index``; their output is captured. See :func:`run_local_workers`.
+    By default each runs ``cnn-tutorial train ARGUMENTS --strategy
+    multi-worker`` with the same ``--worker`` list (``host`` is the loopback
+    interface unless told otherwise) and its own ``--task-index``. With
+    ``program`` (a command line, such as ``[sys.executable, "-c", code]``),
+    each runs ``program + arguments`` with its ``TF_CONFIG`` set instead.
+    Their output is captured. See
+    [`run_local_workers`][cnn_tutorial.distributed.run_local_workers].
 
     Returns:
         The ``subprocess.Popen`` objects, chief first.
@@ -480,18 +499,27 @@ def start_local_workers(arguments: Sequence[str], workers: int = 2,
     import sys
 
     ports = list(ports) if ports is not None else free_ports(workers, host)
-    addresses = [option for port in ports for option in ("--worker", f"{host}:{port}")]
+    addresses = [f"{host}:{port}" for port in ports]
     environment = {**os.environ, **(env or {})}
     environment.pop(TF_CONFIG, None)
-    return [subprocess.Popen(
-        [sys.executable, "-m", "cnn_tutorial", "train", *arguments, "--strategy", "multi-worker",
-         *addresses, "--task-index", str(index)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment)
-        for index in range(len(ports))]
+    processes = []
+    for index in range(len(ports)):
+        if program is None:
+            command = [sys.executable, "-m", "cnn_tutorial", "train", *arguments,
+                       "--strategy", "multi-worker", "--task-index", str(index),
+                       *(option for address in addresses for option in ("--worker", address))]
+            worker_env = environment
+        else:
+            command = [*program, *arguments]
+            worker_env = {**environment, TF_CONFIG: tf_config(addresses, index)}
+        processes.append(subprocess.Popen(command, stdout=subprocess.PIPE,
+                                          stderr=subprocess.PIPE, text=True, env=worker_env))
+    return processes
 
 
 def run_local_workers(arguments: Sequence[str], workers: int = 2, timeout: float = 600,
-                      env: dict[str, str] | None = None) -> list[Any]:
+                      env: dict[str, str] | None = None,
+                      program: Sequence[str] | None = None) -> list[Any]:
     """Run ``cnn-tutorial train ARGUMENTS`` on ``workers`` local processes until all end.
 
     Args:
@@ -500,6 +528,8 @@ def run_local_workers(arguments: Sequence[str], workers: int = 2, timeout: float
         workers: How many processes.
         timeout: Seconds to wait for all of them; then all are killed.
         env: Extra environment variables.
+        program: Another command line to run (it reads ``TF_CONFIG``), see
+            [`start_local_workers`][cnn_tutorial.distributed.start_local_workers].
 
     Returns:
         One ``subprocess.CompletedProcess`` per worker, chief first
@@ -510,7 +540,7 @@ def run_local_workers(arguments: Sequence[str], workers: int = 2, timeout: float
     """
     import subprocess
 
-    processes = start_local_workers(arguments, workers, env=env)
+    processes = start_local_workers(arguments, workers, env=env, program=program)
     deadline = time.monotonic() + timeout
     results = []
     try:
