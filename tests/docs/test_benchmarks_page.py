@@ -145,3 +145,64 @@ def test_the_tables_are_read_as_numbers():
     text = "| a | b |\n| --- | ---: |\n| `x_y`: z | **1,024** |\n\n| c |\n| --- |\n| 25 % |\n"
     assert tables(text) == [[["a", "b"], ["`x_y`: z", "**1,024**"]], [["c"], ["25 %"]]]
     assert number("**1,024**") == 1024 and number("25 %") == 25 and row_name("`x_y`: z") == "x_y"
+
+
+def _speed4() -> dict[str, dict]:
+    return {row["name"]: row for row in record("training_speed_4.json")["rows"]}
+
+
+#: How each language writes a ratio, a range and a percentage.
+STYLE = {"en": {"times": "×", "to": "–", "percent": " %"},
+         "ko": {"times": "배", "to": "~", "percent": "%"}}
+
+
+def _prose_numbers(lang: str) -> dict[str, list[str]]:
+    """Numbers the prose of each section restates from the records, as ``lang`` prints them."""
+    style = STYLE[lang]
+    rows = _speed4()
+    med = {name: round(row["median_images_per_second"]) for name, row in rows.items()}
+    exact = {name: row["median_images_per_second"] for name, row in rows.items()}
+    default = exact["package_default"]
+    seeds = record("one_epoch_accuracy.json")["one_epoch_test_accuracy"]
+    cosine = min(seeds["cosine, batch 128"].values())
+    constant = min(v for value in seeds["constant, batch 128"].values()
+                   for v in (value if isinstance(value, list) else [value]))
+
+    def times(a: str, b: str = "package_default") -> str:
+        return f"{exact[a] / exact[b]:.2f}{style['times']}"
+
+    def span(name: str) -> str:
+        runs = rows[name]["runs"]
+        return f"{round(min(runs))}{style['to']}{round(max(runs))}"
+
+    peak = record("training_speed_4.json")["machine"]["peak_gflops"]
+    gflops = rows["package_default"]["gflops"]
+    return {
+        "speed": [str(med["package_default"]), str(med["package_before_backprop_and_fused_adam"])],
+        "backprop": [str(med["package_tf_gradients"]), str(med["package_default"]),
+                     times("package_default", "package_tf_gradients")],
+        "fused-adam": [str(med["package_keras_adam"]), times("package_default", "package_keras_adam"),
+                       span("package_keras_adam"), span("package_default")],
+        "levers": [str(med["package_float16"]), times("package_float16"),
+                   str(med["package_xla"]), times("package_xla"),
+                   str(med["package_b256"]), times("package_b256"),
+                   f"{round(min(rows['package_b256']['runs']))}",
+                   f"{round(max(rows['package_b256']['runs']))}",
+                   *(f"{v:.4f}" for v in seeds["constant, batch 256"].values())],
+        "targets": [f"{cosine:.4f}", f"{constant:.4f}",
+                    times("package_default", "keras_fit_defaults_b32"),
+                    str(med["keras_fit_defaults_b32"]),
+                    times("package_default", "keras_fit_b128"), str(med["keras_fit_b128"]),
+                    times("package_default", "package_tf_gradients"),
+                    f"{100 * gflops / peak:.0f}{style['percent']}", f"{gflops:.1f} GFLOP/s"],
+    }
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_prose_restates_the_records(lang):
+    from docs_hooks.translations import sections
+
+    found = sections(page(lang))
+    missing = [f"#{anchor}: {value}" for anchor, values in _prose_numbers(lang).items()
+               for value in values if value not in found[anchor]]
+    assert not missing, f"docs/{lang}/benchmarks.md no longer says what the records hold: {missing}"
