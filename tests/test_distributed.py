@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -253,3 +254,26 @@ def test_a_killed_worker_restarted_resumes_from_the_last_checkpoint(data_dir, tm
         # Resumed from the newest checkpoint: the step never goes back past it.
         assert (summary["resumed_from_step"], summary["step"]) == (kept[-1], 16)
     assert _numbers(folder)[-1] == 16
+
+
+def test_sigterm_to_the_chief_saves_where_it_stopped_and_the_other_worker_stops(data_dir,
+                                                                              tmp_path):
+    folder = tmp_path / "ckpt"
+    chief, worker = start_local_workers(_train_options(data_dir, folder, 16))
+    try:
+        deadline = time.monotonic() + WAIT
+        while not _numbers(folder):
+            assert chief.poll() is None and worker.poll() is None, "a worker ended early"
+            assert time.monotonic() < deadline, "no checkpoint in time"
+            time.sleep(0.2)
+        chief.send_signal(signal.SIGTERM)
+        (chief_rc, _, chief_err), (rc, _, err) = _finish([chief, worker])
+    finally:
+        _finish([chief, worker])
+    assert chief_rc == 130, chief_err[-2000:]
+    saved = re.search(r"interrupted at step (\d+) by SIGTERM; checkpoint saved to (\S+);",
+                      chief_err)
+    assert saved, chief_err[-2000:]
+    assert saved.group(2) == str(folder / f"ckpt-{saved.group(1)}")
+    assert _numbers(folder)[-1] == int(saved.group(1))  # saved by the chief alone
+    assert rc == 1 and "worker 1: another worker stopped answering" in err.strip().splitlines()[-1]
