@@ -202,10 +202,10 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=_non_negative_int, default=0,
                        help="seed of the weights and of the shuffled order (default: "
                             "%(default)s)")
-    train.add_argument("--validation", type=_non_negative_int, default=5000, metavar="N",
+    train.add_argument("--validation", type=_non_negative_int, default=None, metavar="N",
                        help="hold out the last N training images as the validation split, "
-                            "evaluated after each epoch; 0: none (default: %(default)s, as "
-                            "the lecture)")
+                            "evaluated after each epoch; 0: none (default: one twelfth, "
+                            "the lecture's 5,000 of MNIST's 60,000)")
     train.add_argument("--limit", type=_positive_int, default=None, metavar="N",
                        help="use only the first N training, N validation and N test images "
                             "(quick runs)")
@@ -395,10 +395,11 @@ def _run_train(args: argparse.Namespace) -> int:
     from cnn_tutorial.train import evaluate
 
     (x_train, y_train), (x_test, y_test) = load_mnist(args.data_dir)
-    if args.validation >= len(x_train):
+    held_out = len(x_train) // 12 if args.validation is None else args.validation
+    if held_out >= len(x_train):
         raise ValueError(f"--validation must be smaller than the {len(x_train):,} training "
-                         f"images, got {args.validation}")
-    split = len(x_train) - args.validation
+                         f"images, got {held_out}")
+    split = len(x_train) - held_out
     x_val, y_val = x_train[split:], y_train[split:]
     x_train, y_train = x_train[:split], y_train[:split]
     if args.limit is not None:

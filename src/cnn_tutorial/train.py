@@ -509,10 +509,10 @@ def train(model: Any = "lowlevel", train_data: tuple[Any, Any] | None = None,
         True
     """
     if test_data is not _UNSET:
-        _deprecated("train(test_data=...)", "train(eval_data=...)")
         if eval_data is not None:
             raise TypeError("train() got both eval_data and its deprecated name test_data; "
                             "pass eval_data only")
+        _deprecated("train(test_data=...)", "train(eval_data=...)")
         eval_data = test_data
     config = TrainConfig(
         model=model, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
