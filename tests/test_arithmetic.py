@@ -267,3 +267,16 @@ def test_parse_stack_reads_every_form():
 def test_parse_stack_errors(text, message):
     with pytest.raises(ValueError, match=message):
         parse_stack(text)
+
+
+def test_layer_costs_count_multiply_adds_per_output():
+    from cnn_tutorial.arithmetic import Conv, Dense, Flatten, Pool, layer_costs
+
+    rows = layer_costs([Conv(2, 3, name="c"), Pool(2, name="p"), Flatten(), Dense(5, name="d")],
+                       (4, 4, 3))
+    assert [(r.name, r.output_values, r.multiply_adds) for r in rows] == [
+        ("c", 4 * 4 * 2, 4 * 4 * 2 * 3 * 3 * 3),   # every output: a 3 x 3 x 3 window
+        ("p", 2 * 2 * 2, 0), ("flatten", 8, 0), ("d", 5, 8 * 5)]
+    # A strided VALID convolution has fewer outputs, so fewer multiply-adds.
+    (row,) = layer_costs([Conv(1, 3, stride=2, padding="VALID")], (7, 7, 1))
+    assert (row.output_values, row.multiply_adds) == (9, 9 * 9)

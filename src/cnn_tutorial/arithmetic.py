@@ -29,8 +29,8 @@ from typing import Any, NamedTuple, Union
 from cnn_tutorial._validation import _is_integer, check_int, check_padding
 
 __all__ = [
-    "Conv", "Dense", "Dropout", "Flatten", "LECTURE_NETWORK", "LayerInfo", "Pool",
-    "conv_output_size", "describe_stack", "effective_kernel_size", "format_stack",
+    "Conv", "Dense", "Dropout", "Flatten", "LECTURE_NETWORK", "LayerCost", "LayerInfo", "Pool",
+    "conv_output_size", "describe_stack", "effective_kernel_size", "format_stack", "layer_costs",
     "parse_stack", "pool_output_size", "same_padding",
 ]
 
@@ -501,3 +501,72 @@ def parse_stack(text: str) -> tuple[LayerSpec, ...]:
         except (TypeError, ValueError) as error:
             raise ValueError(f"layer {item!r} must be {usage}: {error}") from None
     return tuple(layers)
+
+
+class LayerCost(NamedTuple):
+    """One row of :func:`layer_costs`: what a layer computes and stores for one image.
+
+    Examples:
+        >>> LayerCost("fc", "dense", 1024, 3211264).multiply_adds
+        3211264
+    """
+
+    name: str
+    kind: str
+    output_values: int
+    multiply_adds: int
+
+
+def layer_costs(layers: Iterable[LayerSpec],
+                input_shape: Sequence[int] = (28, 28, 1)) -> list[LayerCost]:
+    """Multiply-adds and output values of every layer, for one image's forward pass.
+
+    A convolution computes ``F * F * C_in`` multiply-adds for each of its
+    ``H_out * W_out * filters`` outputs; a dense layer ``n_in`` for each of its
+    ``units``. Biases (one addition per output), ReLU and pooling (comparisons)
+    are not multiply-adds and are not counted. ``output_values`` is the size of
+    the layer's output: times 4 bytes (float32) and the batch size, it is the
+    memory that output takes. See the chapter "A convnet on MNIST"
+    (convnet-mnist.md#cost).
+
+    Args:
+        layers: As for :func:`describe_stack` (e.g. :data:`LECTURE_NETWORK`).
+        input_shape: ``(height, width, channels)`` of one image.
+
+    Returns:
+        One :class:`LayerCost` per layer.
+
+    Raises:
+        ValueError, TypeError: as :func:`describe_stack`.
+
+    Examples:
+        >>> for row in layer_costs(LECTURE_NETWORK):
+        ...     print(f"{row.name:<8}{row.output_values:>8,}{row.multiply_adds:>12,}")
+        conv1     25,088     627,200
+        pool1      6,272           0
+        conv2     12,544  10,035,200
+        pool2      3,136           0
+        flatten    3,136           0
+        fc         1,024   3,211,264
+        dropout    1,024           0
+        logits        10      10,240
+        >>> sum(row.multiply_adds for row in layer_costs(LECTURE_NETWORK))
+        13883904
+    """
+    layers = list(layers)
+    rows = describe_stack(layers, input_shape)
+    costs = []
+    shape = _check_input_shape(input_shape)
+    for layer, row in zip(layers, rows):
+        values = 1
+        for size in row.output_shape:
+            values *= size
+        if isinstance(layer, Conv):
+            multiply_adds = values * layer.kernel_size ** 2 * shape[2]
+        elif isinstance(layer, Dense):
+            multiply_adds = values * shape[0]
+        else:
+            multiply_adds = 0
+        costs.append(LayerCost(row.name, row.kind, values, multiply_adds))
+        shape = row.output_shape
+    return costs
