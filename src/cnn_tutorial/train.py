@@ -154,7 +154,7 @@ class TrainResult:
         Examples:
             >>> result = TrainResult(None, 10, 1, 0.5, [], {}, None, "completed", None)
             >>> sorted(result.summary())[:4]
-            ['checkpoint', 'epoch', 'epochs', 'resumed_from_step']
+            ['checkpoint', 'epoch', 'epochs', 'eval_accuracy']
         """
         return {"step": self.step, "epoch": self.epoch, "eval_accuracy": self.eval_accuracy,
                 "seconds_per_epoch": self.seconds_per_epoch,
