@@ -390,9 +390,7 @@ def _run_train(args: argparse.Namespace) -> int:
     if args.threads:
         tf.config.threading.set_intra_op_parallelism_threads(args.threads)
     from cnn_tutorial.data import load_mnist
-    from cnn_tutorial.train import train
-
-    from cnn_tutorial.train import evaluate
+    from cnn_tutorial.train import evaluate, train
 
     (x_train, y_train), (x_test, y_test) = load_mnist(args.data_dir)
     held_out = len(x_train) // 12 if args.validation is None else args.validation

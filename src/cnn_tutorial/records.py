@@ -87,7 +87,7 @@ def _runs(record: dict[str, Any]) -> dict[str, dict[str, Any]]:
                         f"got {type(record).__name__}")
     runs = record.get("runs", {})
     if not isinstance(runs, dict):
-        raise ValueError(f"record['runs'] must map a schedule to its run, got "
+        raise TypeError(f"record['runs'] must map a schedule to its run, got "
                          f"{type(runs).__name__}")
     return runs
 
