@@ -246,17 +246,21 @@ def _skip_copy(text: str, start: int, code: str) -> int:
     """The end of a whitespace-insensitive copy of ``code`` at ``text[start:]``, else ``start``."""
     from html import unescape
 
-    wanted = [c for c in unescape(_TAG.sub("", code)) if not c.isspace()]
-    if not wanted:
-        return start
-    index = start
-    for char in wanted:
-        while index < len(text) and text[index].isspace():
-            index += 1
-        if index >= len(text) or text[index] != char:
+    code = _TAG.sub("", code)
+    for form in (code, unescape(code)):  # the copy may be escaped like the <pre> or not
+        wanted = [c for c in form if not c.isspace()]
+        if not wanted:
             return start
-        index += 1
-    return index
+        index = start
+        for char in wanted:
+            while index < len(text) and text[index].isspace():
+                index += 1
+            if index >= len(text) or text[index] != char:
+                break
+            index += 1
+        else:
+            return index
+    return start
 
 
 def clean_section_text(text: str) -> str:

@@ -195,7 +195,7 @@ def install_paragraph(install: Install, lang: str, *, colab: bool) -> str:
 
 _BLOCK_START = re.compile(
     r"^(?P<indent>[ ]*)(?:(?P<kind>!!!|\?\?\?\+?)[ ]+(?P<type>[\w-]+)|(?P<tab>===\+?))"
-    r'(?:[ ]+"(?P<title>[^"]*)")?[ ]*$')
+    r'(?:[ ]+"(?P<title>(?:[^"\\]|\\.)*)")?[ ]*$')
 _LINK = re.compile(r"(?<!!)\[(?P<text>(?:[^\[\]]|\[[^\]]*\])*)\]\((?P<target>[^)\s]+)\)")
 _MD_TARGET = re.compile(r"^(?P<path>(?![a-z][\w+.-]*:|/|#)[^#?]*\.md)(?P<anchor>#[-\w.:]+)?$")
 
@@ -233,7 +233,7 @@ def notebook_markdown(text: str) -> str:
         indent = len(match["indent"])
         body, index = _block_body(lines, index + 1, indent)
         inner = notebook_markdown("\n".join(body)).split("\n")
-        title = match["title"]
+        title = re.sub(r"\\(.)", r"\1", match["title"]) if match["title"] is not None else None
         if match["tab"]:
             block = [f"**{title}**", "", *inner] if title else inner
         elif match["kind"] == "!!!":

@@ -28,13 +28,14 @@ def test_admonitions_become_quotes_and_solutions_fold():
     text = ('Before.\n\n!!! warning "Where the lecture note is wrong"\n    It says *x*.\n\n'
             '    Second paragraph.\n\nAfter.\n\n**Exercise 1.** Do it.\n\n'
             '??? success "Solution"\n    Because.\n\n    ```python\n    >>> 1 + 1\n    2\n    ```\n\n'
-            '!!! note\n    Untitled.\n')
+            '!!! note\n    Untitled.\n\n!!! warning "Quoted: \\"x\\""\n    Body.\n')
     out = export.notebook_markdown(text)
     assert "!!!" not in out and "???" not in out
     assert '> **Where the lecture note is wrong**\n>\n> It says *x*.\n>\n> Second paragraph.\n\nAfter.' in out
     assert ("<details><summary>Solution</summary>\n\nBecause.\n\n```python\n>>> 1 + 1\n2\n```\n\n"
             "</details>") in out
     assert "> **Note**\n>\n> Untitled." in out
+    assert '> **Quoted: "x"**\n>\n> Body.' in out
 
 
 def test_content_tabs_become_titled_sections_and_nested_blocks_convert():

@@ -113,8 +113,8 @@ def test_long_signatures_are_formatted(site_build, built_site):
     """mkdocstrings wraps long signatures when Ruff (or Black) is installed."""
     assert "Formatting signatures requires" not in site_build.log
     html = (built_site / "en" / "reference" / "train" / "index.html").read_text(encoding="utf-8")
-    signature = re.search(r'<div class="doc-signature highlight"><pre>.*?<span class="nf">train</span>(.*?)</code>',
-                          html, flags=re.S)
+    signature = re.search(r'doc-signature highlight"><pre>(?:(?!</pre>).)*?<span class="nf">train</span>'
+                          r'<span class="p">\(</span>(.*?)</code>', html, flags=re.S)
     assert signature and signature[1].count("\n") > 5, "train's signature is one line"
 
 
