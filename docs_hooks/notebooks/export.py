@@ -158,9 +158,9 @@ _INSTALL_TEXT = {
                 "from the repository at the commit this site was built from (`{commit}`)."),
         "wheel-url": ("The first cell of a downloaded notebook installs this package with "
                       "`%pip install` from the wheel published with this site ([`{name}`]({url}))."),
-        "embedded": ("This build of the site names neither its address nor a repository, so the "
-                     "package's wheel travels inside each downloaded notebook: the first cell "
-                     "writes it to a temporary folder and installs it with `%pip install`."),
+        "embedded": ("With neither the site's address nor a repository to install from, each "
+                     "downloaded notebook carries the package's wheel: its first cell writes it "
+                     "to a temporary folder and installs it with `%pip install`."),
         "runs": (" So a notebook runs as it is in Colab or in your own Jupyter (Python 3.11 or "
                  "newer), where pip also installs TensorFlow and the other dependencies "
                  "that are missing."),
@@ -174,9 +174,8 @@ _INSTALL_TEXT = {
                 "`%pip install`로 이 패키지를 설치합니다."),
         "wheel-url": ("내려받은 노트북의 첫 셀은 이 사이트와 함께 배포한 휠([`{name}`]({url}))을 "
                       "`%pip install`로 설치합니다."),
-        "embedded": ("이 빌드는 사이트 주소도 저장소도 지정하지 않았으므로 패키지의 휠이 내려받은 "
-                     "노트북 안에 들어 있습니다. 첫 셀이 그 휠을 임시 폴더에 쓰고 `%pip install`로 "
-                     "설치합니다."),
+        "embedded": ("설치할 곳으로 삼을 사이트 주소도 저장소도 없으므로, 내려받은 노트북마다 패키지의 "
+                     "휠이 들어 있습니다. 첫 셀이 그 휠을 임시 폴더에 쓰고 `%pip install`로 설치합니다."),
         "runs": (" 그래서 노트북은 Colab에서도, 직접 띄운 Jupyter(Python 3.11 이상)에서도 그대로 "
                  "실행되며, 없는 TensorFlow와 다른 의존 패키지는 pip가 함께 설치합니다."),
     },

@@ -82,7 +82,7 @@ def test_home_page_paragraph_says_what_this_build_does():
     en = export.install_paragraph(git, "en", colab=True)
     assert '"Open in Colab"' in en and "(`cccccccccccc`)" in en and "no GitHub" not in en
     assert "no \"Open in Colab\" link" in export.install_paragraph(embedded, "en", colab=False)
-    assert "inside each downloaded notebook" in export.install_paragraph(embedded, "en", colab=False)
+    assert "carries the package's wheel" in export.install_paragraph(embedded, "en", colab=False)
     assert "(https://o.github.io/r/assets/wheels/x/w.whl)" in export.install_paragraph(url, "ko", colab=True)
     for page in ("ko", "en"):
         source = (DOCS / page / "index.md").read_text(encoding="utf-8")
@@ -160,7 +160,14 @@ def test_downloaded_notebooks_install_the_package_from_a_place_of_this_build(bui
             assert re.fullmatch(rf'%pip install --quiet "cnn-tutorial @ git\+https://\S+@{commit}"',
                                 source), (path, source)
     home = (built_site / "en" / "index.html").read_text(encoding="utf-8")
-    assert f"<code>{commit[:12]}</code>" in home and "notebook-install" not in home
+    assert "notebook-install" not in home
+    if "b64decode" in source:
+        assert "carries the package's wheel" in home and "Open in Colab</a>" not in home
+    elif "/assets/wheels/" in source:
+        wheel_url = re.search(r"@ (https?://\S+?\.whl)", source)[1]
+        assert f'href="{wheel_url}"' in home
+    else:
+        assert f"<code>{commit[:12]}</code>" in home
 
 
 def test_a_downloaded_notebook_runs_outside_the_repository(built_site, tmp_path):
