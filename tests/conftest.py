@@ -108,6 +108,9 @@ SLOW = (
     "tests/test_train.py::test_tensorboard_logs",
     "tests/test_train.py::test_checkpoint_of_another_model_is_refused",
     "tests/test_train.py::test_keyboard_interrupt_saves_a_checkpoint_and_keeps_other_files",
+    "tests/docs/test_notebook_export.py::test_built_wheel_holds_the_package",  # pip wheel
+    "tests/docs/test_notebook_export.py::test_embedded_install_cell_installs",
+    "tests/docs/test_notebook_export.py::test_a_downloaded_notebook_runs_outside",
 )
 
 
