@@ -11,7 +11,7 @@ from __future__ import annotations
 from urllib.parse import urlparse
 
 import pytest
-from browser import LANGS, SLUGS, page_path
+from browser import LANGS, ROOT, SLUGS, page_path
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -57,3 +57,135 @@ def test_search_returns_results(tab, site_url, lang, query):
     count = page.locator(".md-search-result__item").count()
     assert count > 0, f"no search result for {query!r}"
     assert visit.errors == [] and visit.failed == [], (visit.errors, visit.failed)
+
+
+# --- phones: figures, widget inputs, the layer calculator -------------------------
+
+PHONES = (360, 390)
+# The chapters' widgets: those of the playground, on the chapters that place them.
+WIDGET_SLUGS = sorted({p.stem for p in (ROOT / "docs" / "en").glob("*.md")
+                       if 'class="cnn-playground"' in p.read_text(encoding="utf-8")})
+# Margins a figure may leave inside the article's column (each side, CSS px).
+FIGURE_MARGIN = 8
+
+FIGURE_WIDTHS = """() => {
+    const column = document.querySelector('.md-content__inner').getBoundingClientRect().width;
+    return [...document.querySelectorAll('.jupyter-wrapper .jp-OutputArea-output img')]
+        .map(img => ({src: img.getAttribute('src'), width: img.getBoundingClientRect().width,
+                      natural: img.naturalWidth, column: column,
+                      link: img.closest('a') ? img.closest('a').href : null,
+                      file: img.currentSrc || img.src}));
+}"""
+
+
+def load_all_figures(page):
+    """Ask for every lazily loaded figure and wait until each has its size."""
+    page.evaluate("document.querySelectorAll('img[loading=lazy]').forEach(i => i.loading = 'eager')")
+    page.wait_for_function("Array.from(document.images).every(img => img.complete)")
+
+
+@pytest.mark.parametrize("width", PHONES)
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_figure_uses_the_column_on_a_phone(tab, site_url, lang, width):
+    """At phone widths no prompt column squeezes a figure: each is drawn at least as wide
+    as the article's column less a margin each side (or its natural width when smaller),
+    and taps through to its file at full size."""
+    visit = tab(site_url, viewport={"width": width, "height": 780}, is_mobile=True,
+                has_touch=True)
+    page = visit.page
+    narrow, seen = [], 0
+    for slug in SLUGS:
+        page.goto(site_url.rstrip("/") + page_path(slug, lang), wait_until="load")
+        load_all_figures(page)
+        for figure in page.evaluate(FIGURE_WIDTHS):
+            seen += 1
+            wanted = min(figure["natural"], figure["column"] - 2 * FIGURE_MARGIN)
+            if figure["width"] < wanted - 0.5:
+                narrow.append(f"{slug}: {figure['src']} {figure['width']:.0f} px "
+                              f"(natural {figure['natural']}, column {figure['column']:.0f})")
+            assert figure["link"] == figure["file"], f"{slug}: {figure['src']} is no link to its file"
+    assert seen > 0, "no figure on any chapter (the notebook template?)"
+    assert narrow == [], f"figures narrower than the column at {width} px:\n" + "\n".join(narrow)
+    assert visit.errors == [] and visit.failed == [], (visit.errors, visit.failed)
+
+
+CONTROL_BOXES = """(root) => [...document.querySelectorAll(root + ' input, ' + root + ' select, '
+                                   + root + ' button')]
+    .filter(c => c.offsetWidth > 0 && c.offsetHeight > 0)
+    .map(c => { const r = c.getBoundingClientRect();
+        return {role: c.dataset.role || c.tagName.toLowerCase(), left: r.left, right: r.right,
+                top: r.top, bottom: r.bottom}; })"""
+
+# A kernel cell's value, measured in the cell's own font, and the room inside the cell.
+CELL_ROOM = """(root) => [...document.querySelectorAll(root + ' .cnn-pg-kernel-cells input')]
+    .map(input => {
+        const style = getComputedStyle(input);
+        const context = document.createElement('canvas').getContext('2d');
+        context.font = style.font;
+        const room = input.clientWidth - parseFloat(style.paddingLeft)
+            - parseFloat(style.paddingRight);
+        return {role: input.dataset.role, value: input.value,
+                text: context.measureText(input.value).width, room: room};
+    })"""
+
+
+def overlaps(a, b, slack=0.5):
+    return (min(a["right"], b["right"]) - max(a["left"], b["left"]) > slack
+            and min(a["bottom"], b["bottom"]) - max(a["top"], b["top"]) > slack)
+
+
+@pytest.mark.parametrize("width", (*PHONES, 1280))
+@pytest.mark.parametrize("slug", WIDGET_SLUGS)
+def test_no_widget_control_overlaps_another(tab, site_url, slug, width):
+    """No input, select or button of a widget covers another; each kernel cell shows its
+    whole value ("-1", not "-"), and its neighbours leave room for the focus ring."""
+    phone = width < 500
+    visit = tab(site_url, viewport={"width": width, "height": 800}, is_mobile=phone,
+                has_touch=phone)
+    page = visit.page
+    page.goto(site_url.rstrip("/") + page_path(slug, "ko"), wait_until="load")
+    widgets = page.locator(".cnn-playground")
+    for index in range(widgets.count()):
+        widgets.nth(index).scroll_into_view_if_needed()
+        page.wait_for_function("(i) => document.querySelectorAll('.cnn-playground')[i]"
+                               ".getAttribute('data-ready') === 'true'", arg=index)
+        root = f'.cnn-playground[data-widget="{widgets.nth(index).get_attribute("data-widget")}"]'
+        boxes = page.evaluate(CONTROL_BOXES, root)
+        assert boxes, f"{root}: no controls"
+        hits = [(a["role"], b["role"]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+                if overlaps(a, b)]
+        assert hits == [], f"{slug} at {width} px: controls overlap: {hits[:6]}"
+        for cell in page.evaluate(CELL_ROOM, root):
+            assert cell["text"] <= cell["room"], f"{slug} at {width} px: {cell} is cut"
+        cells = [b for b in boxes if b["role"].startswith("cell-")]
+        # 2 px outline + 2 px offset on each side of the focused cell.
+        for i, a in enumerate(cells):
+            for b in cells[i + 1:]:
+                gap = max(b["left"] - a["right"], a["left"] - b["right"],
+                          b["top"] - a["bottom"], a["top"] - b["bottom"])
+                assert gap >= 4 - 0.5, f"{slug} at {width} px: {a['role']}, {b['role']} {gap:.1f} px"
+    assert visit.errors == [], visit.errors
+
+
+@pytest.mark.parametrize("width", PHONES)
+@pytest.mark.parametrize("lang", LANGS)
+def test_layer_calculator_answers_are_on_a_phone_screen(tab, site_url, lang, width):
+    """Each layer's output shape and parameter count lie inside the viewport, with no
+    sideways swipe (nothing scrolled, the page not wider than the screen)."""
+    visit = tab(site_url, viewport={"width": width, "height": 800}, is_mobile=True,
+                has_touch=True)
+    page = visit.page
+    page.goto(site_url.rstrip("/") + page_path("fully-connected", lang), wait_until="load")
+    root = '.cnn-playground[data-widget="stack"]'
+    page.locator(root).first.scroll_into_view_if_needed()
+    page.wait_for_selector(f'{root}[data-ready="true"]')
+    cells = page.evaluate(f"""() => [...document.querySelectorAll(
+        '{root} td[data-role="shape"], {root} td[data-role="params"]')].map(c => {{
+            const r = c.getBoundingClientRect();
+            return {{role: c.dataset.role, text: c.textContent, left: r.left, right: r.right,
+                     width: r.width}}; }})""")
+    assert len(cells) >= 16, cells  # the lecture's 8 layers, twice per widget
+    outside = [c for c in cells if c["left"] < 0 or c["right"] > width or c["width"] == 0]
+    assert outside == [], f"answers off the {width}-px screen: {outside[:4]}"
+    assert page.evaluate("document.documentElement.scrollWidth") == width
+    assert visit.errors == [], visit.errors
