@@ -8,15 +8,20 @@ term. Skipped (with the reason) when Chromium is missing, except on CI.
 
 from __future__ import annotations
 
+import doctest
+import re
 from urllib.parse import urlparse
 
 import pytest
-from browser import LANGS, ROOT, SLUGS, page_path
+from browser import LANGS, ROOT, SLUGS, SUBPATH, page_path
 
 
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("slug", SLUGS)
-def test_page_in_the_browser(tab, site_url, slug, lang):
+def test_page_in_the_browser(tab, site_subpath_url, slug, lang):
+    """Each page, served under a project sub-path as on a project's Pages site: nothing
+    it loads or links to assumes the host's root."""
+    site_url = site_subpath_url
     visit = tab(site_url)
     page = visit.page
     page.goto(site_url.rstrip("/") + page_path(slug, lang), wait_until="load")
@@ -33,14 +38,78 @@ def test_page_in_the_browser(tab, site_url, slug, lang):
     links = page.eval_on_selector_all(
         f'a.md-select__link[hreflang="{other}"]', "els => els.map(e => e.href)")
     assert links, "no language switch to the other language"
-    assert urlparse(links[0]).path == page_path(slug, other)
+    assert urlparse(links[0]).path == SUBPATH.rstrip("/") + page_path(slug, other)
     page.goto(links[0], wait_until="load")
     assert page.evaluate("document.documentElement.lang") == other
-    assert urlparse(page.url).path == page_path(slug, other)
+    assert urlparse(page.url).path == SUBPATH.rstrip("/") + page_path(slug, other)
     assert visit.foreign == [], f"requests outside the site: {visit.foreign}"
     assert visit.errors == [] and visit.failed == [], (visit.errors, visit.failed)
 
 
+def switch_language(page, lang):
+    """Follow the header's language switch to ``lang`` as a reader does (hover, click)."""
+    page.hover(".md-header .md-select")
+    link = page.locator(f'.md-header a.md-select__link[hreflang="{lang}"]')
+    with page.expect_navigation(wait_until="load"):
+        link.click()
+
+
+# A chapter and a section of it that both languages share (its id).
+SECTION_PAGE, SECTION = "padding-stride", "padding"
+
+
+@pytest.mark.parametrize(("lang", "other"), [("ko", "en"), ("en", "ko")])
+def test_language_switch_keeps_the_section_in_the_address(tab, site_subpath_url, lang, other):
+    visit = tab(site_subpath_url, viewport={"width": 1280, "height": 800})
+    page = visit.page
+    page.goto(f"{site_subpath_url.rstrip('/')}{page_path(SECTION_PAGE, lang)}#{SECTION}",
+              wait_until="load")
+    switch_language(page, other)
+    assert urlparse(page.url).path == SUBPATH.rstrip("/") + page_path(SECTION_PAGE, other)
+    assert urlparse(page.url).fragment == SECTION
+    # The browser scrolled there: the section's heading is at the top of the window.
+    top = page.evaluate(f"document.getElementById('{SECTION}').getBoundingClientRect().top")
+    assert 0 <= top < 200, top
+    assert visit.errors == [] and visit.failed == [], (visit.errors, visit.failed)
+
+
+def test_language_switch_keeps_the_section_scrolled_to(tab, site_subpath_url):
+    """With no #fragment in the address, the section is the last heading scrolled past."""
+    visit = tab(site_subpath_url, viewport={"width": 1280, "height": 800})
+    page = visit.page
+    page.goto(site_subpath_url.rstrip("/") + page_path(SECTION_PAGE, "ko"), wait_until="load")
+    # The heading just above the window's top edge (below the sticky header).
+    page.evaluate(f"""() => {{ const h = document.getElementById('{SECTION}');
+        window.scrollTo(0, h.getBoundingClientRect().top + window.scrollY - 20); }}""")
+    page.wait_for_timeout(100)
+    switch_language(page, "en")
+    assert urlparse(page.url).path == SUBPATH.rstrip("/") + page_path(SECTION_PAGE, "en")
+    assert urlparse(page.url).fragment == SECTION
+    assert visit.errors == [] and visit.failed == [], (visit.errors, visit.failed)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_home_page_language_switch_is_relative(site_dir, lang):
+    """The home pages' switch links are relative (i18n gave "/" and "/en/")."""
+    html = (site_dir / ("index.html" if lang == "ko" else "en/index.html")).read_text("utf-8")
+    links = re.findall(r'<a href="([^"]*)" hreflang="(ko|en)" class="md-select__link"', html)
+    assert sorted(code for _, code in links) == ["en", "ko"], links
+    assert all(not href.startswith("/") for href, _ in links), links
+
+
+@pytest.mark.parametrize(("address", "lang"), [("no-such-page/", "ko"),
+                                               ("en/no-such-page/", "en")])
+def test_not_found_page_in_each_language(tab, site_dir, site_subpath_url, address, lang):
+    """404.html (Korean) and en/404.html (English) both exist; a host that serves the
+    nearest one answers a missing address with a page in its language."""
+    assert (site_dir / "404.html").is_file() and (site_dir / "en" / "404.html").is_file()
+    visit = tab(site_subpath_url)
+    page = visit.page
+    response = page.goto(site_subpath_url + address, wait_until="load")
+    assert response.status == 404
+    assert page.evaluate("document.documentElement.lang") == lang
+    heading = page.locator("article h1").inner_text()
+    assert heading.startswith("404"), heading
 @pytest.mark.parametrize(("lang", "query"), [("ko", "합성곱"), ("ko", "패딩"), ("en", "convolution"),
                                              ("en", "pooling")])
 def test_search_returns_results(tab, site_url, lang, query):
@@ -188,4 +257,58 @@ def test_layer_calculator_answers_are_on_a_phone_screen(tab, site_url, lang, wid
     outside = [c for c in cells if c["left"] < 0 or c["right"] > width or c["width"] == 0]
     assert outside == [], f"answers off the {width}-px screen: {outside[:4]}"
     assert page.evaluate("document.documentElement.scrollWidth") == width
+    assert visit.errors == [], visit.errors
+
+
+# --- copying code blocks with ">>>" prompts ---------------------------------------
+
+DOCTEST_SLUGS = sorted(p.stem for p in (ROOT / "docs" / "en").glob("*.md")
+                       if "\n    >>> " in p.read_text(encoding="utf-8")
+                       or "\n>>> " in p.read_text(encoding="utf-8"))
+
+PROMPT_BLOCKS = """() => [...document.querySelectorAll('.md-typeset pre > code')]
+    .filter(code => /^\\s*>>>( |$)/.test(code.textContent))
+    .map(code => ({text: code.textContent, copy: code.parentElement.getAttribute('data-copy')}))"""
+
+
+def doctest_source(text: str) -> str:
+    """The code doctest runs from ``text`` (prompts stripped, outputs left out)."""
+    examples = doctest.DocTestParser().get_examples(text.strip("\n"))
+    return "".join(example.source for example in examples).rstrip("\n")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_copy_text_of_blocks_with_prompts_is_the_code_doctest_runs(tab, site_url, lang):
+    """Every code block that shows ">>>" prompts copies exactly the code doctest runs
+    from it (what tests/docs/test_exercises.py checks), which compiles."""
+    visit = tab(site_url)
+    page = visit.page
+    seen = 0
+    for slug in DOCTEST_SLUGS:
+        page.goto(site_url.rstrip("/") + page_path(slug, lang), wait_until="load")
+        for block in page.evaluate(PROMPT_BLOCKS):
+            seen += 1
+            assert block["copy"] == doctest_source(block["text"]), (slug, block["text"][:80])
+            assert ">>>" not in block["copy"]
+            compile(block["copy"], f"<copied from {slug}>", "exec")
+    assert seen >= len(DOCTEST_SLUGS), (seen, DOCTEST_SLUGS)
+    assert visit.errors == [], visit.errors
+
+
+def test_copy_button_puts_runnable_code_on_the_clipboard(tab, site_url):
+    """The copy button of a solution with prompts, in Chromium with the clipboard."""
+    visit = tab(site_url, permissions=["clipboard-read", "clipboard-write"],
+                viewport={"width": 1280, "height": 800})
+    page = visit.page
+    page.goto(site_url.rstrip("/") + page_path("convolution", "en"), wait_until="load")
+    block = page.locator(".md-typeset details pre:has(> code)").filter(has_text=">>>").first
+    block.evaluate("pre => pre.closest('details').open = true")
+    block.hover()
+    block.locator("xpath=..").locator("[data-clipboard-target]").first.click()
+    page.wait_for_function("() => navigator.clipboard.readText().then(t => t.length > 0)")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    shown = block.locator("code").text_content()
+    assert copied == doctest_source(shown)
+    assert ">>>" not in copied and copied.count("\n") >= 1
+    compile(copied, "<clipboard>", "exec")
     assert visit.errors == [], visit.errors
