@@ -14,10 +14,9 @@ ask for them by name:
 * ``site_dir`` / ``site_url``: the built site (``built_site`` of
   ``tests/conftest.py``; ``CNN_TUTORIAL_SITE_DIR=/path/to/site`` reuses a site
   built beforehand) and its URL on 127.0.0.1.
-* ``site_subpath_url``: the same site served under a project sub-path
-  (``SUBPATH``, ``/cnn-tutorial/``), as a project's Pages site is.
 * ``serve(folder)``: serves any folder on 127.0.0.1 (the widgets' harness);
-  ``serve(folder, prefix="/name/")`` under a sub-path.
+  ``serve(folder, prefix=SUBPATH)`` under a project sub-path (``/cnn-tutorial/``),
+  as a project's Pages site is served.
 
 Helpers for pages: ``page_path`` (a chapter's URL path in a language),
 ``set_palette`` (Material's light or dark scheme), ``axe_violations`` (axe-core,
@@ -165,14 +164,6 @@ def site_url(site_dir) -> Iterator[str]:
         yield base_url
 
 
-@pytest.fixture(scope="session")
-def site_subpath_url(site_dir) -> Iterator[str]:
-    """Base URL of the built site served under the sub-path ``SUBPATH``, ending in ``/``
-    (``http://127.0.0.1:PORT/cnn-tutorial/``): links that assume the host's root break."""
-    with serve(site_dir, prefix=SUBPATH) as base_url:
-        yield base_url
-
-
 # --- the browser ---------------------------------------------------------------
 
 
@@ -299,7 +290,7 @@ def describe_violations(violations: list[dict], limit: int = 5) -> str:
 
 # --- markers -------------------------------------------------------------------
 
-SITE_FIXTURES = {"built_site", "site_build", "site_dir", "site_url", "site_subpath_url"}
+SITE_FIXTURES = {"built_site", "site_build", "site_dir", "site_url"}
 
 
 def mark_items(items) -> None:

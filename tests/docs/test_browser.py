@@ -1,9 +1,13 @@
 """The built site in headless Chromium (the fixtures of tests/browser.py).
 
-For every page in both languages: ``<html lang>``, no request to another
-origin, no console error, every image loaded, and the language switch leading
-to the same page in the other language. Search finds a Korean and an English
-term. Skipped (with the reason) when Chromium is missing, except on CI.
+For every page in both languages, served under a project sub-path:
+``<html lang>``, no request to another origin, no console error, every image
+loaded, and the language switch leading to the same page in the other
+language (and section). Search finds a Korean and an English term. At phone
+widths: figures use the column, widget controls do not overlap, the layer
+calculator's answers are on the screen. The 404 page in each language, and
+the copy text of code blocks with ">>>" prompts. Skipped (with the reason)
+when Chromium is missing, except on CI.
 """
 
 from __future__ import annotations
@@ -13,7 +17,15 @@ import re
 from urllib.parse import urlparse
 
 import pytest
-from browser import LANGS, ROOT, SLUGS, SUBPATH, page_path
+from browser import LANGS, ROOT, SLUGS, SUBPATH, page_path, serve
+
+
+@pytest.fixture(scope="session")
+def site_subpath_url(site_dir):
+    """The built site served under a project sub-path (``SUBPATH``), as a project's Pages
+    site is: a link or file that assumes the host's root breaks there."""
+    with serve(site_dir, prefix=SUBPATH) as base_url:
+        yield base_url
 
 
 @pytest.mark.parametrize("lang", LANGS)
