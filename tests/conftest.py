@@ -77,6 +77,10 @@ SLOW = (
     "tests/docs/test_execution_cache.py::",
     "tests/docs/test_claims.py::test_a_false_claim_fails_the_execution",
     "tests/test_checkpointing.py::",  # subprocesses, signals and training steps
+    "tests/test_distributed.py::test_each_worker_keeps_its_slice_of_every_global_batch",
+    "tests/test_distributed.py::test_checkpoints_go_from_one_process_to_two_workers_and_back",
+    "tests/test_distributed.py::test_a_killed_worker_restarted_resumes_from_the_last_checkpoint",
+    "tests/test_distributed.py::test_sigterm_to_the_chief_saves_where_it_stopped",
     "tests/test_cli.py::test_cli_prints_no_tensorflow_startup_lines",
     "tests/test_cli.py::test_full_disk_while_saving_a_checkpoint",
     "tests/test_cli.py::test_cli_errors_after_the_quiet_import_are_printed",
