@@ -75,6 +75,7 @@ SLOW = (
     "tests/docs/test_pages.py::test_chapter_runs_without_errors_or_warnings",
     "tests/docs/test_exercises.py::test_solutions_run",
     "tests/docs/test_execution_cache.py::",
+    "tests/docs/test_claims.py::test_a_false_claim_fails_the_execution",
     "tests/test_checkpointing.py::",  # subprocesses, signals and training steps
     "tests/test_cli.py::test_cli_prints_no_tensorflow_startup_lines",
     "tests/test_cli.py::test_full_disk_while_saving_a_checkpoint",

@@ -7,14 +7,14 @@ make that formula exact:
   is dropped, so 7 cells, a 3-cell filter and stride 3 give ``⌊4/3⌋ + 1 = 2``;
 * TensorFlow's ``"SAME"`` is not a fixed ``P``: the output has ``⌈W / S⌉``
   cells, and the padding needed for that is split with the smaller half before
-  and the larger half after (:func:`same_padding`).
+  and the larger half after ([`same_padding`][cnn_tutorial.arithmetic.same_padding]).
 
 A dilated kernel (``dilation`` > 1) spreads its ``F`` taps ``dilation`` cells
 apart, so it covers ``dilation * (F - 1) + 1`` cells.
 
 The second half of the module describes a whole stack of layers (output shape
 and parameter count of each), e.g. the lecture's network
-:data:`LECTURE_NETWORK`, for the ``cnn-tutorial shape`` command and the site.
+[`LECTURE_NETWORK`][cnn_tutorial.arithmetic.LECTURE_NETWORK], for the ``cnn-tutorial shape`` command and the site.
 
 See the chapters "Padding, stride and output size" (padding-stride.md),
 "Pooling" (pooling.md) and "A convnet on MNIST" (convnet-mnist.md).
@@ -107,7 +107,7 @@ def pool_output_size(size: int, pool_size: int, stride: int | None = None,
                      padding: str | int = "VALID") -> int:
     """Output length of a pooling layer along one spatial axis.
 
-    The same arithmetic as :func:`conv_output_size`; the stride defaults to the
+    The same arithmetic as [`conv_output_size`][cnn_tutorial.arithmetic.conv_output_size]; the stride defaults to the
     pool size (windows side by side), as in ``tf.keras.layers.MaxPooling2D``.
     See the chapter "Pooling" (pooling.md).
 
@@ -121,7 +121,7 @@ def pool_output_size(size: int, pool_size: int, stride: int | None = None,
         The output length (>= 1).
 
     Raises:
-        ValueError: as :func:`conv_output_size`.
+        ValueError: as [`conv_output_size`][cnn_tutorial.arithmetic.conv_output_size].
 
     Examples:
         >>> pool_output_size(28, 2), pool_output_size(7, 2), pool_output_size(7, 2, padding="SAME")
@@ -181,7 +181,7 @@ def _check_name(name: Any) -> str:
 
 @dataclasses.dataclass(frozen=True)
 class Conv:
-    """A 2-D convolution in a stack for :func:`describe_stack`.
+    """A 2-D convolution in a stack for [`describe_stack`][cnn_tutorial.arithmetic.describe_stack].
 
     Args:
         filters: Number of output channels (>= 1).
@@ -214,7 +214,7 @@ class Conv:
 
 @dataclasses.dataclass(frozen=True)
 class Pool:
-    """A max (or average) pooling layer in a stack for :func:`describe_stack`.
+    """A max (or average) pooling layer in a stack for [`describe_stack`][cnn_tutorial.arithmetic.describe_stack].
 
     Args:
         pool_size: Side of the square window (>= 1).
@@ -295,7 +295,7 @@ LayerSpec = Union[Conv, Pool, Flatten, Dense, Dropout]
 
 
 class LayerInfo(NamedTuple):
-    """One row of :func:`describe_stack`: a layer, its output shape and parameters.
+    """One row of [`describe_stack`][cnn_tutorial.arithmetic.describe_stack]: a layer, its output shape and parameters.
 
     Examples:
         >>> LayerInfo("fc", "dense", (1024,), 3212288).params
@@ -308,7 +308,6 @@ class LayerInfo(NamedTuple):
     params: int
 
 
-#: The lecture's convnet for MNIST (see the chapter convnet-mnist.md).
 LECTURE_NETWORK: tuple[LayerSpec, ...] = (
     Conv(32, 5, name="conv1"),
     Pool(2, name="pool1"),
@@ -319,6 +318,7 @@ LECTURE_NETWORK: tuple[LayerSpec, ...] = (
     Dropout(0.25, name="dropout"),
     Dense(10, name="logits"),
 )
+"""The lecture's convnet for MNIST (see the chapter convnet-mnist.md)."""
 
 
 def _check_input_shape(input_shape: Any) -> tuple[int, ...]:
@@ -339,12 +339,12 @@ def describe_stack(layers: Iterable[LayerSpec],
     axis. See the chapter "A convnet on MNIST" (convnet-mnist.md).
 
     Args:
-        layers: :class:`Conv`, :class:`Pool`, :class:`Flatten`, :class:`Dense`
-            and :class:`Dropout` objects, in order (e.g. :data:`LECTURE_NETWORK`).
+        layers: [`Conv`][cnn_tutorial.arithmetic.Conv], [`Pool`][cnn_tutorial.arithmetic.Pool], [`Flatten`][cnn_tutorial.arithmetic.Flatten], [`Dense`][cnn_tutorial.arithmetic.Dense]
+            and [`Dropout`][cnn_tutorial.arithmetic.Dropout] objects, in order (e.g. [`LECTURE_NETWORK`][cnn_tutorial.arithmetic.LECTURE_NETWORK]).
         input_shape: ``(height, width, channels)`` of one image.
 
     Returns:
-        One :class:`LayerInfo` per layer.
+        One [`LayerInfo`][cnn_tutorial.arithmetic.LayerInfo] per layer.
 
     Raises:
         ValueError: a window does not fit, a convolution or pooling layer
@@ -407,7 +407,7 @@ def describe_stack(layers: Iterable[LayerSpec],
 
 
 def format_stack(rows: Sequence[LayerInfo], input_shape: Sequence[int] = (28, 28, 1)) -> str:
-    """A plain-text table of :func:`describe_stack`'s rows, with a total line.
+    """A plain-text table of [`describe_stack`][cnn_tutorial.arithmetic.describe_stack]'s rows, with a total line.
 
     Examples:
         >>> print(format_stack(describe_stack(LECTURE_NETWORK[:2])))
@@ -434,7 +434,7 @@ def parse_stack(text: str) -> tuple[LayerSpec, ...]:
 
     The forms are ``conv:FILTERS:KERNEL[:STRIDE[:PADDING]]``,
     ``pool:SIZE[:STRIDE[:PADDING]]``, ``flatten``, ``dense:UNITS`` and
-    ``dropout[:RATE]``; ``lecture`` stands for :data:`LECTURE_NETWORK`.
+    ``dropout[:RATE]``; ``lecture`` stands for [`LECTURE_NETWORK`][cnn_tutorial.arithmetic.LECTURE_NETWORK].
     Layers are named ``conv1``, ``pool1``, ... in order.
 
     Raises:

@@ -3,10 +3,10 @@
 Three subcommands (``cnn-tutorial SUBCOMMAND --help`` for each):
 
 * ``kernels``: filter an image file (or the bundled sample photo) with every
-  kernel of :data:`cnn_tutorial.kernels.KERNELS` and write the figure as a PNG.
+  kernel of [`cnn_tutorial.kernels.KERNELS`][cnn_tutorial.kernels.KERNELS] and write the figure as a PNG.
 * ``shape``: the output shape and parameter count of each layer of a stack
   (default: the lecture's network).
-* ``train``: train the convnet on MNIST (:func:`cnn_tutorial.train.train`),
+* ``train``: train the convnet on MNIST ([`cnn_tutorial.train.train`][cnn_tutorial.train.train]),
   with TensorBoard logs and checkpoints; running the same command again after
   an interruption resumes from the latest checkpoint.
 
@@ -116,7 +116,7 @@ def _positive_float(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The command's argument parser (used by :func:`main` and the docs).
+    """The command's argument parser (used by [`main`][cnn_tutorial.cli.main] and the docs).
 
     Examples:
         >>> args = build_parser().parse_args(["train", "--epochs", "2", "--model", "keras"])
@@ -226,7 +226,7 @@ def _first_line(error: BaseException) -> str:
 def _prepare_folder(option: str, folder: Path) -> Path:
     """Create ``folder`` if needed and check that files can be written in it.
 
-    Raises :class:`_CommandError` naming ``option``: status 2 when the path
+    Raises `_CommandError` naming ``option``: status 2 when the path
     cannot be a folder (it or a parent is a file), 1 when the file system
     refuses (read-only, permissions, full).
     """

@@ -10,9 +10,9 @@ called: it would switch the whole process to TF 1 behaviour).
 What is the lecture's and what was fixed (see the chapter "The lecture's
 TensorFlow 1 code", tf1-code.md):
 
-* The layer functions :func:`conv_relu`, :func:`maxpool` and
-  :func:`fully_connected` are the lecture's: a ``variable_scope`` with
-  ``reuse=AUTO_REUSE`` and ``get_variable``, so calling :func:`inference`
+* The layer functions [`conv_relu`][cnn_tutorial.compat_v1.conv_relu], [`maxpool`][cnn_tutorial.compat_v1.maxpool] and
+  [`fully_connected`][cnn_tutorial.compat_v1.fully_connected] are the lecture's: a ``variable_scope`` with
+  ``reuse=AUTO_REUSE`` and ``get_variable``, so calling [`inference`][cnn_tutorial.compat_v1.inference]
   twice (once for the training batches, once for the test batches) shares one
   set of variables named ``conv1/kernel``, ``conv1/biases``, ... ``fc/weights``.
 * ``tf.layers`` is gone: ``tf.compat.v1.layers`` does not work with Keras 3, so
@@ -25,11 +25,11 @@ TensorFlow 1 code", tf1-code.md):
   unless a training step feeds ``True``.
 * Accuracy: the lecture's ``accuracy`` op counted the correct predictions *of
   one batch*, and that count was printed as if it were the accuracy. Here the
-  op is named ``correct_count`` and :func:`train_compat_v1` adds it up over the
+  op is named ``correct_count`` and [`train_compat_v1`][cnn_tutorial.compat_v1.train_compat_v1] adds it up over the
   whole test set and divides by the number of test images: a fraction.
 * Initialisers: the lecture drew kernels from a truncated normal with standard
   deviation 1; ``initializer="lecture"`` keeps that, the default ``"he"`` is
-  what the TF 2 package uses (:mod:`cnn_tutorial.layers`).
+  what the TF 2 package uses ([`cnn_tutorial.layers`][cnn_tutorial.layers]).
 """
 
 from __future__ import annotations
@@ -235,7 +235,7 @@ def inference(images: tf.Tensor, training: Any, n_classes: int = 10,
 
 @dataclasses.dataclass
 class CompatV1Graph:
-    """Handles to the ops of :func:`build_graph`'s graph.
+    """Handles to the ops of [`build_graph`][cnn_tutorial.compat_v1.build_graph]'s graph.
 
     Attributes:
         graph: The ``tf.Graph`` holding everything.
@@ -274,7 +274,7 @@ class CompatV1Graph:
 
 @dataclasses.dataclass
 class CompatV1Result:
-    """What :func:`train_compat_v1` returns.
+    """What [`train_compat_v1`][cnn_tutorial.compat_v1.train_compat_v1] returns.
 
     Attributes:
         steps: Training steps taken (the final ``global_step``).
@@ -311,7 +311,7 @@ def build_graph(x_train: Any, y_train: Any, x_test: Any, y_test: Any, batch_size
     As in the lecture: ``tf.data`` datasets with one-hot labels, shuffled
     training batches, softmax cross entropy, ``tf.compat.v1.train.AdamOptimizer``
     and a ``global_step`` variable. The network is built twice with
-    :func:`inference`, on the training iterator and on the test iterator; the
+    [`inference`][cnn_tutorial.compat_v1.inference], on the training iterator and on the test iterator; the
     variable scopes make both share the same variables.
 
     Args:
@@ -329,7 +329,7 @@ def build_graph(x_train: Any, y_train: Any, x_test: Any, y_test: Any, batch_size
         seed: Graph-level random seed (initial values, shuffling, dropout).
 
     Returns:
-        A :class:`CompatV1Graph`.
+        A [`CompatV1Graph`][cnn_tutorial.compat_v1.CompatV1Graph].
 
     Examples:
         >>> x = np.zeros((4, 28, 28), np.uint8)
@@ -412,7 +412,7 @@ def train_compat_v1(x_train: Any, y_train: Any, x_test: Any, y_test: Any, steps:
             (``tf.compat.v1.summary.FileWriter``) is written there.
 
     Returns:
-        A :class:`CompatV1Result`.
+        A [`CompatV1Result`][cnn_tutorial.compat_v1.CompatV1Result].
 
     Examples:
         >>> rng = np.random.default_rng(0)

@@ -9,18 +9,18 @@ output size" (padding-stride.md).
 Two tables are provided, both read-only (a read-only mapping of arrays that
 cannot be written to, so that no code can change them by accident):
 
-* :data:`KERNELS`: the seven kernels the site uses, each a ``3 x 3`` float32
+* [`KERNELS`][cnn_tutorial.kernels.KERNELS]: the seven kernels the site uses, each a ``3 x 3`` float32
   array. ``"blur"`` is the lecture's gray box blur *divided by 9* so that it
   keeps the brightness of the image; ``"gaussian_blur"`` is the lecture's
   colour blur (already summing to 1); ``"edge"`` is the lecture's gray edge
   kernel (centre 4).
-* :data:`LECTURE_KERNELS`: the lecture's kernels exactly as written, including
+* [`LECTURE_KERNELS`][cnn_tutorial.kernels.LECTURE_KERNELS]: the lecture's kernels exactly as written, including
   the variants the site does not use by default: the box blur of ones
   (``"blur_gray"``, sums to 9, so it brightens the image nine-fold) and the
   colour edge kernel with centre 8 and all eight neighbours -1
   (``"edge_rgb"``). The lecture stored them as ``3 x 3 x in x out`` filters for
   ``tf.nn.conv2d``; here each is the ``3 x 3`` pattern that
-  :func:`apply_kernel` applies to every channel on its own.
+  [`apply_kernel`][cnn_tutorial.kernels.apply_kernel] applies to every channel on its own.
 """
 
 from __future__ import annotations
@@ -59,7 +59,6 @@ _EDGE_RGB = [[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]]
 _TOP_SOBEL = [[1, 2, 1], [0, 0, 0], [-1, -2, -1]]
 _EMBOSS = [[-2, -1, 0], [-1, 1, 1], [0, 1, 2]]
 
-#: The site's seven kernels: name -> read-only ``3 x 3`` float32 array.
 KERNELS: Mapping[str, np.ndarray] = types.MappingProxyType({
     "identity": _frozen(_IDENTITY),
     "blur": _frozen([[v / 9 for v in row] for row in _BOX]),
@@ -69,8 +68,8 @@ KERNELS: Mapping[str, np.ndarray] = types.MappingProxyType({
     "top_sobel": _frozen(_TOP_SOBEL),
     "emboss": _frozen(_EMBOSS),
 })
+"""The site's seven kernels: name -> read-only ``3 x 3`` float32 array."""
 
-#: The lecture's kernels as written: name -> read-only ``3 x 3`` float32 array.
 LECTURE_KERNELS: Mapping[str, np.ndarray] = types.MappingProxyType({
     "blur_rgb": _frozen(_GAUSSIAN),
     "blur_gray": _frozen(_BOX),
@@ -80,16 +79,18 @@ LECTURE_KERNELS: Mapping[str, np.ndarray] = types.MappingProxyType({
     "top_sobel": _frozen(_TOP_SOBEL),
     "emboss": _frozen(_EMBOSS),
 })
+"""The lecture's kernels as written: name -> read-only ``3 x 3`` float32 array."""
 
-#: Photographs bundled with scikit-image that :func:`load_sample_image` offers,
-#: with their licence (from scikit-image's ``skimage.data`` documentation).
 SAMPLE_IMAGES: Mapping[str, str] = types.MappingProxyType({
     "astronaut": "Eileen Collins, NASA Great Images database; public domain",
     "chelsea": "Chelsea the cat, by Stefan van der Walt; CC0",
     "coffee": "Coffee cup, by Rachel Michetti (Pikolo Espresso Bar); CC0",
 })
+"""Photographs bundled with scikit-image that
+[`load_sample_image`][cnn_tutorial.kernels.load_sample_image] offers, with their licence
+(from scikit-image's ``skimage.data`` documentation)."""
 
-#: The largest ``size`` :func:`load_sample_image` resizes to (a 3-channel
+#: The largest ``size`` [`load_sample_image`][cnn_tutorial.kernels.load_sample_image] resizes to (a 3-channel
 #: float32 photo of 8192 x 8192 already takes 768 MiB).
 MAX_SIDE = 8192
 
@@ -213,7 +214,7 @@ def load_sample_image(gray: bool = False, size: int | None = None,
     ``scikit-image`` package. The default, ``"astronaut"``, is the portrait of
     the astronaut Eileen Collins from NASA's Great Images database, in the
     public domain; ``"chelsea"`` (a cat) and ``"coffee"`` (a cup) are CC0 (see
-    :data:`SAMPLE_IMAGES`). See the chapter "Convolution by hand"
+    [`SAMPLE_IMAGES`][cnn_tutorial.kernels.SAMPLE_IMAGES]). See the chapter "Convolution by hand"
     (convolution.md).
 
     Args:
@@ -221,7 +222,7 @@ def load_sample_image(gray: bool = False, size: int | None = None,
             0.1140, as ``tf.image.rgb_to_grayscale``) instead of ``H x W x 3``.
         size: When given, the central square of the photo resized to
             ``size x size`` (bilinear with antialiasing; deterministic).
-        name: Which photograph, a key of :data:`SAMPLE_IMAGES`.
+        name: Which photograph, a key of [`SAMPLE_IMAGES`][cnn_tutorial.kernels.SAMPLE_IMAGES].
 
     Returns:
         A float32 array with values in [0, 1]: ``H x W x 3``, or ``H x W`` when

@@ -1,6 +1,6 @@
 """What a training run records: history for plots, TensorBoard logs, the progress bar.
 
-:class:`Recorder` is what :func:`cnn_tutorial.train.train` calls around every
+[`Recorder`][cnn_tutorial.recorder.Recorder] is what [`cnn_tutorial.train.train`][cnn_tutorial.train.train] calls around every
 step, like a Keras callback list: it adds each step's loss and number of
 correct images to a window of ``log_every`` steps (as tensors, so that the
 loop never waits for the device), and at each window's end writes the mean
@@ -191,7 +191,7 @@ class Recorder:
                 f"or float32 instead of float16)")
 
     def check_healthy(self, model: Any, step: int) -> None:
-        """Raise :class:`NonFiniteLossError` if the open window's loss or a weight is not finite.
+        """Raise [`NonFiniteLossError`][cnn_tutorial.recorder.NonFiniteLossError] if the open window's loss or a weight is not finite.
 
         Called before each checkpoint so that a diverged model never replaces a good one.
         """

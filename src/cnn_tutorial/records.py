@@ -5,12 +5,12 @@ so that the site builds in seconds, and shows the full five-epoch run from
 its record in ``benchmarks/results/`` instead of training it again. This
 module holds that plumbing, so that the chapter's cells only teach:
 
-* :data:`LECTURE_TEST_ACCURACY` and :data:`LECTURE_SECONDS_PER_EPOCH`: what the
+* [`LECTURE_TEST_ACCURACY`][cnn_tutorial.records.LECTURE_TEST_ACCURACY] and [`LECTURE_SECONDS_PER_EPOCH`][cnn_tutorial.records.LECTURE_SECONDS_PER_EPOCH]: what the
   lecture reported;
-* :func:`find_record` / :func:`load_record`: the JSON record of a run, looked
+* [`find_record`][cnn_tutorial.records.find_record] / [`load_record`][cnn_tutorial.records.load_record]: the JSON record of a run, looked
   up beside the working directory and beside the package's sources;
-* :func:`comparison_table`: the record's accuracies beside the lecture's;
-* :func:`tensorboard_tags`: which tags a TensorBoard log holds, per plugin.
+* [`comparison_table`][cnn_tutorial.records.comparison_table]: the record's accuracies beside the lecture's;
+* [`tensorboard_tags`][cnn_tutorial.records.tensorboard_tags]: which tags a TensorBoard log holds, per plugin.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from typing import Any
 __all__ = ["LECTURE_SECONDS_PER_EPOCH", "LECTURE_TEST_ACCURACY", "RESULTS_FOLDER",
            "comparison_table", "find_record", "load_record", "tensorboard_tags"]
 
-#: Test accuracy the lecture reported after each number of epochs.
 LECTURE_TEST_ACCURACY = {1: 0.9131, 2: 0.9363, 3: 0.9478, 5: 0.9573, 10: 0.971, 25: 0.9818}
-#: Seconds per epoch the lecture reported (about).
+"""Test accuracy the lecture reported after each number of epochs."""
 LECTURE_SECONDS_PER_EPOCH = 250
+"""Seconds per epoch the lecture reported (about)."""
 #: Where the project keeps its records, relative to the repository's root.
 RESULTS_FOLDER = Path("benchmarks", "results")
 
@@ -69,7 +69,7 @@ def find_record(name: str = "mnist_5_epochs.json") -> Path | None:
 
 
 def load_record(name: str = "mnist_5_epochs.json") -> dict[str, Any]:
-    """A recorded result as a dict (``{}`` when :func:`find_record` finds none).
+    """A recorded result as a dict (``{}`` when [`find_record`][cnn_tutorial.records.find_record] finds none).
 
     Examples:
         >>> load_record("no_such_record.json")
@@ -87,7 +87,7 @@ def comparison_table(record: dict[str, Any]) -> str:
     comparison) and the lecture's accuracy. ``-`` marks a missing value.
 
     Args:
-        record: What :func:`load_record` returns (``{}`` gives the lecture's
+        record: What [`load_record`][cnn_tutorial.records.load_record] returns (``{}`` gives the lecture's
             column alone).
 
     Raises:

@@ -10,35 +10,37 @@ built in:
   ``test_accuracy``, a histogram of every weight at each epoch's end, and the
   graph of the training step (``tf.summary.trace_on``/``trace_export``).
 * Checkpoints (``checkpoint_dir``, a locked
-  :class:`~cnn_tutorial.checkpointing.CheckpointFolder`) every
+  [`CheckpointFolder`][cnn_tutorial.checkpointing.CheckpointFolder]) every
   ``checkpoint_every`` steps, at each epoch's end, when ``max_steps`` is
   reached and on ``Ctrl+C``, SIGTERM or SIGHUP (between two steps, see
-  :mod:`cnn_tutorial.interrupts`). Starting again with the same folder resumes
+  [`cnn_tutorial.interrupts`][cnn_tutorial.interrupts]). Starting again with the same folder resumes
   from the newest readable checkpoint: same weights, optimizer state, global
   step, epoch and position inside the epoch (the shuffled order of each epoch
   depends only on ``seed`` and the epoch number), so an interrupted run loses
   nothing. A loss that stops being finite ends the run without replacing the
   last good checkpoint.
 
-The pieces: :class:`~cnn_tutorial.config.TrainConfig` checks the arguments
-before anything loads, :class:`~cnn_tutorial.recorder.Recorder` keeps the
-history, the TensorBoard logs and the progress bar, and :func:`train` itself
+The pieces: [`TrainConfig`][cnn_tutorial.config.TrainConfig] checks the arguments
+before anything loads, [`Recorder`][cnn_tutorial.recorder.Recorder] keeps the
+history, the TensorBoard logs and the progress bar, and [`train`][cnn_tutorial.train.train] itself
 is a short ``fit``/``fit_epoch`` loop over them.
 * A ``tf.distribute`` strategy: the default one for one device,
   ``MirroredStrategy`` to spread each batch over several devices.
 
 From a notebook, on a subset (the chapter "A convnet on MNIST",
-convnet-mnist.md, does this)::
+convnet-mnist.md, does this):
 
-    from cnn_tutorial.data import load_mnist
-    from cnn_tutorial.train import train
-    (x_train, y_train), (x_test, y_test) = load_mnist()
-    result = train("lowlevel", (x_train[:6000], y_train[:6000]),
-                   (x_test[:2000], y_test[:2000]), epochs=3, progress=False)
-    result.history            # per-step loss/accuracy and per-epoch test accuracy
-    [(e.epoch, e.test_accuracy, e.seconds) for e in result.epochs]
+```python
+from cnn_tutorial.data import load_mnist
+from cnn_tutorial.train import train
+(x_train, y_train), (x_test, y_test) = load_mnist()
+result = train("lowlevel", (x_train[:6000], y_train[:6000]),
+               (x_test[:2000], y_test[:2000]), epochs=3, progress=False)
+result.history            # per-step loss/accuracy and per-epoch test accuracy
+[(e.epoch, e.test_accuracy, e.seconds) for e in result.epochs]
+```
 
-``result.history`` is what :func:`cnn_tutorial.figures.plot_training_curves`
+``result.history`` is what [`cnn_tutorial.figures.plot_training_curves`][cnn_tutorial.figures.plot_training_curves]
 draws. From a shell, ``cnn-tutorial train`` runs the same function.
 """
 
@@ -100,17 +102,17 @@ class EpochStats:
 
 @dataclasses.dataclass
 class TrainResult:
-    """What :func:`train` returns.
+    """What [`train`][cnn_tutorial.train.train] returns.
 
     Attributes:
         model: The trained model (the one passed in, or the one built).
         step: Global step reached (batches trained, over all runs).
         epoch: Completed epochs.
         test_accuracy: Latest test accuracy (``None`` without test data).
-        epochs: One :class:`EpochStats` per epoch finished in this run.
+        epochs: One [`EpochStats`][cnn_tutorial.train.EpochStats] per epoch finished in this run.
         history: Lists for plotting: ``step``, ``loss`` and ``accuracy`` (mean
             over each ``log_every`` steps), ``test_step`` and ``test_accuracy``
-            (at each evaluation); see :func:`cnn_tutorial.figures.plot_training_curves`.
+            (at each evaluation); see [`cnn_tutorial.figures.plot_training_curves`][cnn_tutorial.figures.plot_training_curves].
         resumed_from_step: The checkpoint's step this run started from, or ``None``.
         stopped: ``"completed"`` (all epochs) or ``"max_steps"``.
         checkpoint: Path of the last checkpoint written, or ``None``.
@@ -229,8 +231,8 @@ def evaluate(model: Any, images: Any, labels: Any, batch_size: int = 1000) -> fl
     "A convnet on MNIST" (convnet-mnist.md).
 
     Args:
-        model: A :class:`~cnn_tutorial.model.ConvNet`, a Keras model from
-            :func:`~cnn_tutorial.model.keras_convnet`, or any callable
+        model: A [`ConvNet`][cnn_tutorial.model.ConvNet], a Keras model from
+            [`keras_convnet`][cnn_tutorial.model.keras_convnet], or any callable
             ``model(images, training=False) -> logits``.
         images: ``N x 28 x 28`` (or ``N x 28 x 28 x 1``) uint8 images, or
             float images in [0, 1].
@@ -288,7 +290,7 @@ def _named_model(name: str, dtype: str, seed: int | None) -> Any:
 
 def _build_model(model: Any, strategy: tf.distribute.Strategy, compute_dtype: str | None,
                  seed: int | None) -> Any:
-    """The model to train, from a :class:`~cnn_tutorial.config.TrainConfig`'s checked ``model``."""
+    """The model to train, from a [`TrainConfig`][cnn_tutorial.config.TrainConfig]'s checked ``model``."""
     if isinstance(model, str):
         with strategy.scope():
             return _named_model(model, compute_dtype or "float32", seed)
@@ -344,7 +346,7 @@ def make_optimizer(model: Any, learning_rate: float = 1e-3, compute_dtype: str |
 
 def make_train_step(model: Any, optimizer: Any, strategy: tf.distribute.Strategy | None = None,
                     jit_compile: bool = False) -> Callable:
-    """The training step that :func:`train` runs: one Adam update on one batch.
+    """The training step that [`train`][cnn_tutorial.train.train] runs: one Adam update on one batch.
 
     The step computes the softmax cross entropy of ``model(images,
     training=True)`` (averaged over the global batch), its gradients and the
@@ -355,7 +357,7 @@ def make_train_step(model: Any, optimizer: Any, strategy: tf.distribute.Strategy
 
     Args:
         model: A model whose variables ``optimizer`` was built for.
-        optimizer: From :func:`make_optimizer`.
+        optimizer: From [`make_optimizer`][cnn_tutorial.train.make_optimizer].
         strategy: The strategy the model was built under (default: the current one).
         jit_compile: Compile with XLA.
 
@@ -416,12 +418,12 @@ def train(model: Any = "lowlevel", train_data: tuple[Any, Any] | None = None,
     (convnet-mnist.md) and the module's description for a notebook example.
 
     Args:
-        model: ``"lowlevel"`` (:class:`~cnn_tutorial.model.ConvNet`),
-            ``"keras"`` (:func:`~cnn_tutorial.model.keras_convnet`), a model
+        model: ``"lowlevel"`` ([`ConvNet`][cnn_tutorial.model.ConvNet]),
+            ``"keras"`` ([`keras_convnet`][cnn_tutorial.model.keras_convnet]), a model
             object, or a function that builds one (called inside the strategy's
             scope). Both accept ``N x 28 x 28 x 1`` float images.
         train_data: ``(images, labels)``, uint8 ``N x 28 x 28`` images as
-            :func:`~cnn_tutorial.data.load_mnist` returns them; ``None`` loads
+            [`load_mnist`][cnn_tutorial.data.load_mnist] returns them; ``None`` loads
             MNIST (and then the MNIST test set too).
         test_data: ``(images, labels)`` for evaluation, or ``None`` for none
             (when ``train_data`` is given).
@@ -441,7 +443,7 @@ def train(model: Any = "lowlevel", train_data: tuple[Any, Any] | None = None,
         keep_checkpoints: How many recent checkpoints to keep.
         log_every: Steps between loss/accuracy records (history and TensorBoard).
         strategy: ``"default"``, ``"mirrored"``, ``"one-device"`` or a
-            ``tf.distribute.Strategy`` (see :func:`make_strategy`).
+            ``tf.distribute.Strategy`` (see [`make_strategy`][cnn_tutorial.train.make_strategy]).
         compute_dtype: ``"float32"`` (default), ``"bfloat16"`` or ``"float16"``
             for models built here (mixed precision; float16 adds loss scaling).
         jit_compile: Compile the training step with XLA.
@@ -452,7 +454,7 @@ def train(model: Any = "lowlevel", train_data: tuple[Any, Any] | None = None,
         data_dir: Where to load MNIST from when ``train_data`` is ``None``.
 
     Returns:
-        A :class:`TrainResult`.
+        A [`TrainResult`][cnn_tutorial.train.TrainResult].
 
     Raises:
         ValueError: bad sizes or names, data that does not fit the model, a
@@ -461,12 +463,12 @@ def train(model: Any = "lowlevel", train_data: tuple[Any, Any] | None = None,
         cnn_tutorial.recorder.NonFiniteLossError: the loss became NaN or
             infinite (a ``ValueError``); the last good checkpoint is kept.
         OSError: a folder that cannot be written, a full disk while saving
-            (:class:`~cnn_tutorial.checkpointing.CheckpointSaveError`), or a
+            ([`CheckpointSaveError`][cnn_tutorial.checkpointing.CheckpointSaveError]), or a
             ``checkpoint_dir`` in use by another running process
-            (:class:`~cnn_tutorial.checkpointing.CheckpointFolderInUseError`).
+            ([`CheckpointFolderInUseError`][cnn_tutorial.checkpointing.CheckpointFolderInUseError]).
         KeyboardInterrupt: re-raised after a checkpoint is saved (when there is
             a ``checkpoint_dir``), so nothing is lost; SIGTERM and SIGHUP raise
-            :class:`~cnn_tutorial.interrupts.TrainingInterrupted`, a subclass.
+            [`TrainingInterrupted`][cnn_tutorial.interrupts.TrainingInterrupted], a subclass.
 
     Examples:
         >>> rng = np.random.default_rng(0)
@@ -508,7 +510,7 @@ def _training_data(train_data: Any, test_data: Any, data_dir: Any
 
 
 class _Run:
-    """One call of :func:`train`: model, optimizer, where the run stands, what it records.
+    """One call of [`train`][cnn_tutorial.train.train]: model, optimizer, where the run stands, what it records.
 
     ``fit`` runs epochs until the job is done; ``fit_epoch`` runs one (or
     what is left of it); ``save`` and ``evaluate`` are called by both.
@@ -635,7 +637,7 @@ class _Run:
               f"folder to resume", file=sys.stderr)
 
     def result(self) -> TrainResult:
-        """What :func:`train` returns."""
+        """What [`train`][cnn_tutorial.train.train] returns."""
         state = self.state
         return TrainResult(
             model=self.model, step=state.step, epoch=state.epoch,

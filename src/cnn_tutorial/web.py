@@ -1,9 +1,9 @@
 """The trained convnet for the browser: export its weights, and read an export back.
 
-The chapter "Draw a digit" (draw-a-digit.md) trains :class:`~cnn_tutorial.model.ConvNet`
+The chapter "Draw a digit" (draw-a-digit.md) trains [`ConvNet`][cnn_tutorial.model.ConvNet]
 and lets the reader draw a digit that the same network classifies in the
 page, layer by layer. The page's script (``docs/assets/explainer/``) reads
-what :func:`export_convnet` writes; :func:`load_exported` reads the very same
+what [`export_convnet`][cnn_tutorial.web.export_convnet] writes; [`load_exported`][cnn_tutorial.web.load_exported] reads the very same
 files back into a ``ConvNet``, so Python and the browser compute with exactly
 the same numbers.
 
@@ -11,7 +11,7 @@ An export is a folder holding:
 
 * ``model.json``: the layers (names, shapes, strides, padding), where each
   tensor lies in the binary file and in which dtype, the test examples' labels,
-  the lecture's hand-made kernels (:data:`cnn_tutorial.kernels.KERNELS`) and an
+  the lecture's hand-made kernels ([`cnn_tutorial.kernels.KERNELS`][cnn_tutorial.kernels.KERNELS]) and an
   ``id`` (a digest of everything in the folder);
 * ``weights.bin``: the tensors, little-endian, one after the other (each
   starting at a multiple of 4 bytes);
@@ -31,7 +31,7 @@ rounded to float32, in Python and in the page alike.
 A manifest entry of ``tensors`` reads ``{"shape": [...], "dtype": ...,
 "offset": ..., "bytes": ...}`` plus, for int4 and int8, ``"scales":
 {"offset": ..., "bytes": ...}`` (little-endian float32, one per unit).
-:func:`load_exported` and the page check every field before they read or
+[`load_exported`][cnn_tutorial.web.load_exported] and the page check every field before they read or
 build anything.
 """
 
@@ -51,7 +51,7 @@ from cnn_tutorial._validation import check_choice, describe_array
 __all__ = ["EXPORT_FORMAT", "QUANTIZE", "export_convnet", "load_examples", "load_exported",
            "preprocess_drawing"]
 
-#: The ``format`` field of ``model.json``; :func:`load_exported` refuses others.
+#: The ``format`` field of ``model.json``; [`load_exported`][cnn_tutorial.web.load_exported] refuses others.
 EXPORT_FORMAT = "cnn-tutorial-convnet/2"
 #: Accepted values of ``quantize`` in [`export_convnet`][cnn_tutorial.web.export_convnet].
 QUANTIZE = ("int4", "int8", "float16", "float32")

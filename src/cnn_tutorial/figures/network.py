@@ -1,13 +1,13 @@
 """Figures of the chapters "A convnet on MNIST" (convnet-mnist.md) and its neighbours.
 
-:func:`draw_architecture` draws a network as a row of boxes, one per layer,
+[`draw_architecture`][cnn_tutorial.figures.draw_architecture] draws a network as a row of boxes, one per layer,
 from the shapes the model really produces, so the figure cannot drift from the
-code. :func:`plot_training_curves` plots the loss and accuracy that
-:func:`cnn_tutorial.train.train` records. Content artists carry a ``gid``:
+code. [`plot_training_curves`][cnn_tutorial.figures.plot_training_curves] plots the loss and accuracy that
+[`cnn_tutorial.train.train`][cnn_tutorial.train.train] records. Content artists carry a ``gid``:
 ``"layer"`` (the front face of a layer's box), ``"layer-side"`` (the shaded
 faces that give a box its depth), ``"shape"`` (the label with a layer's shape),
 ``"name"`` (the label with a layer's name) and ``"arrow"`` (an arrow between
-two layers); in :func:`draw_dense`, ``"input"`` and ``"output"`` (a unit) and
+two layers); in [`draw_dense`][cnn_tutorial.figures.draw_dense], ``"input"`` and ``"output"`` (a unit) and
 ``"edge"`` (one weight).
 """
 
@@ -27,7 +27,7 @@ from cnn_tutorial.figures.convolution import _new_figure
 __all__ = ["LAYER_COLORS", "draw_architecture", "draw_dense", "format_shape", "layer_kind",
            "plot_training_curves"]
 
-#: Face colour of each kind of layer (see :func:`layer_kind`).
+#: Face colour of each kind of layer (see `layer_kind`).
 LAYER_COLORS = {
     "input": "#bdbdbd",
     "conv": "#6baed6",
@@ -220,7 +220,7 @@ def draw_architecture(shapes: Sequence[tuple[str, Sequence[int]]], *,
     return fig
 
 
-#: Largest number of units per side that :func:`draw_dense` draws.
+#: Largest number of units per side that [`draw_dense`][cnn_tutorial.figures.draw_dense] draws.
 MAX_DENSE_UNITS = 12
 
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
@@ -353,7 +353,7 @@ def plot_training_curves(history: Mapping[str, Any], *, smooth: int = 1) -> Figu
             ``"loss"`` and optionally ``"accuracy"`` (same length as
             ``"step"``), and optionally ``"test_step"`` with ``"test_accuracy"``
             (same length as each other). This is the ``history`` that
-            :func:`cnn_tutorial.train.train` returns; extra keys are ignored.
+            [`cnn_tutorial.train.train`][cnn_tutorial.train.train] returns; extra keys are ignored.
         smooth: Window (in records) of the moving average; 1 draws none.
 
     Every label is a key of ``history`` (or ``−log p``, ``mean(key, n)``): the
