@@ -92,11 +92,26 @@ def _lecture_layers(n_classes: int) -> list[dict[str, Any]]:
 
 
 def _lecture_shapes(n_classes: int) -> dict[str, tuple[int, ...]]:
-    """The shape of every tensor of the lecture network, by ``model.json`` key."""
-    return {"conv1/kernel": (5, 5, 1, 32), "conv1/biases": (32,),
-            "conv2/kernel": (5, 5, 32, 64), "conv2/biases": (64,),
-            "fc/kernel": (7 * 7 * 64, 1024), "fc/biases": (1024,),
-            "logits/kernel": (1024, n_classes), "logits/biases": (n_classes,)}
+    """The shape of every tensor of the lecture network, by ``model.json`` key.
+
+    Read from [`LECTURE_NETWORK`][cnn_tutorial.arithmetic.LECTURE_NETWORK], as
+    [`ConvNet`][cnn_tutorial.model.ConvNet] builds it, without building one.
+    """
+    from cnn_tutorial.arithmetic import LECTURE_NETWORK, Conv, Dense, describe_stack
+
+    shapes, previous = {}, (28, 28, 1)
+    stack = list(LECTURE_NETWORK)
+    for spec, row in zip(stack, describe_stack(stack)):
+        if isinstance(spec, Conv):
+            shapes[f"{spec.name}/kernel"] = (spec.kernel_size, spec.kernel_size, previous[-1],
+                                             spec.filters)
+        elif isinstance(spec, Dense):
+            units = n_classes if spec is stack[-1] else spec.units
+            shapes[f"{spec.name}/kernel"] = (int(np.prod(previous)), units)
+        if isinstance(spec, (Conv, Dense)):
+            shapes[f"{spec.name}/biases"] = shapes[f"{spec.name}/kernel"][-1:]
+        previous = row.output_shape
+    return shapes
 
 
 def _tensor_bytes(dtype: str, count: int) -> int:
