@@ -77,6 +77,10 @@ SLOW = (
     "tests/docs/test_execution_cache.py::",
     "tests/docs/test_claims.py::test_a_false_claim_fails_the_execution",
     "tests/test_checkpointing.py::",  # subprocesses, signals and training steps
+    "tests/test_distributed.py::test_each_worker_keeps_its_slice_of_every_global_batch",
+    "tests/test_distributed.py::test_checkpoints_go_from_one_process_to_two_workers_and_back",
+    "tests/test_distributed.py::test_a_killed_worker_restarted_resumes_from_the_last_checkpoint",
+    "tests/test_distributed.py::test_sigterm_to_the_chief_saves_where_it_stopped",
     "tests/test_cli.py::test_cli_prints_no_tensorflow_startup_lines",
     "tests/test_cli.py::test_full_disk_while_saving_a_checkpoint",
     "tests/test_cli.py::test_cli_errors_after_the_quiet_import_are_printed",
@@ -91,6 +95,7 @@ SLOW = (
     "tests/test_compat_v1.py::test_accuracy_counts_every_test_batch_with_dropout_off",
     "tests/test_compat_v1.py::test_log_dir_gets_a_tensorboard_event_file",
     "tests/test_figures.py::test_every_public_figure_shows_once_as_png",
+    "tests/test_kernels.py::test_data_format_support_reports_both_onednn_settings",  # 2 processes
     "tests/test_model.py::test_a_few_adam_steps_lower_the_loss",
     "tests/test_model.py::test_copy_weights_errors",
     "tests/test_model.py::test_the_same_seed_gives_the_same_model",

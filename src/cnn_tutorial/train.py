@@ -2,12 +2,13 @@
 
 The lecture's loop, for TensorFlow 2: Adam (learning rate 0.001) minimises the
 softmax cross entropy of the logits; after every epoch the model is evaluated
-on the test set with dropout off, as a *fraction* of correct images (the
-lecture counted correct images per batch). Everything a long run needs is
-built in:
+on an evaluation split (``eval_data``: a validation split while choices are
+still being made, the test set once at the end) with dropout off, as a
+*fraction* of correct images (the lecture counted correct images per batch).
+Everything a long run needs is built in:
 
 * TensorBoard logs (``log_dir``): scalars ``loss``, ``accuracy`` and
-  ``test_accuracy``, a histogram of every weight at each epoch's end, and the
+  ``eval_accuracy``, a histogram of every weight at each epoch's end, and the
   graph of the training step (``tf.summary.trace_on``/``trace_export``).
 * Checkpoints (``checkpoint_dir``, a locked
   [`CheckpointFolder`][cnn_tutorial.checkpointing.CheckpointFolder]) every
@@ -25,7 +26,10 @@ before anything loads, [`Recorder`][cnn_tutorial.recorder.Recorder] keeps the
 history, the TensorBoard logs and the progress bar, and [`train`][cnn_tutorial.train.train] itself
 is a short ``fit``/``fit_epoch`` loop over them.
 * A ``tf.distribute`` strategy: the default one for one device,
-  ``MirroredStrategy`` to spread each batch over several devices.
+  ``MirroredStrategy`` to spread each batch over several devices,
+  ``MultiWorkerMirroredStrategy`` over several processes or machines
+  ([`cnn_tutorial.distributed`][cnn_tutorial.distributed]; only worker 0 writes
+  checkpoints and logs).
 
 From a notebook, on a subset (the chapter "A convnet on MNIST",
 convnet-mnist.md, does this):
@@ -34,10 +38,11 @@ convnet-mnist.md, does this):
 from cnn_tutorial.data import load_mnist
 from cnn_tutorial.train import train
 (x_train, y_train), (x_test, y_test) = load_mnist()
-result = train("lowlevel", (x_train[:6000], y_train[:6000]),
-               (x_test[:2000], y_test[:2000]), epochs=3, progress=False)
-result.history            # per-step loss/accuracy and per-epoch test accuracy
-[(e.epoch, e.test_accuracy, e.seconds) for e in result.epochs]
+validation = x_train[-5000:], y_train[-5000:]      # the lecture's 5,000
+result = train("lowlevel", (x_train[:6000], y_train[:6000]), validation,
+               epochs=3, progress=False)
+result.history            # per-step loss/accuracy and per-epoch eval accuracy
+[(e.epoch, e.eval_accuracy, e.seconds) for e in result.epochs]
 ```
 
 ``result.history`` is what [`cnn_tutorial.figures.plot_training_curves`][cnn_tutorial.figures.plot_training_curves]
@@ -51,6 +56,7 @@ import dataclasses
 import math
 import os
 import sys
+import warnings
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -63,6 +69,9 @@ from cnn_tutorial.checkpointing import CheckpointFolder, TrainingState
 from cnn_tutorial.choices import LR_SCHEDULES, MODELS, STRATEGIES
 from cnn_tutorial.config import TrainConfig
 from cnn_tutorial.data import load_mnist, make_dataset
+from cnn_tutorial.distributed import (WorkerUnavailableError, checkpoint_folder, cluster_of,
+                                      check_same_settings, describe_failure, distribute_dataset,
+                                      make_multi_worker_strategy)
 from cnn_tutorial.interrupts import StopSignals, TrainingInterrupted
 from cnn_tutorial.recorder import NonFiniteLossError, Recorder, _variable_key
 
@@ -82,8 +91,8 @@ class EpochStats:
         step: Global step at the epoch's end.
         loss: Mean training loss over the batches run in this process.
         accuracy: Mean training-batch accuracy (dropout on) over those batches.
-        test_accuracy: Fraction of test images classified correctly
-            (``None`` without test data).
+        eval_accuracy: Fraction of the evaluation split (``eval_data``)
+            classified correctly (``None`` without one).
         seconds: Training time of the epoch in this process (evaluation excluded).
         images_per_second: Training images per second in this epoch.
         resumed: Whether the epoch began in an earlier run (then ``seconds``
@@ -94,10 +103,16 @@ class EpochStats:
     step: int
     loss: float
     accuracy: float
-    test_accuracy: float | None
+    eval_accuracy: float | None
     seconds: float
     images_per_second: float
     resumed: bool = False
+
+    @property
+    def test_accuracy(self) -> float | None:
+        """Deprecated name of ``eval_accuracy`` (the split is not always the test set)."""
+        _deprecated("EpochStats.test_accuracy", "EpochStats.eval_accuracy")
+        return self.eval_accuracy
 
 
 @dataclasses.dataclass
@@ -108,11 +123,11 @@ class TrainResult:
         model: The trained model (the one passed in, or the one built).
         step: Global step reached (batches trained, over all runs).
         epoch: Completed epochs.
-        test_accuracy: Latest test accuracy (``None`` without test data).
+        eval_accuracy: Latest accuracy on ``eval_data`` (``None`` without it).
         epochs: One [`EpochStats`][cnn_tutorial.train.EpochStats] per epoch finished in this run.
         history: Lists for plotting: ``step``, ``loss`` and ``accuracy`` (mean
-            over each ``log_every`` steps), ``test_step`` and ``test_accuracy``
-            (at each evaluation); see [`cnn_tutorial.figures.plot_training_curves`][cnn_tutorial.figures.plot_training_curves].
+            over each ``log_every`` steps), ``eval_step`` and ``eval_accuracy``
+            (at each evaluation); see [`plot_training_curves`][cnn_tutorial.figures.plot_training_curves].
         resumed_from_step: The checkpoint's step this run started from, or ``None``.
         stopped: ``"completed"`` (all epochs) or ``"max_steps"``.
         checkpoint: Path of the last checkpoint written, or ``None``.
@@ -121,12 +136,18 @@ class TrainResult:
     model: Any
     step: int
     epoch: int
-    test_accuracy: float | None
+    eval_accuracy: float | None
     epochs: list[EpochStats]
     history: dict[str, list]
     resumed_from_step: int | None
     stopped: str
     checkpoint: str | None
+
+    @property
+    def test_accuracy(self) -> float | None:
+        """Deprecated name of ``eval_accuracy`` (the split is not always the test set)."""
+        _deprecated("TrainResult.test_accuracy", "TrainResult.eval_accuracy")
+        return self.eval_accuracy
 
     @property
     def seconds_per_epoch(self) -> float | None:
@@ -141,13 +162,22 @@ class TrainResult:
         Examples:
             >>> result = TrainResult(None, 10, 1, 0.5, [], {}, None, "completed", None)
             >>> sorted(result.summary())[:4]
-            ['checkpoint', 'epoch', 'epochs', 'resumed_from_step']
+            ['checkpoint', 'epoch', 'epochs', 'eval_accuracy']
         """
-        return {"step": self.step, "epoch": self.epoch, "test_accuracy": self.test_accuracy,
+        return {"step": self.step, "epoch": self.epoch, "eval_accuracy": self.eval_accuracy,
                 "seconds_per_epoch": self.seconds_per_epoch,
                 "resumed_from_step": self.resumed_from_step, "stopped": self.stopped,
                 "checkpoint": self.checkpoint,
                 "epochs": [dataclasses.asdict(e) for e in self.epochs]}
+
+
+def _deprecated(old: str, new: str) -> None:
+    warnings.warn(f"{old} is deprecated and will be removed in a future release; use {new} "
+                  f"(the evaluation split is whatever you pass, usually a validation split)",
+                  DeprecationWarning, stacklevel=3)
+
+
+_UNSET: Any = object()
 
 
 def make_strategy(name: str | tf.distribute.Strategy | None = "default"
@@ -158,8 +188,11 @@ def make_strategy(name: str | tf.distribute.Strategy | None = "default"
         name: ``"default"`` (one device, no distribution), ``"mirrored"``
             (``MirroredStrategy`` over every local GPU, or the CPU(s) when there
             is none), ``"one-device"`` (``OneDeviceStrategy`` on the first GPU,
-            else the CPU), a strategy object (returned as is) or ``None``
-            (the strategy currently in scope).
+            else the CPU), ``"multi-worker"`` (``MultiWorkerMirroredStrategy``
+            over the workers of ``TF_CONFIG``, see
+            [`make_multi_worker_strategy`][cnn_tutorial.distributed.make_multi_worker_strategy]),
+            a strategy object (returned as is) or ``None`` (the strategy
+            currently in scope).
 
     Returns:
         The strategy.
@@ -173,7 +206,7 @@ def make_strategy(name: str | tf.distribute.Strategy | None = "default"
         >>> make_strategy("parallel")
         Traceback (most recent call last):
         ...
-        ValueError: strategy must be one of 'default', 'mirrored', 'one-device', got 'parallel'
+        ValueError: strategy must be one of 'default', 'mirrored', 'one-device', 'multi-worker', got 'parallel'
     """
     if isinstance(name, tf.distribute.Strategy):
         return name
@@ -182,6 +215,8 @@ def make_strategy(name: str | tf.distribute.Strategy | None = "default"
     check_choice("strategy", name, STRATEGIES)
     if name == "default":
         return tf.distribute.get_strategy()
+    if name == "multi-worker":
+        return make_multi_worker_strategy()
     gpus = tf.config.list_logical_devices("GPU")
     if name == "mirrored":
         devices = [d.name for d in gpus] or [d.name for d in tf.config.list_logical_devices("CPU")]
@@ -400,7 +435,7 @@ def make_train_step(model: Any, optimizer: Any, strategy: tf.distribute.Strategy
 
 
 def train(model: Any = "lowlevel", train_data: tuple[Any, Any] | None = None,
-          test_data: tuple[Any, Any] | None = None, *, epochs: int = 1,
+          eval_data: tuple[Any, Any] | None = None, *, epochs: int = 1,
           batch_size: int = 128, learning_rate: float = 1e-3, lr_schedule: str = "cosine",
           max_steps: int | None = None,
           log_dir: str | os.PathLike | None = None,
@@ -409,8 +444,9 @@ def train(model: Any = "lowlevel", train_data: tuple[Any, Any] | None = None,
           strategy: str | tf.distribute.Strategy | None = "default",
           compute_dtype: str | None = None, jit_compile: bool = False, seed: int | None = 0,
           progress: bool | None = None, eval_batch_size: int = 1000,
-          data_dir: str | os.PathLike | None = None) -> TrainResult:
-    """Train the convnet with Adam and evaluate it on the test set after each epoch.
+          data_dir: str | os.PathLike | None = None,
+          test_data: tuple[Any, Any] | None = _UNSET) -> TrainResult:
+    """Train the convnet with Adam and evaluate it on ``eval_data`` after each epoch.
 
     ``epochs`` and ``max_steps`` are totals over all runs that share a
     ``checkpoint_dir``: calling again after an interruption finishes the same
@@ -424,9 +460,12 @@ def train(model: Any = "lowlevel", train_data: tuple[Any, Any] | None = None,
             scope). Both accept ``N x 28 x 28 x 1`` float images.
         train_data: ``(images, labels)``, uint8 ``N x 28 x 28`` images as
             [`load_mnist`][cnn_tutorial.data.load_mnist] returns them; ``None`` loads
-            MNIST (and then the MNIST test set too).
-        test_data: ``(images, labels)`` for evaluation, or ``None`` for none
-            (when ``train_data`` is given).
+            MNIST: the first 55,000 training images, and the last 5,000 as
+            ``eval_data`` unless it is given (the lecture's split).
+        eval_data: ``(images, labels)`` evaluated after each epoch (a
+            validation split while you compare settings; the test set only
+            once, at the end), or ``None`` for none (when ``train_data`` is
+            given).
         epochs: Total number of passes over ``train_data`` (>= 1).
         batch_size: Global batch (split across replicas), >= 1.
         learning_rate: Adam's (initial) learning rate (the lecture: 0.001).
@@ -442,8 +481,13 @@ def train(model: Any = "lowlevel", train_data: tuple[Any, Any] | None = None,
         checkpoint_every: Save every this many steps (besides each epoch's end).
         keep_checkpoints: How many recent checkpoints to keep.
         log_every: Steps between loss/accuracy records (history and TensorBoard).
-        strategy: ``"default"``, ``"mirrored"``, ``"one-device"`` or a
-            ``tf.distribute.Strategy`` (see [`make_strategy`][cnn_tutorial.train.make_strategy]).
+        strategy: ``"default"``, ``"mirrored"``, ``"one-device"``,
+            ``"multi-worker"`` or a ``tf.distribute.Strategy`` (see
+            [`make_strategy`][cnn_tutorial.train.make_strategy]). Under
+            ``"multi-worker"`` every worker runs this call with the same
+            arguments; ``batch_size`` stays the global batch, and only worker 0
+            (the chief) writes to ``checkpoint_dir`` and ``log_dir`` and shows
+            progress.
         compute_dtype: ``"float32"`` (default), ``"bfloat16"`` or ``"float16"``
             for models built here (mixed precision; float16 adds loss scaling).
         jit_compile: Compile the training step with XLA.
@@ -452,6 +496,7 @@ def train(model: Any = "lowlevel", train_data: tuple[Any, Any] | None = None,
         progress: Show a progress bar; ``None``: only when stderr is a terminal.
         eval_batch_size: Batch size of the evaluation.
         data_dir: Where to load MNIST from when ``train_data`` is ``None``.
+        test_data: Deprecated name of ``eval_data`` (a ``DeprecationWarning``).
 
     Returns:
         A [`TrainResult`][cnn_tutorial.train.TrainResult].
@@ -478,9 +523,15 @@ def train(model: Any = "lowlevel", train_data: tuple[Any, Any] | None = None,
         ...                progress=False)
         >>> result.step, result.epoch, [e.epoch for e in result.epochs]
         (4, 2, [1, 2])
-        >>> 0.0 <= result.test_accuracy <= 1.0
+        >>> 0.0 <= result.eval_accuracy <= 1.0
         True
     """
+    if test_data is not _UNSET:
+        if eval_data is not None:
+            raise TypeError("train() got both eval_data and its deprecated name test_data; "
+                            "pass eval_data only")
+        _deprecated("train(test_data=...)", "train(eval_data=...)")
+        eval_data = test_data
     config = TrainConfig(
         model=model, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
         lr_schedule=lr_schedule, max_steps=max_steps, log_dir=log_dir,
@@ -489,24 +540,35 @@ def train(model: Any = "lowlevel", train_data: tuple[Any, Any] | None = None,
         compute_dtype=compute_dtype, jit_compile=jit_compile, seed=seed, progress=progress,
         eval_batch_size=eval_batch_size, data_dir=data_dir)
     with contextlib.ExitStack() as stack:
-        checkpoints = None if config.checkpoint_dir is None else stack.enter_context(
-            CheckpointFolder(config.checkpoint_dir, config.keep_checkpoints))
-        recorder = stack.enter_context(
-            Recorder(config.log_dir, config.log_every, config.progress))
-        train_split, test_split = _training_data(train_data, test_data, config.data_dir)
         strategy = make_strategy(config.strategy)
+        cluster = cluster_of(strategy)
+        chief = cluster is None or cluster.is_chief
+        checkpoints = None if config.checkpoint_dir is None else stack.enter_context(
+            CheckpointFolder(config.checkpoint_dir, config.keep_checkpoints) if cluster is None
+            else checkpoint_folder(strategy, config.checkpoint_dir, config.keep_checkpoints))
+        recorder = stack.enter_context(Recorder(config.log_dir if chief else None,
+                                                config.log_every, config.progress if chief else False))
+        train_split, eval_split = _training_data(train_data, eval_data, config.data_dir)
+        if cluster is not None:
+            check_same_settings(strategy, config, len(train_split[0]))
         built = _build_model(config.model, strategy, config.compute_dtype, config.seed)
-        run = _Run(config, built, strategy, train_split, test_split, checkpoints, recorder)
+        run = _Run(config, built, strategy, train_split, eval_split, checkpoints, recorder)
         return run.fit(stack.enter_context(StopSignals()))
 
 
-def _training_data(train_data: Any, test_data: Any, data_dir: Any
+#: The lecture's split of MNIST's 60,000 training images: the last 5,000 validate.
+VALIDATION_SIZE = 5000
+
+
+def _training_data(train_data: Any, eval_data: Any, data_dir: Any
                    ) -> tuple[tuple[Any, Any], tuple[Any, Any] | None]:
     if train_data is None:
-        train_data, loaded_test = load_mnist(data_dir)
-        test_data = loaded_test if test_data is None else test_data
+        (images, labels), _ = load_mnist(data_dir)
+        train_data = images[:-VALIDATION_SIZE], labels[:-VALIDATION_SIZE]
+        if eval_data is None:
+            eval_data = images[-VALIDATION_SIZE:], labels[-VALIDATION_SIZE:]
     train_split = _check_split("train_data", train_data)
-    return train_split, None if test_data is None else _check_split("test_data", test_data)
+    return train_split, None if eval_data is None else _check_split("eval_data", eval_data)
 
 
 class _Run:
@@ -517,10 +579,10 @@ class _Run:
     """
 
     def __init__(self, config: TrainConfig, model: Any, strategy: tf.distribute.Strategy,
-                 train_data: tuple[Any, Any], test_data: tuple[Any, Any] | None,
+                 train_data: tuple[Any, Any], eval_data: tuple[Any, Any] | None,
                  checkpoints: CheckpointFolder | None, recorder: Recorder) -> None:
         self.config, self.model, self.strategy = config, model, strategy
-        self.size, self.test_data = len(train_data[0]), test_data
+        self.size, self.eval_data = len(train_data[0]), eval_data
         self.checkpoints, self.recorder = checkpoints, recorder
         self.batches_per_epoch = math.ceil(self.size / config.batch_size)
         self.optimizer = make_optimizer(model, config.learning_rate, config.compute_dtype,
@@ -535,7 +597,7 @@ class _Run:
         self.train_step = make_train_step(model, self.optimizer, strategy,
                                           jit_compile=config.jit_compile)
         self.epoch_stats: list[EpochStats] = []
-        self.test_accuracy: float | None = None
+        self.eval_accuracy: float | None = None
         self.stop = StopSignals()
 
     def _resume(self) -> int | None:
@@ -556,7 +618,13 @@ class _Run:
         except KeyboardInterrupt as interrupt:
             self._save_on_interrupt(interrupt)
             raise
-        if self.test_data is not None and self.test_accuracy is None:
+        except tf.errors.OpError as error:  # under multi-worker: another worker went away
+            message = describe_failure(error, self.strategy, self.state.step,
+                                       self.checkpoints.last_saved if self.checkpoints else None)
+            if message is None:
+                raise
+            raise WorkerUnavailableError(message) from None
+        if self.eval_data is not None and self.eval_accuracy is None:
             self.evaluate()  # nothing left to train (already finished): report the model
         return self.result()
 
@@ -585,7 +653,7 @@ class _Run:
             self.recorder.histograms(self.model, state.step)
             self.epoch_stats.append(EpochStats(
                 epoch=state.epoch, step=state.step, loss=totals.loss, accuracy=totals.accuracy,
-                test_accuracy=self.test_accuracy, seconds=totals.seconds,
+                eval_accuracy=self.eval_accuracy, seconds=totals.seconds,
                 images_per_second=totals.images / max(totals.seconds, 1e-9), resumed=resumed))
         elif self._max_steps_reached():  # stopped inside an epoch: save where it stands
             self.save()
@@ -599,7 +667,7 @@ class _Run:
                                skip_examples=self.state.position,
                                reshuffle_each_iteration=False)
         if not _is_default(self.strategy):
-            dataset = self.strategy.experimental_distribute_dataset(dataset)
+            dataset = distribute_dataset(self.strategy, dataset)
         return dataset
 
     def _max_steps_reached(self) -> bool:
@@ -612,11 +680,11 @@ class _Run:
             self.checkpoints.save(self.checkpoint, self.state)
 
     def evaluate(self) -> None:
-        """Test accuracy of the model now (nothing without test data)."""
-        if self.test_data is not None:
-            self.test_accuracy = evaluate(self.model, *self.test_data,
+        """Accuracy of the model on ``eval_data`` now (nothing without it)."""
+        if self.eval_data is not None:
+            self.eval_accuracy = evaluate(self.model, *self.eval_data,
                                           self.config.eval_batch_size)
-            self.recorder.test_accuracy(self.test_accuracy, self.state.step)
+            self.recorder.eval_accuracy(self.eval_accuracy, self.state.step)
 
     def _save_on_interrupt(self, interrupt: KeyboardInterrupt) -> None:
         if self.checkpoints is None:
@@ -641,7 +709,7 @@ class _Run:
         state = self.state
         return TrainResult(
             model=self.model, step=state.step, epoch=state.epoch,
-            test_accuracy=self.test_accuracy, epochs=self.epoch_stats,
+            eval_accuracy=self.eval_accuracy, epochs=self.epoch_stats,
             history=self.recorder.history, resumed_from_step=self.resumed_from_step,
             stopped="completed" if state.epoch >= self.config.epochs else "max_steps",
             checkpoint=self.checkpoints.last_saved if self.checkpoints else None)

@@ -98,19 +98,22 @@ def test_the_gradient_switch_table_is_training_speed_5(lang):
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_the_accuracy_table_is_the_five_epoch_record(lang):
-    run = record("mnist_5_epochs.json")
-    epochs = {e["epoch"]: e for e in run["summary"]["epochs"]}
-    constant = run["constant_rate_run"]
+    runs = record("mnist_5_epochs.json")["runs"]
+    cosine, constant = ({e["epoch"]: e for e in runs[name]["summary"]["epochs"]}
+                        for name in ("cosine", "constant"))
     table = next(t[1:] for t in tables(page(lang)) if len(t[0]) == 5 and t[1][0] == "1")
-    assert [int(number(r[0])) for r in table] == sorted(epochs)
-    for cells in table:
+    *per_epoch, test_once = table
+    assert [int(number(r[0])) for r in per_epoch] == sorted(cosine) == sorted(constant)
+    for cells in per_epoch:
         n = int(number(cells[0]))
         where = f"{lang}, #accuracy, epoch {n}"
-        assert number(cells[1]) == epochs[n]["test_accuracy"], where
-        assert number(cells[2]) == round(epochs[n]["seconds"]), where
-        assert number(cells[3]) == constant["test_accuracy"][str(n)], where
+        assert number(cells[1]) == cosine[n]["eval_accuracy"], where
+        assert number(cells[2]) == round(cosine[n]["seconds"]), where
+        assert number(cells[3]) == constant[n]["eval_accuracy"], where
         lecture = LECTURE_TEST_ACCURACY.get(n)
         assert (number(cells[4]) if lecture else cells[4]) == (lecture or "—"), where
+    assert number(test_once[1]) == runs["cosine"]["summary"]["test_accuracy"], f"{lang}, test"
+    assert number(test_once[3]) == runs["constant"]["summary"]["test_accuracy"], f"{lang}, test"
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -177,7 +180,20 @@ def _prose_numbers(lang: str) -> dict[str, list[str]]:
 
     peak = record("training_speed_4.json")["machine"]["peak_gflops"]
     gflops = rows["package_default"]["gflops"]
+    full = record("mnist_5_epochs.json")["runs"]
+    cosine_epochs = full["cosine"]["summary"]["epochs"]
+    constant_epochs = full["constant"]["summary"]["epochs"]
+    seconds = [e["seconds"] for e in cosine_epochs + constant_epochs]
+    minutes, rest = full["cosine"]["wall_clock"].split(":")
+    wall = (f"{int(minutes)} min {round(float(rest))} s" if lang == "en"
+            else f"{int(minutes)}분 {round(float(rest))}초")
+    kib = full["cosine"]["peak_rss_kib"]
+    gap = 100 * (cosine_epochs[-1]["eval_accuracy"] - constant_epochs[-1]["eval_accuracy"])
     return {
+        "accuracy": [f"{gap:.2f}", f"{full['cosine']['summary']['test_accuracy']:.4f}",
+                     f"{full['constant']['summary']['test_accuracy']:.4f}",
+                     f"{round(min(seconds))}{style['to'] if lang == 'ko' else ' to '}"
+                     f"{round(max(seconds))}", wall, f"{kib / 2 ** 20:.2f} GiB", f"{kib:,} KiB"],
         "speed": [str(med["package_default"]), str(med["package_before_backprop_and_fused_adam"])],
         "backprop": [str(med["package_tf_gradients"]), str(med["package_default"]),
                      times("package_default", "package_tf_gradients")],
