@@ -70,13 +70,36 @@ def _python(env: Path) -> Path:
         "python.exe" if os.name == "nt" else "python")
 
 
+def _usable(env: Path) -> bool:
+    """Whether ``env`` is a whole virtual environment: its Python runs and has pip.
+
+    A creation stopped halfway (Ctrl+C, a full disk) leaves a Python without
+    pip, which every later ``pip install`` would fail on.
+    """
+    python = _python(env)
+    if not (python.exists() and (env / "pyvenv.cfg").is_file()):
+        return False
+    probe = subprocess.run([str(python), "-c", "import pip"], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    return probe.returncode == 0
+
+
 def _create(env: Path) -> Path:
     if sys.version_info < (3, 11):
         sys.exit(f"Python 3.11 or newer is needed; this is {sys.version.split()[0]}.")
     python = _python(env)
-    if not python.exists():
+    if _usable(env):
+        return python
+    if env.is_symlink():  # someone else's environment: not ours to delete
+        sys.exit(f"dev.py: {env} links to {os.readlink(env)}, which is not a usable virtual "
+                 "environment (no Python with pip); fix it there or remove the link")
+    if env.exists() or python.exists():
+        print(f"{env} is incomplete (its creation was interrupted?): creating it again ...",
+              flush=True)
+        shutil.rmtree(env)
+    else:
         print(f"Creating {env} ...", flush=True)
-        venv.EnvBuilder(with_pip=True).create(env)
+    venv.EnvBuilder(with_pip=True).create(env)
     return python
 
 
@@ -92,6 +115,8 @@ def install() -> None:
     fingerprint = _install_fingerprint()
     if STAMP.exists() and STAMP.read_text() == fingerprint:
         return
+    # Until this install succeeds the environment is not trusted, whatever it held before.
+    STAMP.unlink(missing_ok=True)
     lock_file = ROOT / "requirements.lock"
     if "--hash=" in lock_file.read_text(encoding="utf-8"):
         _run(PYTHON, "-m", "pip", "install", "--quiet", "--require-hashes", "--no-deps",
@@ -127,6 +152,7 @@ def install_floor() -> Path:
     floors = floor_requirements()
     stamp = FLOOR_VENV / ".installed"
     if not (stamp.exists() and stamp.read_text() == "\n".join(floors)):
+        stamp.unlink(missing_ok=True)
         _run(python, "-m", "pip", "install", "--quiet", *floors, "-e", f"{ROOT}[test]")
         _run(python, "-m", "pip", "check")
         stamp.write_text("\n".join(floors))
@@ -160,6 +186,22 @@ def _ensure_chromium() -> None:
 
 
 def main(argv: list[str]) -> int:
+    """Run a command; a failing step is one line (the command and its status), not a traceback."""
+    try:
+        return _main(argv)
+    except subprocess.CalledProcessError as error:
+        command = " ".join(str(part) for part in error.cmd)
+        print(f"dev.py: '{command}' failed with exit status {error.returncode} (its output is "
+              "above); run the same dev.py command again once the cause is fixed",
+              file=sys.stderr)
+        return error.returncode or 1
+    except KeyboardInterrupt:
+        print("dev.py: interrupted; the next run repairs or redoes what was cut short",
+              file=sys.stderr)
+        return 130
+
+
+def _main(argv: list[str]) -> int:
     commands = {"serve", "test", "install", "test-floor", "lock", "confirm-translation"}
     if not argv or argv[0] not in commands:
         print(__doc__)

@@ -407,3 +407,42 @@ def test_signal_handlers_only_while_training_and_only_in_the_main_thread(tiny, t
     worker.join()
     assert (results, errors) == ([1], [])
     assert {s: signal.getsignal(s) for s in before} == before
+
+
+def test_temporary_folders_of_killed_saves_are_removed_once_locked(tiny, tmp_path, capsys):
+    folder = tmp_path / "ckpts"
+    _run(tiny, folder, epochs=1)
+    # What a save killed halfway leaves (TensorFlow's ckpt-N_temp/ with a shard).
+    for number in (2, 9):
+        stale = folder / f"ckpt-{number}_temp"
+        stale.mkdir()
+        (stale / "part-00000-of-00001.data-00000-of-00001").write_bytes(b"\0" * 1000)
+    keep = folder / "ckpt-3_temp.notes"  # not TensorFlow's: left alone
+    keep.write_text("mine")
+    capsys.readouterr()
+    result = _run(tiny, folder, epochs=2)  # resumes
+    assert result.resumed_from_step == 4
+    assert not [p.name for p in folder.iterdir() if p.name.endswith("_temp")]
+    assert keep.read_text() == "mine"
+    assert "removed ckpt-9_temp/, left by a save that was interrupted" in capsys.readouterr().err
+
+
+def test_rotation_removes_temporary_folders_too(tiny, tmp_path):
+    from cnn_tutorial.checkpointing import CheckpointFolder, TrainingState
+
+    state = TrainingState()
+    checkpoint = tf.train.Checkpoint(**state.variables)
+    with CheckpointFolder(tmp_path, keep=2) as checkpoints:
+        (tmp_path / "ckpt-1_temp").mkdir()  # as if a save by this run had been killed
+        state.step = 2
+        checkpoints.save(checkpoint, state)
+        assert not (tmp_path / "ckpt-1_temp").exists()
+
+
+def test_a_folder_name_that_is_not_utf8_is_refused_before_training(tiny, tmp_path):
+    folder = tmp_path / os.fsdecode(b"ckpt-\xff")
+    with pytest.raises(ValueError, match=r"checkpoint_dir .*ckpt-\\xff.* is not a valid UTF-8 "
+                                         r"name"):
+        train(_no_dropout, tiny[0], None, batch_size=16,
+              checkpoint_dir=folder, progress=False)
+    assert not folder.exists()

@@ -563,3 +563,40 @@ def test_an_interrupted_training_run_is_reported_once(capsys, monkeypatch, tmp_p
     status, _, err = run_main_no_interrupt(capsys, "train", "--data-dir", str(data))
     assert status == 130
     assert _one_line(err) == "interrupted at step 3 by SIGTERM; checkpoint saved to x"
+
+
+def test_kernels_scales_a_large_image_down_to_what_it_filters(capsys, tmp_path, monkeypatch):
+    from PIL import Image
+
+    # The real cap (2048 x 2048) costs about 2 GB; the same logic at 64 x 64 costs nothing.
+    monkeypatch.setattr(cli, "MAX_FILTER_PIXELS", 64 * 64)
+    photo = tmp_path / "large.png"
+    Image.new("RGB", (300, 120), (200, 30, 90)).save(photo)
+    status, out, err = run_main(capsys, "kernels", str(photo), "--color", "-o",
+                                str(tmp_path / "k.png"))
+    assert status == 0 and "on a 40x101x3 image" in out
+    assert f"image {photo} is 300 x 120 pixels; filtering it scaled down to 101 x 40" in err
+    # --size above the cap is lowered, the centre square still cut first.
+    status, out, err = run_main(capsys, "kernels", str(photo), "--size", "500", "-o",
+                                str(tmp_path / "k.png"))
+    assert status == 0 and "on a 64x64 image" in out
+    assert "--size 500 is more than the 64 x 64 pixels filtered" in err
+    status, out, _ = run_main(capsys, "kernels", "--size", "100", "-o", str(tmp_path / "k.png"))
+    assert status == 0 and "on a 64x64 image" in out  # the sample photo too
+
+
+def test_the_filter_cap_keeps_colour_images_near_2_gb():
+    # About 500 bytes per pixel in colour (measured, see MAX_FILTER_PIXELS).
+    assert 500 * cli.MAX_FILTER_PIXELS <= 2.2e9
+    assert cli.MAX_FILTER_PIXELS < cli.MAX_IMAGE_PIXELS
+
+
+@pytest.mark.parametrize("option", ["--checkpoint-dir", "--log-dir"])
+def test_a_folder_name_that_is_not_utf8_fails_at_start(capsys, tmp_path, option):
+    folder = tmp_path / os.fsdecode(b"runs-\xff")
+    # No MNIST here: the check must come before the data (and the hour of training).
+    status, _, err = run_main(capsys, "train", option, str(folder), "--data-dir",
+                              str(tmp_path / "no-data"), "--max-steps", "1")
+    assert status == 2
+    assert f"{option}: the folder name {os.fsencode(folder)!r} is not valid UTF-8" in err
+    assert not folder.exists()

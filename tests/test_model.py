@@ -323,3 +323,20 @@ def test_no_hard_coded_flatten_size_in_the_package():
     offenders = [str(path.relative_to(package)) for path in package.rglob("*.py")
                  if re.search(r"\b7\s*\*\s*7\s*\*\s*64\b", path.read_text())]
     assert offenders == []
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda x: x.__setitem__((0, 1, 2), np.nan) or x, "images hold 1 NaN pixel value"),
+    (lambda x: x * 255, "0..255 pixels stored as floats"),
+    (lambda x: -x - 1, "got values from -2 to -1"),
+])
+def test_an_eager_call_names_bad_pixels(make, message):
+    images = make(np.random.default_rng(0).random((2, 28, 28)).astype(np.float32))
+    model = ConvNet(seed=0)
+    with pytest.raises(ValueError, match=message):
+        model(images)
+    with pytest.raises(ValueError, match=message):
+        model(tf.constant(images))
+    # Traced (graph mode) the check is skipped, not an error: it has no values.
+    logits = tf.function(lambda x: model(x))(tf.constant(images))
+    assert logits.shape == (2, 10)

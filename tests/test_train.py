@@ -268,3 +268,49 @@ def test_cosine_schedule_reaches_zero_at_the_end_of_the_epochs(tiny):
     # The last cosine step has a rate of 1.5e-4 instead of 1e-3: the runs differ.
     assert any(not np.allclose(a, b, atol=1e-6) for a, b in zip(
         _weights(runs["cosine"].model), _weights(runs["constant"].model)))
+
+
+def _bad_pixels(kind: str) -> np.ndarray:
+    images = np.random.default_rng(0).random((32, 28, 28)).astype(np.float32)
+    if kind == "nan":
+        images[3, 4, 5] = np.nan
+    elif kind == "inf":
+        images[0, 0, 0] = np.inf
+    elif kind == "0-255":
+        images *= 255
+    elif kind == "negative":
+        images -= 0.5
+    return images
+
+
+BAD_PIXELS = [("nan", r"images hold 1 NaN pixel value\(s\) of 25,088: the data is broken"),
+              ("inf", r"images hold 1 infinite pixel value\(s\) of 25,088"),
+              ("0-255", r"images must be float values in \[0, 1\] .*0..255 pixels stored as "
+                        r"floats\?"),
+              ("negative", r"images must be float values in \[0, 1\] .*got values from -0.5")]
+
+
+@pytest.mark.parametrize("kind, message", BAD_PIXELS)
+def test_bad_pixels_are_named_where_they_enter_train(kind, message):
+    labels = np.zeros(32, np.int64)
+    with pytest.raises(ValueError, match="train_data " + message):
+        train("lowlevel", (_bad_pixels(kind), labels), None, epochs=1, batch_size=16,
+              progress=False)
+
+
+@pytest.mark.parametrize("kind, message", BAD_PIXELS)
+def test_bad_pixels_are_named_where_they_enter_evaluate(kind, message):
+    from cnn_tutorial.model import ConvNet
+    from cnn_tutorial.train import evaluate
+
+    with pytest.raises(ValueError, match=message):
+        evaluate(ConvNet(seed=0), _bad_pixels(kind), np.zeros(32, np.int64))
+
+
+def test_evaluate_on_all_nan_images_is_an_error_not_a_perfect_score():
+    from cnn_tutorial.model import ConvNet
+    from cnn_tutorial.train import evaluate
+
+    images = np.full((20, 28, 28), np.nan, np.float32)
+    with pytest.raises(ValueError, match="images hold 15,680 NaN pixel value"):  # not 1.0
+        evaluate(ConvNet(seed=0), images, np.zeros(20, np.int64))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import re
 
 import numpy as np
 import pytest
@@ -51,24 +54,41 @@ def test_float16_round_trip_equals_the_float16_weights(model, tmp_path):
         np.testing.assert_array_equal(loaded[name], expected, err_msg=name)
 
 
-def test_int8_quantises_dense_kernels_per_output_unit(model, images, tmp_path):
-    export_convnet(model, tmp_path)
+@pytest.mark.parametrize("quantize, top, largest", [("int8", 127, 3.5e6), ("int4", 7, 1.9e6)])
+def test_integer_quantisation_of_dense_kernels_per_output_unit(model, tmp_path, quantize, top,
+                                                                largest):
+    export_convnet(model, tmp_path, quantize=quantize)
     manifest = json.loads((tmp_path / "model.json").read_text())
     dtypes = {name: entry["dtype"] for name, entry in manifest["tensors"].items()}
     assert dtypes == {"conv1/kernel": "float32", "conv1/biases": "float32",
                       "conv2/kernel": "float32", "conv2/biases": "float32",
-                      "fc/kernel": "int8", "fc/biases": "float32",
-                      "logits/kernel": "int8", "logits/biases": "float32"}
+                      "fc/kernel": quantize, "fc/biases": "float32",
+                      "logits/kernel": quantize, "logits/biases": "float32"}
     loaded, original = variables(load_exported(tmp_path)), variables(model)
     for name in ("conv1/kernel:0", "conv2/kernel:0", "fc/biases:0"):
         np.testing.assert_array_equal(loaded[name], original[name])
     for name in ("fc/weights:0", "logits/weights:0"):
-        step = np.abs(original[name]).max(axis=0) / 127  # one scale per output unit
+        step = np.abs(original[name]).max(axis=0) / top  # one scale per output unit
         error = np.abs(loaded[name] - original[name])
         assert np.all(error <= step / 2 + 1e-7), name
-        assert len(np.unique(loaded[name][:, 0])) <= 255
-    # Size: fc dominates, one byte per weight.
-    assert (tmp_path / "weights.bin").stat().st_size < 3.5e6
+        levels = np.rint(loaded[name] / step)
+        assert np.abs(levels).max() == top and len(np.unique(levels[:, 0])) <= 2 * top + 1
+    # Size: fc dominates, one byte (int8) or half a byte (int4) per weight.
+    assert (tmp_path / "weights.bin").stat().st_size < largest
+
+
+def test_int4_default_is_packed_two_to_a_byte(model, tmp_path):
+    export_convnet(model, tmp_path)
+    manifest = json.loads((tmp_path / "model.json").read_text())
+    entry = manifest["tensors"]["fc/kernel"]
+    assert manifest["quantize"] == "int4" and entry["bytes"] == 3136 * 1024 // 2
+    raw = (tmp_path / "weights.bin").read_bytes()
+    scales = np.frombuffer(raw, "<f4", 1024, entry["scales"]["offset"])
+    first = raw[entry["offset"]]  # elements (0, 0) low nibble, (0, 1) high nibble
+    nibble = lambda v: v - 16 if v >= 8 else v  # noqa: E731
+    loaded = load_exported(tmp_path).fc.weights.numpy()
+    assert loaded[0, 0] == np.float32(nibble(first & 15)) * scales[0]
+    assert loaded[0, 1] == np.float32(nibble(first >> 4)) * scales[1]
 
 
 def test_examples_round_trip_and_manifest_fields(model, tmp_path):
@@ -103,7 +123,7 @@ def test_by_id_writes_into_a_folder_named_by_the_digest(model, tmp_path):
 
 
 @pytest.mark.parametrize("kwargs, error, message", [
-    ({"quantize": "int4"}, ValueError, "quantize must be one of"),
+    ({"quantize": "int2"}, ValueError, "quantize must be one of"),
     ({"extra": [1]}, TypeError, "extra must be a dict"),
     ({"by_id": "yes"}, TypeError, "by_id must be True or False"),
     ({"examples": np.zeros((2, 28, 28), np.uint8)}, ValueError, "examples must be a pair"),
@@ -131,7 +151,7 @@ def test_load_errors_name_the_problem(model, tmp_path):
     with pytest.raises(ValueError, match="is not valid JSON"):
         load_exported(tmp_path)
     (tmp_path / "model.json").write_text(json.dumps({"format": "other/9"}))
-    with pytest.raises(ValueError, match="must have format 'cnn-tutorial-convnet/1', got 'other/9'"):
+    with pytest.raises(ValueError, match="must have format 'cnn-tutorial-convnet/2', got 'other/9'"):
         load_exported(tmp_path)
 
     export_convnet(model, tmp_path)
@@ -151,7 +171,9 @@ def test_load_rejects_a_shape_that_does_not_fit(tmp_path):
     manifest = json.loads((tmp_path / "model.json").read_text())
     manifest["tensors"]["conv1/kernel"]["shape"] = [3, 3, 1, 32]
     (tmp_path / "model.json").write_text(json.dumps(manifest))
-    with pytest.raises(ValueError, match=r"tensor 'conv1/kernel' has shape \(3, 3, 1, 32\)"):
+    with pytest.raises(ValueError, match=r"tensors\['conv1/kernel'\]\['shape'\] must be "
+                                         r"\[5, 5, 1, 32\] \(the lecture network's\), got "
+                                         r"\[3, 3, 1, 32\]"):
         load_exported(tmp_path)
 
 
@@ -188,3 +210,235 @@ def test_preprocess_leaves_an_mnist_style_digit_as_it_is():
 def test_preprocess_rejects_bad_input(gray):
     with pytest.raises(ValueError, match="gray must be a 2-D array of values in"):
         preprocess_drawing(gray)
+
+
+# -- hostile exports: nothing outside the folder is read, nothing is trusted unchecked ------
+
+@pytest.fixture(scope="module")
+def export_dir(model, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("export")
+    digits = np.arange(3 * 784, dtype=np.uint8).reshape(3, 28, 28)
+    export_convnet(model, folder, examples=(digits, np.array([1, 2, 3])))
+    return folder
+
+
+def tampered(export_dir, tmp_path, change):
+    """A copy of the export whose manifest ``change(manifest)`` has edited (or replaced)."""
+    folder = tmp_path / "tampered"
+    folder.mkdir()
+    for name in ("weights.bin", "examples.bin"):
+        (folder / name).write_bytes((export_dir / name).read_bytes())
+    manifest = json.loads((export_dir / "model.json").read_text())
+    manifest = change(manifest) or manifest
+    (folder / "model.json").write_text(json.dumps(manifest))
+    return folder
+
+
+@pytest.mark.parametrize("where", ["../outside.bin", "OUTSIDE", "/nonexistent/x.bin",
+                                   "sub/examples.bin", "..", "a\\..\\b.bin", ""])
+def test_examples_are_read_only_from_the_export_folder(export_dir, tmp_path, where):
+    secret = bytes(range(256)) * 10  # 2,560 bytes: "3 digits" would need 2,352
+    outside = tmp_path / "outside.bin"
+    outside.write_bytes(secret[:3 * 784])
+    where = str(outside) if where == "OUTSIDE" else where
+
+    def point_outside(manifest):
+        manifest["examples"]["file"] = where
+        manifest["files"][where] = {"bytes": 3 * 784,
+                                    "sha256": hashlib.sha256(secret[:3 * 784]).hexdigest()}
+
+    folder = tampered(export_dir, tmp_path, point_outside)
+    with pytest.raises(ValueError) as caught:
+        load_examples(folder)
+    # The same words whether or not the path exists: the name alone is refused.
+    assert str(caught.value) == ("model.json: examples['file'] must be a plain file name "
+                                 f"inside the export folder (such as 'examples.bin'), got {where!r}")
+
+
+def test_an_examples_link_out_of_the_folder_is_refused(export_dir, tmp_path):
+    folder = tampered(export_dir, tmp_path, lambda m: None)
+    outside = tmp_path / "outside.bin"
+    outside.write_bytes((folder / "examples.bin").read_bytes())
+    (folder / "examples.bin").unlink()
+    (folder / "examples.bin").symlink_to(outside)
+    with pytest.raises(ValueError, match="is a link to a file outside the export folder"):
+        load_examples(folder)
+
+
+def test_a_huge_sparse_weights_file_is_refused_before_it_is_read(export_dir, tmp_path):
+    import resource
+
+    folder = tampered(export_dir, tmp_path, lambda m: None)
+    os.truncate(folder / "weights.bin", 3_000_000_000)  # sparse: no disk used
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    with pytest.raises(ValueError, match=r"weights.bin does not match model.json \(it is "
+                                         r"3,000,000,000 bytes, model.json says 1,8"):
+        load_exported(folder)
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200_000
+
+
+@pytest.mark.parametrize("units", [400_000, 10**12, 11, 0])
+def test_a_huge_layer_is_refused_before_a_model_is_built(export_dir, tmp_path, monkeypatch,
+                                                         units):
+    import cnn_tutorial.model
+
+    def never(*args, **kwargs):
+        raise AssertionError("ConvNet built before the shapes were checked")
+
+    monkeypatch.setattr(cnn_tutorial.model, "ConvNet", never)
+
+    def grow(manifest):
+        manifest["layers"][-1]["units"] = manifest["layers"][-1]["output"] = units
+        manifest["tensors"]["logits/kernel"]["shape"] = [1024, units]
+        manifest["tensors"]["logits/biases"]["shape"] = [units]
+
+    folder = tampered(export_dir, tmp_path, grow)
+    with pytest.raises(ValueError, match=r"model.json: layers\[5\]\['units'\] must be an "
+                                         r"integer from 1 to 10, got "):
+        load_exported(folder)
+
+
+def test_an_unknown_dtype_is_refused(export_dir, tmp_path):
+    def float64(manifest):
+        manifest["tensors"]["conv2/kernel"]["dtype"] = "float64"
+
+    with pytest.raises(ValueError, match=r"tensors\['conv2/kernel'\]\['dtype'\] must be one of "
+                                         r"'float32', 'float16', 'int8', 'int4', got 'float64'"):
+        load_exported(tampered(export_dir, tmp_path, float64))
+
+
+def _set(path, value):
+    def change(manifest):
+        *parents, last = path
+        node = manifest
+        for key in parents:
+            node = node[key]
+        if value is DELETE:
+            del node[last]
+        else:
+            node[last] = value
+    return change
+
+
+DELETE = object()
+FC = ("tensors", "fc/kernel")
+MALFORMED = [
+    (("tensors", "fc/kernel", "offset"), DELETE, r"tensors\['fc/kernel'\] has no key 'offset'"),
+    (FC + ("scales",), DELETE, r"tensors\['fc/kernel'\] has no key 'scales'"),
+    (("files",), DELETE, "the manifest has no key 'files'"),
+    (("layers",), DELETE, "the manifest has no key 'layers'"),
+    (("tensors",), DELETE, "the manifest has no key 'tensors'"),
+    (("tensors", "conv1/biases"), DELETE, "tensors has no key 'conv1/biases'"),
+    (("files", "weights.bin"), DELETE, "files has no key 'weights.bin'"),
+    (("files", "weights.bin", "sha256"), 5, r"\['sha256'\] must be 64 lowercase hex digits"),
+    (("files", "weights.bin", "bytes"), "big", r"\['bytes'\] must be an integer"),
+    (("files", "weights.bin", "bytes"), 10**15, r"\['bytes'\] must be an integer"),
+    (("files", "weights.bin", "bytes"), 4, r"\['bytes'\] must be 1,8"),
+    (("files",), [], "model.json: files must be a JSON object, got"),
+    (("layers",), {}, "layers must be a list of the lecture network's 6 layers"),
+    (("layers",), [], "layers must be a list of the lecture network's 6 layers"),
+    (("layers", 5), 7, r"layers\[5\] must be a JSON object, got 7"),
+    (("layers", 5, "units"), "10", r"layers\[5\]\['units'\] must be an integer"),
+    (("layers", 5, "units"), True, r"layers\[5\]\['units'\] must be an integer"),
+    (("layers", 5, "units"), 3, r"layers\[5\] must be .* got"),
+    (("layers", 0, "kernel"), [3, 3], r"layers\[0\] must be .*the lecture network's"),
+    (("tensors",), [], "model.json: tensors must be a JSON object, got"),
+    (FC, 5, r"tensors must be a JSON object, got 5|fc/kernel.* must be a JSON object"),
+    (FC + ("shape",), "abc", r"\['shape'\] must be \[3136, 1024\]"),
+    (FC + ("shape",), None, r"\['shape'\] must be \[3136, 1024\]"),
+    (FC + ("shape",), [3136, 1024, 1], r"\['shape'\] must be \[3136, 1024\]"),
+    (FC + ("dtype",), None, r"\['dtype'\] must be one of"),
+    (FC + ("dtype",), ["int4"], r"\['dtype'\] must be one of"),
+    (FC + ("dtype",), "int8", r"\['bytes'\] must be 3,211,264 \(3,211,264 values in int8\)"),
+    (("tensors", "fc/biases", "dtype"), "int8", r"fc/biases'\]\['dtype'\] must be one of 'float32'"),
+    (FC + ("offset",), -1, r"\['offset'\] must be an integer from 0"),
+    (FC + ("offset",), 1.5, r"\['offset'\] must be an integer from 0"),
+    (FC + ("offset",), "0", r"\['offset'\] must be an integer from 0"),
+    (FC + ("offset",), 10**7, r"\['bytes'\] must be 11,"),
+    (FC + ("bytes",), 12, r"\['bytes'\] must be 1,605,632"),
+    (FC + ("scales",), [], r"\['scales'\] must be a JSON object"),
+    (FC + ("scales", "bytes"), 8, r"\['scales'\]\['bytes'\] must be 4,096"),
+    (FC + ("scales", "offset"), None, r"\['scales'\]\['offset'\] must be an integer"),
+    (("examples",), 5, None),  # load_exported ignores examples
+]
+
+
+@pytest.mark.parametrize("path, value, message", MALFORMED,
+                         ids=[f"{'.'.join(map(str, p))}={v!r}"[:60] for p, v, _ in MALFORMED])
+def test_malformed_manifests_give_one_clear_error(export_dir, tmp_path, path, value, message):
+    folder = tampered(export_dir, tmp_path, _set(path, value))
+    if message is None:
+        assert load_exported(folder).n_classes == 10
+        return
+    with pytest.raises(ValueError) as caught:
+        load_exported(folder)
+    assert type(caught.value) is ValueError
+    assert re.search(message, str(caught.value)), str(caught.value)
+
+
+MALFORMED_EXAMPLES = [
+    (("examples", "file"), 5, r"examples\['file'\] must be a plain file name"),
+    (("examples", "file"), "model.json", r"files\['model.json'\]|files has no key 'model.json'"),
+    (("examples", "count"), 4, r"examples\['labels'\] must be a list of 4 integers"),
+    (("files", "examples.bin", "bytes"), 3137, r"files\['examples.bin'\]\['bytes'\] must be 2,352"),
+    (("examples", "count"), 10**9, r"examples\['count'\] must be an integer from 1 to 10,000"),
+    (("examples", "count"), "3", r"examples\['count'\] must be an integer"),
+    (("examples", "labels"), [1, 2], r"examples\['labels'\] must be a list of 3 integers"),
+    (("examples", "labels"), [1, 2, "x"], r"examples\['labels'\] must be a list of 3 integers"),
+    (("examples", "labels"), None, r"examples\['labels'\] must be a list of 3 integers"),
+    (("examples", "shape"), [28, 29], r"examples\['shape'\] must be \[28, 28\]"),
+    (("examples", "file"), DELETE, r"examples has no key 'file'"),
+    (("examples",), [1], r"examples must be a JSON object"),
+    (("files", "examples.bin"), DELETE, r"files has no key 'examples.bin'"),
+]
+
+
+@pytest.mark.parametrize("path, value, message", MALFORMED_EXAMPLES)
+def test_malformed_examples_give_one_clear_error(export_dir, tmp_path, path, value, message):
+    folder = tampered(export_dir, tmp_path, _set(path, value))
+    with pytest.raises(ValueError) as caught:
+        load_examples(folder)
+    assert type(caught.value) is ValueError
+    assert re.search(message, str(caught.value)), str(caught.value)
+
+
+JUNK = [None, True, -1, 0, 2**64, 1.5, float("nan"), "", "x" * 300, [], [1, 2], {}, {"a": 1}]
+
+
+def _mutate(node, rng):
+    """Replace or delete one random node of the JSON tree ``node`` (in place)."""
+    while True:
+        keys = list(node) if isinstance(node, dict) else list(range(len(node)))
+        if not keys:
+            return
+        key = keys[rng.integers(len(keys))]
+        child = node[key]
+        if isinstance(child, (dict, list)) and child and rng.random() < 0.7:
+            node = child
+            continue
+        if isinstance(node, dict) and rng.random() < 0.3:
+            del node[key]
+        else:
+            node[key] = JUNK[rng.integers(len(JUNK))]
+        return
+
+
+def test_randomly_broken_manifests_raise_only_the_documented_errors(export_dir, tmp_path):
+    rng = np.random.default_rng(19)
+    original = json.loads((export_dir / "model.json").read_text())
+    folder = tampered(export_dir, tmp_path, lambda m: None)
+    outcomes = {"loaded": 0, "refused": 0}
+    for _ in range(300):
+        manifest = json.loads(json.dumps(original))
+        for _ in range(rng.integers(1, 4)):
+            _mutate(manifest, rng)
+        (folder / "model.json").write_text(json.dumps(manifest))
+        for load in (load_exported, load_examples):
+            try:
+                load(folder)
+                outcomes["loaded"] += 1
+            except (ValueError, FileNotFoundError) as error:
+                assert type(error) in (ValueError, FileNotFoundError), repr(error)
+                assert "\n" not in str(error)
+                outcomes["refused"] += 1
+    assert outcomes["refused"] > 300, outcomes

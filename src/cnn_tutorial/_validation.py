@@ -234,6 +234,59 @@ def check_images(images: Any, *, prefix: str = "", image_size: tuple[int, int] |
         raise ValueError(f"{prefix}images must be {expected}, got {describe_array(images)}")
 
 
+def check_pixel_values(images: Any, *, prefix: str = "") -> None:
+    """Check that float images are finite and in [0, 1] (uint8 images always are).
+
+    Bad pixels are the data's fault, and they show up much later under
+    another name: a NaN pixel makes the loss NaN (blamed on the learning
+    rate), 0..255 floats train with a loss in the thousands, and NaN logits
+    make every prediction class 0. So they are caught where the images enter,
+    with two reductions (min and max, which NaN propagates through; no copy).
+    A tensor of a graph being traced has no values yet and passes.
+
+    Raises:
+        ValueError: NaN or infinite pixels, or values outside [0, 1].
+
+    Examples:
+        >>> check_pixel_values(np.zeros((2, 28, 28), np.float32))
+        >>> check_pixel_values(np.full((2, 28, 28), 255.0), prefix="train_data ")
+        Traceback (most recent call last):
+        ...
+        ValueError: train_data images must be float values in [0, 1] (or uint8 0..255), got values from 255 to 255: 0..255 pixels stored as floats? divide by 255 or pass uint8
+        >>> check_pixel_values(np.array([[[0.5, np.nan]]]))
+        Traceback (most recent call last):
+        ...
+        ValueError: images hold 1 NaN pixel value(s) of 2: the data is broken (fix or drop those images); no learning rate trains on NaN pixels
+    """
+    if _dtype_name(images) == "uint8":
+        return
+    if not isinstance(images, np.ndarray):
+        try:
+            images = images.numpy()  # an eager tensor (no copy on the CPU)
+        except Exception:  # a symbolic tensor: checked when it has values, if ever
+            if hasattr(images, "numpy") or hasattr(images, "graph"):
+                return
+        images = np.asarray(images)
+    if images.size == 0 or not np.issubdtype(images.dtype, np.floating) and \
+            images.dtype.name not in ("bfloat16",):
+        return
+    low, high = float(images.min()), float(images.max())
+    if np.isnan(low) or np.isnan(high):
+        count = int(np.isnan(images).sum())
+        raise ValueError(f"{prefix}images hold {count:,} NaN pixel value(s) of {images.size:,}: "
+                         "the data is broken (fix or drop those images); no learning rate "
+                         "trains on NaN pixels")
+    if np.isinf(low) or np.isinf(high):
+        count = int(np.isinf(images).sum())
+        raise ValueError(f"{prefix}images hold {count:,} infinite pixel value(s) of "
+                         f"{images.size:,}: the data is broken (fix or drop those images)")
+    if low < 0 or high > 1:
+        hint = ("0..255 pixels stored as floats? divide by 255 or pass uint8"
+                if low >= 0 and high <= 255 else "scale them into [0, 1]")
+        raise ValueError(f"{prefix}images must be float values in [0, 1] (or uint8 0..255), got "
+                         f"values from {low:.4g} to {high:.4g}: {hint}")
+
+
 def check_labels(labels: Any, count: int | None, *, prefix: str = "",
                  n_classes: int | None = None) -> None:
     """Check class labels: 1-D integers, one per image, each in ``0..n_classes - 1``.
@@ -288,7 +341,7 @@ def check_labels(labels: Any, count: int | None, *, prefix: str = "",
 def check_images_and_labels(images: Any, labels: Any, *, prefix: str = "",
                             image_size: tuple[int, int] | None = (28, 28),
                             n_classes: int | None = None) -> None:
-    """`check_images` then `check_labels` (one label per image).
+    """`check_images`, `check_labels` (one label per image), then `check_pixel_values`.
 
     Examples:
         >>> check_images_and_labels(np.zeros((4, 28, 28), np.uint8), np.zeros(3, np.int64),
@@ -299,3 +352,4 @@ def check_images_and_labels(images: Any, labels: Any, *, prefix: str = "",
     """
     check_images(images, prefix=prefix, image_size=image_size)
     check_labels(labels, _shape_of(images)[0], prefix=prefix, n_classes=n_classes)
+    check_pixel_values(images, prefix=prefix)

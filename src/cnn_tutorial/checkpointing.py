@@ -17,7 +17,11 @@
   or otherwise unreadable newest checkpoint is set aside (renamed
   ``*.unreadable``) and the previous one is used, saying so.
 * **A failed save leaves nothing behind.** Partial files and the
-  ``ckpt-N_temp/`` folder are removed and a clear ``OSError`` is raised.
+  ``ckpt-N_temp/`` folder are removed and a clear ``OSError`` is raised; the
+  ``ckpt-N_temp/`` folders of a killed run are removed once the folder is
+  locked (no other run can be writing them then) and after each save.
+* **A UTF-8 name.** TensorFlow writes checkpoints only under UTF-8 paths, so
+  another name is refused on entering, before any training.
 
 [`TrainingState`][cnn_tutorial.checkpointing.TrainingState] holds what is saved beside the model and optimizer:
 the global step, the completed epochs and the position inside the epoch.
@@ -53,6 +57,7 @@ LOCK_FILE = "cnn_tutorial.lock"
 STATE_FILE = "checkpoint"
 _PREFIX = "ckpt"
 _CHECKPOINT_FILE = re.compile(rf"^{_PREFIX}-(\d+)\.(index|data-\d{{5}}-of-\d{{5}})$")
+_TEMPORARY_FOLDER = re.compile(rf"^{_PREFIX}-\d+_temp$")  # TensorFlow's, while it saves
 _GLOB_CHARACTERS = set("*?[]\\{}")
 _FRESH_LOCK_SECONDS = 10.0  # a lock file being written may not hold its pid yet
 _HELD_HERE: set[str] = set()  # folders locked by this process (its pid may be reused later)
@@ -191,6 +196,12 @@ class CheckpointFolder:
 
     def __enter__(self) -> CheckpointFolder:
         try:
+            str(self.folder.absolute()).encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError(f"checkpoint_dir {os.fsencode(self.folder)!r} is not a valid UTF-8 "
+                             "name, and TensorFlow writes checkpoints only under UTF-8 names; "
+                             "choose another folder") from None
+        try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except FileExistsError:
             raise NotADirectoryError(
@@ -199,6 +210,11 @@ class CheckpointFolder:
             raise type(error)(f"checkpoint_dir {self.folder} cannot be created: "
                               f"{error.strerror or error}") from None
         self._lock()
+        try:
+            self._remove_temporary_folders()
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
@@ -457,7 +473,17 @@ class CheckpointFolder:
         if temporary_too:
             shutil.rmtree(self.folder / f"{_PREFIX}-{number}_temp", ignore_errors=True)
 
+    def _remove_temporary_folders(self) -> None:
+        """Remove the ``ckpt-N_temp/`` folders of saves that were killed (the folder is ours)."""
+        for name in os.listdir(self.folder):
+            path = self.folder / name
+            if _TEMPORARY_FOLDER.match(name) and path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+                self._note(f"checkpoint_dir {self.folder}: removed {name}/, left by a save "
+                           f"that was interrupted")
+
     def _rotate(self) -> None:
+        self._remove_temporary_folders()
         numbers = self.numbers()
         kept = numbers[-self.keep:]
         for number in numbers[:-self.keep]:

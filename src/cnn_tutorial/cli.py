@@ -57,6 +57,12 @@ MAX_KERNELS_SIDE = 8192
 #: Largest image ``kernels`` opens (pixels): a 20000 x 20000 PNG can be a few
 #: hundred kilobytes on disk and tens of gigabytes once decoded.
 MAX_IMAGE_PIXELS = 50_000_000
+#: Largest image ``kernels`` filters (pixels). Filtering and drawing the figure
+#: cost about 500 bytes per pixel in colour (200 in gray; measured with
+#: ``/usr/bin/time -v`` on 2000 x 2000 images), so this keeps the command near
+#: 2 GB; a larger image (or ``--size``) is scaled down first, with a note. The
+#: figure's panels are 260 pixels wide, so nothing visible is lost.
+MAX_FILTER_PIXELS = 2048 * 2048
 
 
 class _Parser(argparse.ArgumentParser):
@@ -298,8 +304,13 @@ def _run_shape(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_image(path: Path):
-    """Open an image file as float32 in [0, 1], refusing decompression bombs."""
+def _read_image(path: Path, size: int | None = None):
+    """Open an image file as float32 in [0, 1], refusing decompression bombs.
+
+    With ``size``, the central square is cut out (still as uint8, so no
+    float copy of the whole file is made); otherwise an image of more than
+    ``MAX_FILTER_PIXELS`` is scaled down (box filter) to fit, saying so.
+    """
     import warnings
 
     import numpy as np
@@ -322,7 +333,22 @@ def _read_image(path: Path):
                         f"image {path} is {width} x {height} pixels; at most "
                         f"{MAX_IMAGE_PIXELS:,} pixels are accepted (make it smaller first)")
                 gray = opened.mode in ("1", "L", "LA", "P;L", "I", "I;16", "F")
-                image = np.asarray(opened.convert("L" if gray else "RGB"))
+                converted = opened.convert("L" if gray else "RGB")
+            if size is not None:
+                side = min(width, height)
+                left, top = (width - side) // 2, (height - side) // 2
+                converted = converted.crop((left, top, left + side, top + side))
+                largest = int(MAX_FILTER_PIXELS ** 0.5)  # >= size (see _filter_size)
+                if side > largest:  # the float copy and the resize stay small
+                    converted = converted.resize((largest, largest), Image.Resampling.BOX)
+            elif width * height > MAX_FILTER_PIXELS:
+                factor = (width * height / MAX_FILTER_PIXELS) ** 0.5
+                smaller = (max(1, int(width / factor)), max(1, int(height / factor)))
+                converted = converted.resize(smaller, Image.Resampling.BOX)
+                _note(f"image {path} is {width} x {height} pixels; filtering it scaled down to "
+                      f"{smaller[0]} x {smaller[1]} (at most {MAX_FILTER_PIXELS:,} pixels are "
+                      f"filtered, to keep memory near 2 GB)")
+            image = np.asarray(converted)
     except _CommandError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -335,6 +361,20 @@ def _read_image(path: Path):
         raise ValueError(f"image {path} could not be read as an image: "
                          f"{_first_line(error)}") from None
     return image.astype(np.float32) / np.float32(255)
+
+
+def _note(message: str) -> None:
+    print(f"cnn-tutorial: note: {message}", file=sys.stderr, flush=True)
+
+
+def _filter_size(size: int | None) -> int | None:
+    """``--size``, lowered (with a note) to the largest square of ``MAX_FILTER_PIXELS``."""
+    largest = int(MAX_FILTER_PIXELS ** 0.5)
+    if size is not None and size > largest:
+        _note(f"--size {size} is more than the {largest} x {largest} pixels filtered (to keep "
+              f"memory near 2 GB); using --size {largest}")
+        return largest
+    return size
 
 
 def _check_output_file(option: str, path: Path, suffix: str) -> Path:
@@ -363,20 +403,18 @@ def _run_kernels(args: argparse.Namespace) -> int:
     from cnn_tutorial.figures import kernel_grid
     from cnn_tutorial.kernels import KERNELS, apply_kernel, load_sample_image
 
+    size = _filter_size(args.size)
     if args.image is None:
-        image = load_sample_image(gray=not args.color, size=args.size)
+        image = load_sample_image(gray=not args.color, size=size)
     else:
-        image = _read_image(args.image)
+        image = _read_image(args.image, size)
         if not args.color and image.ndim == 3:
             image = image[..., :3] @ np.array([0.2989, 0.5870, 0.1140], np.float32)
-        if args.size is not None:
+        if size is not None:
             import tensorflow as tf
 
-            side = min(image.shape[:2])
-            top, left = (image.shape[0] - side) // 2, (image.shape[1] - side) // 2
-            square = image[top:top + side, left:left + side]
-            square = square[..., None] if square.ndim == 2 else square
-            image = tf.image.resize(square, (args.size, args.size), antialias=True).numpy()
+            square = image[..., None] if image.ndim == 2 else image  # already the centre
+            image = tf.image.resize(square, (size, size), antialias=True).numpy()
             image = image[..., 0] if not args.color or image.shape[-1] == 1 else image
     panels = {"input": image}
     for name, kernel in KERNELS.items():
@@ -392,6 +430,17 @@ def _run_kernels(args: argparse.Namespace) -> int:
     print(f"wrote {output} ({len(panels) - 1} kernels on a "
           f"{'x'.join(map(str, image.shape))} image)")
     return 0
+
+
+def _check_utf8_name(option: str, folder: Path) -> None:
+    """Refuse a folder whose name is not UTF-8: TensorFlow's writers fail on it, but only
+    at the first checkpoint or log line (an hour into training)."""
+    try:
+        str(folder.absolute()).encode("utf-8")
+    except UnicodeEncodeError:
+        raise _CommandError(f"{option}: the folder name {os.fsencode(folder)!r} is not valid "
+                            f"UTF-8, and TensorFlow writes only under UTF-8 names; choose "
+                            f"another folder") from None
 
 
 def _cluster_from_args(args: argparse.Namespace):
@@ -420,6 +469,7 @@ def _run_train(args: argparse.Namespace) -> int:
     for option, folder in (("--checkpoint-dir", args.checkpoint_dir),
                            ("--log-dir", args.log_dir)):
         if folder is not None:
+            _check_utf8_name(option, folder)
             _prepare_folder(option, folder)
     cluster = _cluster_from_args(args)
     tf = import_tensorflow()

@@ -31,7 +31,13 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from cnn_tutorial._validation import check_choice, check_images, check_int, check_rate
+from cnn_tutorial._validation import (
+    check_choice,
+    check_images,
+    check_int,
+    check_pixel_values,
+    check_rate,
+)
 from cnn_tutorial.arithmetic import (
     LECTURE_NETWORK,
     Conv,
@@ -171,6 +177,8 @@ class ConvNet(tf.Module):
         if getattr(images, "dtype", None) is None:
             images = tf.convert_to_tensor(images)
         check_images(images, image_size=IMAGE_SHAPE[:2], allow_empty=True)
+        if tf.executing_eagerly():  # a traced call has no values to check
+            check_pixel_values(images)
         tensor = tf.convert_to_tensor(images)
         if tensor.shape.rank == 3:
             tensor = tensor[..., tf.newaxis]

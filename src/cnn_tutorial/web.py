@@ -17,12 +17,22 @@ An export is a folder holding:
   starting at a multiple of 4 bytes);
 * ``examples.bin`` (optional): test digits as uint8 ``N x 28 x 28``.
 
-Quantisation (``quantize``) keeps the download small: ``"int8"`` (default)
-stores each *dense* kernel as int8 with one float32 scale per output unit
-(``fc`` holds 3.2 of the 3.27 million weights, so the export shrinks from
-13.1 MB to 3.4 MB) and keeps the convolution kernels, the ones the page shows
-number by number, in float32; ``"float16"`` stores every kernel as float16;
-``"float32"`` stores everything exactly. Biases are always float32.
+Quantisation (``quantize``) keeps the download small. ``"int4"`` (default)
+stores each *dense* kernel as 4-bit integers from -7 to 7, two to a byte
+(element ``2k`` in the low four bits of byte ``k``, two's complement), with
+one float32 scale per output unit (the largest weight of a unit becomes
+±7; ``fc`` holds 3.2 of the 3.27 million weights, so ``weights.bin`` shrinks
+from 13.1 MB in float32 to 1.83 MB), and keeps the convolution kernels, the
+ones the page shows number by number, in float32. ``"int8"`` does the same
+with 8-bit integers (±127; 3.44 MB); ``"float16"`` stores every kernel as
+float16; ``"float32"`` stores everything exactly. Biases are always float32. A value is ``q * scale``
+rounded to float32, in Python and in the page alike.
+
+A manifest entry of ``tensors`` reads ``{"shape": [...], "dtype": ...,
+"offset": ..., "bytes": ...}`` plus, for int4 and int8, ``"scales":
+{"offset": ..., "bytes": ...}`` (little-endian float32, one per unit).
+[`load_exported`][cnn_tutorial.web.load_exported] and the page check every field before they read or
+build anything.
 """
 
 from __future__ import annotations
@@ -30,6 +40,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -41,15 +52,20 @@ __all__ = ["EXPORT_FORMAT", "QUANTIZE", "export_convnet", "load_examples", "load
            "preprocess_drawing"]
 
 #: The ``format`` field of ``model.json``; [`load_exported`][cnn_tutorial.web.load_exported] refuses others.
-EXPORT_FORMAT = "cnn-tutorial-convnet/1"
+EXPORT_FORMAT = "cnn-tutorial-convnet/2"
 #: Accepted values of ``quantize`` in [`export_convnet`][cnn_tutorial.web.export_convnet].
-QUANTIZE = ("int8", "float16", "float32")
+QUANTIZE = ("int4", "int8", "float16", "float32")
 
 _MANIFEST = "model.json"
 _WEIGHTS = "weights.bin"
 _EXAMPLES = "examples.bin"
 # (name, kind) of the layers with weights, in the order of the forward pass.
 _LAYERS = (("conv1", "conv"), ("conv2", "conv"), ("fc", "dense"), ("logits", "dense"))
+_KERNEL_DTYPES = ("float32", "float16", "int8", "int4")
+_MAX_CLASSES = 10
+_MAX_EXAMPLES = 10_000  # MNIST's test set
+_MAX_MANIFEST_BYTES = 2_000_000  # an export's model.json with 10,000 labels is ~60 KB
+_MAX_WEIGHTS_BYTES = 14_000_000  # the lecture network in float32: 13.1 MB
 
 
 def _layer_variables(model: Any, name: str, kind: str) -> tuple[Any, Any]:
@@ -57,31 +73,96 @@ def _layer_variables(model: Any, name: str, kind: str) -> tuple[Any, Any]:
     return (layer.kernel if kind == "conv" else layer.weights), layer.biases
 
 
+def _lecture_layers(n_classes: int) -> list[dict[str, Any]]:
+    """``model.json``'s ``layers``: the lecture network (``examples/07_convnet_mnist.py``)."""
+    return [
+        {"name": "conv1", "type": "conv", "kernel": [5, 5], "filters": 32,
+         "strides": 1, "padding": "SAME", "activation": "relu", "output": [28, 28, 32]},
+        {"name": "pool1", "type": "maxpool", "pool": 2, "strides": 2, "padding": "VALID",
+         "output": [14, 14, 32]},
+        {"name": "conv2", "type": "conv", "kernel": [5, 5], "filters": 64,
+         "strides": 1, "padding": "SAME", "activation": "relu", "output": [14, 14, 64]},
+        {"name": "pool2", "type": "maxpool", "pool": 2, "strides": 2, "padding": "VALID",
+         "output": [7, 7, 64]},
+        {"name": "fc", "type": "dense", "units": 1024, "activation": "relu",
+         "output": [1024]},
+        {"name": "logits", "type": "dense", "units": n_classes, "activation": None,
+         "output": [n_classes]},
+    ]
+
+
+def _lecture_shapes(n_classes: int) -> dict[str, tuple[int, ...]]:
+    """The shape of every tensor of the lecture network, by ``model.json`` key.
+
+    Read from [`LECTURE_NETWORK`][cnn_tutorial.arithmetic.LECTURE_NETWORK], as
+    [`ConvNet`][cnn_tutorial.model.ConvNet] builds it, without building one.
+    """
+    from cnn_tutorial.arithmetic import LECTURE_NETWORK, Conv, Dense, describe_stack
+
+    shapes, previous = {}, (28, 28, 1)
+    stack = list(LECTURE_NETWORK)
+    for spec, row in zip(stack, describe_stack(stack)):
+        if isinstance(spec, Conv):
+            shapes[f"{spec.name}/kernel"] = (spec.kernel_size, spec.kernel_size, previous[-1],
+                                             spec.filters)
+        elif isinstance(spec, Dense):
+            units = n_classes if spec is stack[-1] else spec.units
+            shapes[f"{spec.name}/kernel"] = (int(np.prod(previous)), units)
+        if isinstance(spec, (Conv, Dense)):
+            shapes[f"{spec.name}/biases"] = shapes[f"{spec.name}/kernel"][-1:]
+        previous = row.output_shape
+    return shapes
+
+
+def _tensor_bytes(dtype: str, count: int) -> int:
+    """Bytes of ``count`` values stored as ``dtype`` (int4: two per byte)."""
+    return {"float32": 4 * count, "float16": 2 * count, "int8": count,
+            "int4": (count + 1) // 2}[dtype]
+
+
 def _encode(values: np.ndarray, dtype: str) -> tuple[bytes, dict[str, Any]]:
     """Bytes and the manifest entry of one tensor (quantised as ``dtype``)."""
     values = np.asarray(values, dtype=np.float32)
     entry: dict[str, Any] = {"shape": list(values.shape), "dtype": dtype}
-    if dtype == "int8":
-        # Symmetric, one scale per output unit (the last axis): q = round(w / scale).
+    if dtype in ("int8", "int4"):
+        # Symmetric, one scale per output unit (the last axis): q = round(w / scale),
+        # the unit's largest weight at +-127 (int8) or +-7 (int4).
         columns = values.reshape(-1, values.shape[-1])
-        scale = np.abs(columns).max(axis=0) / 127.0
+        top = 127 if dtype == "int8" else 7
+        scale = np.abs(columns).max(axis=0) / np.float32(top)
         scale = np.where(scale > 0, scale, 1.0).astype(np.float32)
-        quantised = np.clip(np.rint(columns / scale), -127, 127).astype(np.int8)
-        return quantised.tobytes(), dict(entry, scales=scale.astype("<f4").tobytes())
+        q = np.clip(np.rint(columns / scale), -top, top).astype(np.int8)
+        if dtype == "int8":
+            raw = q.tobytes()
+        else:
+            q = q.ravel()
+            # Two's-complement nibbles, element 2k in the low half of byte k.
+            nibbles = np.zeros(2 * ((q.size + 1) // 2), np.uint8)
+            nibbles[:q.size] = q.astype(np.uint8) & 0x0F
+            raw = (nibbles[0::2] | (nibbles[1::2] << 4)).astype(np.uint8).tobytes()
+        return raw, dict(entry, scales=scale.astype("<f4").tobytes())
     return values.astype("<f2" if dtype == "float16" else "<f4").tobytes(), entry
 
 
 def _decode(raw: bytes, entry: dict[str, Any], scales: np.ndarray | None) -> np.ndarray:
     shape = tuple(entry["shape"])
-    if entry["dtype"] == "int8":
-        columns = np.frombuffer(raw, dtype=np.int8).reshape(-1, shape[-1]).astype(np.float32)
+    count = int(np.prod(shape))
+    if entry["dtype"] in ("int8", "int4"):
+        if entry["dtype"] == "int8":
+            q = np.frombuffer(raw, dtype=np.int8)
+        else:
+            packed = np.frombuffer(raw, dtype=np.uint8)
+            nibbles = np.empty(2 * packed.size, np.int8)
+            nibbles[0::2], nibbles[1::2] = packed & 0x0F, packed >> 4
+            q = np.where(nibbles >= 8, nibbles - 16, nibbles)[:count]
+        columns = q.reshape(-1, shape[-1]).astype(np.float32)
         return (columns * scales).reshape(shape)
     dtype = "<f2" if entry["dtype"] == "float16" else "<f4"
     return np.frombuffer(raw, dtype=dtype).astype(np.float32).reshape(shape)
 
 
 def export_convnet(model: Any, folder: str | os.PathLike, *,
-                   examples: tuple[Any, Any] | None = None, quantize: str = "int8",
+                   examples: tuple[Any, Any] | None = None, quantize: str = "int4",
                    extra: dict[str, Any] | None = None, by_id: bool = False) -> list[Path]:
     """Write ``model``'s weights for the browser into ``folder``.
 
@@ -93,9 +174,9 @@ def export_convnet(model: Any, folder: str | os.PathLike, *,
         folder: Where to write (created if needed; files of an earlier
             export are overwritten).
         examples: Optional ``(images, labels)``: uint8 ``N x 28 x 28`` test
-            digits and their ``N`` labels, shipped for the page's strip of
-            examples.
-        quantize: ``"int8"`` (default), ``"float16"`` or ``"float32"``.
+            digits and their ``N`` labels (``N`` at most 10,000), shipped for
+            the page's strip of examples.
+        quantize: ``"int4"`` (default), ``"int8"``, ``"float16"`` or ``"float32"``.
         extra: JSON-ready facts stored as ``model.json``'s ``"extra"`` (e.g.
             the training data and the test accuracy, for the page to show).
         by_id: Write into ``folder/<id>/`` instead, ``id`` being the export's
@@ -109,7 +190,7 @@ def export_convnet(model: Any, folder: str | os.PathLike, *,
 
     Raises:
         TypeError: ``model`` is not a ``ConvNet``, or ``extra`` is not a dict.
-        ValueError: bad ``quantize`` or ``examples``.
+        ValueError: bad ``quantize`` or ``examples``, or more than 10 classes.
 
     Examples:
         >>> import tempfile
@@ -118,20 +199,25 @@ def export_convnet(model: Any, folder: str | os.PathLike, *,
         >>> paths = export_convnet(ConvNet(seed=0), folder)
         >>> [path.name for path in paths]
         ['model.json', 'weights.bin']
-        >>> round(paths[1].stat().st_size / 1e6, 2)  # megabytes, the dense kernels in int8
+        >>> round(paths[1].stat().st_size / 1e6, 2)  # megabytes, the dense kernels in int4
+        1.83
+        >>> round(export_convnet(ConvNet(seed=0), folder, quantize="int8")[1].stat().st_size / 1e6, 2)
         3.44
         >>> round(export_convnet(ConvNet(seed=0), folder, quantize="float32")[1].stat().st_size / 1e6, 2)
         13.1
-        >>> export_convnet(ConvNet(seed=0), folder, quantize="int4")
+        >>> export_convnet(ConvNet(seed=0), folder, quantize="int2")
         Traceback (most recent call last):
         ...
-        ValueError: quantize must be one of 'int8', 'float16', 'float32', got 'int4'
+        ValueError: quantize must be one of 'int4', 'int8', 'float16', 'float32', got 'int2'
     """
     from cnn_tutorial.model import ConvNet
 
     if not isinstance(model, ConvNet):
         raise TypeError(f"model must be a cnn_tutorial.model.ConvNet, got {type(model).__name__}")
     check_choice("quantize", quantize, QUANTIZE)
+    if model.n_classes > _MAX_CLASSES:
+        raise ValueError(f"model must have at most {_MAX_CLASSES} classes for the browser, "
+                         f"got n_classes={model.n_classes}")
     if extra is not None and not isinstance(extra, dict):
         raise TypeError(f"extra must be a dict or None, got {type(extra).__name__}")
     images = labels = None
@@ -141,9 +227,9 @@ def export_convnet(model: Any, folder: str | os.PathLike, *,
                              f"{type(examples).__name__}")
         images, labels = (np.asarray(a) for a in examples)
         if images.dtype != np.uint8 or images.ndim != 3 or images.shape[1:] != (28, 28) \
-                or len(images) == 0:
-            raise ValueError("examples images must be uint8 N x 28 x 28 with N >= 1, got "
-                             f"{describe_array(images)}")
+                or not 1 <= len(images) <= _MAX_EXAMPLES:
+            raise ValueError(f"examples images must be uint8 N x 28 x 28 with 1 <= N <= "
+                             f"{_MAX_EXAMPLES:,}, got {describe_array(images)}")
         if labels.ndim != 1 or len(labels) != len(images) or \
                 not np.issubdtype(labels.dtype, np.integer):
             raise ValueError(f"examples labels must be {len(images)} integers, got "
@@ -164,7 +250,7 @@ def export_convnet(model: Any, folder: str | os.PathLike, *,
 
     for name, kind in _LAYERS:
         kernel, biases = _layer_variables(model, name, kind)
-        dtype = quantize if (quantize != "int8" or kind == "dense") else "float32"
+        dtype = "float32" if kind == "conv" and quantize in ("int8", "int4") else quantize
         raw, entry = _encode(kernel.numpy(), dtype)
         scales = entry.pop("scales", None)
         entry["offset"], entry["bytes"] = append(raw)
@@ -187,20 +273,7 @@ def export_convnet(model: Any, folder: str | os.PathLike, *,
         "format": EXPORT_FORMAT,
         "quantize": quantize,
         "input": {"shape": [28, 28, 1], "scale": "uint8 pixel / 255 (white digit on black)"},
-        "layers": [
-            {"name": "conv1", "type": "conv", "kernel": [5, 5], "filters": 32,
-             "strides": 1, "padding": "SAME", "activation": "relu", "output": [28, 28, 32]},
-            {"name": "pool1", "type": "maxpool", "pool": 2, "strides": 2, "padding": "VALID",
-             "output": [14, 14, 32]},
-            {"name": "conv2", "type": "conv", "kernel": [5, 5], "filters": 64,
-             "strides": 1, "padding": "SAME", "activation": "relu", "output": [14, 14, 64]},
-            {"name": "pool2", "type": "maxpool", "pool": 2, "strides": 2, "padding": "VALID",
-             "output": [7, 7, 64]},
-            {"name": "fc", "type": "dense", "units": 1024, "activation": "relu",
-             "output": [1024]},
-            {"name": "logits", "type": "dense", "units": model.n_classes, "activation": None,
-             "output": [model.n_classes]},
-        ],
+        "layers": _lecture_layers(model.n_classes),
         "tensors": tensors,
         "files": {name: {"bytes": len(raw), "sha256": hashlib.sha256(raw).hexdigest()}
                   for name, raw in files.items()},
@@ -227,6 +300,33 @@ def export_convnet(model: Any, folder: str | os.PathLike, *,
     return paths
 
 
+# -- reading an export back: every field checked before anything is read or built ----------
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _bad(where: str, expected: str, value: Any) -> ValueError:
+    return ValueError(f"{_MANIFEST}: {where} must be {expected}, got {_show(value)}")
+
+
+def _field(mapping: Any, key: str, where: str) -> Any:
+    """``mapping[key]``, or a ValueError naming ``where`` (the JSON path of ``mapping``)."""
+    if not isinstance(mapping, dict):
+        raise _bad(where, "a JSON object", mapping)
+    if key not in mapping:
+        raise ValueError(f"{_MANIFEST}: {where} has no key {key!r}")
+    return mapping[key]
+
+
+def _count(mapping: Any, key: str, where: str, minimum: int, maximum: int) -> int:
+    value = _field(mapping, key, where)
+    if not isinstance(value, int) or isinstance(value, bool) or not minimum <= value <= maximum:
+        raise _bad(f"{where}[{key!r}]", f"an integer from {minimum:,} to {maximum:,}", value)
+    return value
+
+
 def _read_manifest(folder: str | os.PathLike) -> tuple[Path, dict[str, Any]]:
     folder = Path(folder)
     if not folder.is_dir():
@@ -236,36 +336,124 @@ def _read_manifest(folder: str | os.PathLike) -> tuple[Path, dict[str, Any]]:
     if not path.is_file():
         raise FileNotFoundError(f"folder {folder} has no {_MANIFEST}: "
                                 "is it a folder written by export_convnet?")
+    size = path.stat().st_size
+    if size > _MAX_MANIFEST_BYTES:
+        raise ValueError(f"{path} is {size:,} bytes; a {_MANIFEST} of export_convnet is "
+                         f"far below {_MAX_MANIFEST_BYTES:,}")
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:
         raise ValueError(f"{path} is not valid JSON: {error}") from None
     if not isinstance(manifest, dict) or manifest.get("format") != EXPORT_FORMAT:
         found = manifest.get("format") if isinstance(manifest, dict) else None
-        raise ValueError(f"{path} must have format {EXPORT_FORMAT!r}, got {found!r}")
+        raise ValueError(f"{path} must have format {EXPORT_FORMAT!r}, got {_show(found)}")
     return folder, manifest
 
 
-def _read_file(folder: Path, manifest: dict[str, Any], name: str) -> bytes:
+def _plain_name(name: Any, where: str) -> str:
+    """``name`` if it is a plain file name (no folder part), else ValueError.
+
+    Checked on the text alone, before any file is looked at, so the message
+    says nothing about which paths exist.
+    """
+    if not isinstance(name, str) or name in ("", ".", "..") or len(name) > 255 or \
+            any(c in name for c in "/\\:\0") or Path(name).name != name:
+        raise _bad(where, "a plain file name inside the export folder (such as "
+                          f"{_EXAMPLES!r})", name)
+    return name
+
+
+def _read_file(folder: Path, manifest: dict[str, Any], name: str, need: int) -> bytes:
+    """The bytes of ``folder/name``, after its size is checked against ``need`` and the disk.
+
+    ``need`` is what the manifest's other fields say the file holds, so a
+    manifest cannot make this read more than the network needs.
+    """
+    entry = _field(_field(manifest, "files", "the manifest"), name, "files")
+    size = _count(entry, "bytes", f"files[{name!r}]", 0, 2 * _MAX_WEIGHTS_BYTES)
+    digest = _field(entry, "sha256", f"files[{name!r}]")
+    if not isinstance(digest, str) or not re.fullmatch(r"[0-9a-f]{64}", digest):
+        raise _bad(f"files[{name!r}]['sha256']", "64 lowercase hex digits", digest)
+    if size != need:
+        raise _bad(f"files[{name!r}]['bytes']", f"{need:,} (what its tensors take)", size)
     path = folder / name
     if not path.is_file():
         raise FileNotFoundError(f"folder {folder} lacks {name}, which {_MANIFEST} lists")
-    raw = path.read_bytes()
-    expected = manifest["files"].get(name, {})
-    if len(raw) != expected.get("bytes") or hashlib.sha256(raw).hexdigest() != \
-            expected.get("sha256"):
+    if path.resolve().parent != folder.resolve():
+        raise ValueError(f"{path} is a link to a file outside the export folder")
+    with open(path, "rb") as file:
+        actual = os.fstat(file.fileno()).st_size
+        if actual != size:
+            raise ValueError(f"{path} does not match {_MANIFEST} (it is {actual:,} bytes, "
+                             f"{_MANIFEST} says {size:,}): the export is incomplete or was "
+                             "changed")
+        raw = file.read(size + 1)
+    if len(raw) != size or hashlib.sha256(raw).hexdigest() != digest:
         raise ValueError(f"{path} does not match {_MANIFEST} (size or sha256 differs): "
                          "the export is incomplete or was changed")
     return raw
 
 
+def _n_classes(manifest: dict[str, Any]) -> int:
+    """The number of classes, after ``layers`` is checked to be the lecture network's."""
+    layers = _field(manifest, "layers", "the manifest")
+    if not isinstance(layers, list) or len(layers) != 6:
+        raise _bad("layers", "a list of the lecture network's 6 layers", layers)
+    n_classes = _count(layers[-1], "units", "layers[5]", 1, _MAX_CLASSES)
+    for index, (found, expected) in enumerate(zip(layers, _lecture_layers(n_classes))):
+        if found != expected:
+            raise _bad(f"layers[{index}]", f"{expected} (the lecture network's)", found)
+    return n_classes
+
+
+def _pieces(manifest: dict[str, Any], n_classes: int) -> dict[str, tuple[dict[str, Any], ...]]:
+    """Each tensor's entry (and its scales' location), checked against the lecture's shapes."""
+    tensors = _field(manifest, "tensors", "the manifest")
+    checked = {}
+    for key, shape in _lecture_shapes(n_classes).items():
+        where = f"tensors[{key!r}]"
+        entry = _field(tensors, key, "tensors")
+        found = _field(entry, "shape", where)
+        if found != list(shape):
+            raise _bad(f"{where}['shape']", f"{list(shape)} (the lecture network's)", found)
+        dtypes = _KERNEL_DTYPES if key.endswith("/kernel") else ("float32",)
+        dtype = _field(entry, "dtype", where)
+        if dtype not in dtypes:
+            raise _bad(f"{where}['dtype']", "one of " + ", ".join(map(repr, dtypes)), dtype)
+        count = int(np.prod(shape))
+        size = _tensor_bytes(dtype, count)
+        _count(entry, "offset", where, 0, _MAX_WEIGHTS_BYTES)
+        if _count(entry, "bytes", where, 0, _MAX_WEIGHTS_BYTES) != size:
+            raise _bad(f"{where}['bytes']", f"{size:,} ({count:,} values in {dtype})",
+                       entry["bytes"])
+        locations = [entry]
+        if dtype in ("int8", "int4"):
+            scales = _field(entry, "scales", where)
+            _count(scales, "offset", f"{where}['scales']", 0, _MAX_WEIGHTS_BYTES)
+            if _count(scales, "bytes", f"{where}['scales']", 0, _MAX_WEIGHTS_BYTES) != \
+                    4 * shape[-1]:
+                raise _bad(f"{where}['scales']['bytes']",
+                           f"{4 * shape[-1]:,} (one float32 per unit)", scales["bytes"])
+            locations.append(scales)
+        checked[key] = tuple(locations)
+    return checked
+
+
 def load_exported(folder: str | os.PathLike) -> Any:
     """A [`ConvNet`][cnn_tutorial.model.ConvNet] with the weights of an export.
 
-    The weights are the exported ones exactly (int8 and float16 values
+    The weights are the exported ones exactly (int4, int8 and float16 values
     multiplied out to float32 the way the page's script does it), so this
     model and the page compute the same logits. See the chapter "Draw a
     digit" (draw-a-digit.md).
+
+    Nothing is trusted before it is checked: ``model.json`` must describe the
+    lecture network (every layer and tensor shape), each tensor's dtype must be
+    one the format knows and its byte count must be what its shape takes;
+    ``weights.bin`` must have that size on disk before it is read, and its
+    SHA-256 digest must match. So a tampered export is refused with a
+    ``ValueError`` that names the field, having read at most what the network
+    needs.
 
     Args:
         folder: A folder written by [`export_convnet`][cnn_tutorial.web.export_convnet].
@@ -275,7 +463,8 @@ def load_exported(folder: str | os.PathLike) -> Any:
 
     Raises:
         FileNotFoundError: ``folder`` or one of its files is missing.
-        ValueError: a file is not what ``model.json`` says it is.
+        ValueError: ``model.json`` is malformed or not the lecture network's,
+            or a file is not what ``model.json`` says it is.
 
     Examples:
         >>> import tempfile
@@ -291,38 +480,44 @@ def load_exported(folder: str | os.PathLike) -> Any:
         ...
         FileNotFoundError: folder must be an export folder (from export_convnet), but ... is not a folder
     """
+    folder, manifest = _read_manifest(folder)
+    n_classes = _n_classes(manifest)
+    pieces = _pieces(manifest, n_classes)
+    end = max(where["offset"] + where["bytes"] for group in pieces.values() for where in group)
+    raw = _read_file(folder, manifest, _WEIGHTS, end)
+
+    values = {}
+    for key, (entry, *scales_at) in pieces.items():
+        scales = None
+        if scales_at:
+            start = scales_at[0]["offset"]
+            scales = np.frombuffer(raw[start:start + scales_at[0]["bytes"]], dtype="<f4")
+        start = entry["offset"]
+        values[key] = _decode(raw[start:start + entry["bytes"]], entry, scales)
+        if not np.isfinite(values[key]).all():
+            raise ValueError(f"{folder / _WEIGHTS}: tensor {key!r} holds NaN or infinite values")
+
     from cnn_tutorial.model import ConvNet
 
-    folder, manifest = _read_manifest(folder)
-    raw = _read_file(folder, manifest, _WEIGHTS)
-    tensors = manifest.get("tensors", {})
-    n_classes = manifest["layers"][-1]["units"]
     model = ConvNet(n_classes=n_classes, seed=0)
-
-    def piece(where: dict[str, Any]) -> bytes:
-        start, size = where["offset"], where["bytes"]
-        if start < 0 or start + size > len(raw):
-            raise ValueError(f"{folder / _MANIFEST} points outside {_WEIGHTS}")
-        return raw[start:start + size]
-
     for name, kind in _LAYERS:
         for variable, key in zip(_layer_variables(model, name, kind),
                                  (f"{name}/kernel", f"{name}/biases")):
-            entry = tensors.get(key)
-            if entry is None:
-                raise ValueError(f"{folder / _MANIFEST} has no tensor {key!r}")
-            if tuple(entry["shape"]) != tuple(variable.shape):
-                raise ValueError(f"tensor {key!r} has shape {tuple(entry['shape'])} in the "
-                                 f"export but {tuple(variable.shape)} in ConvNet")
-            scales = None
-            if entry["dtype"] == "int8":
-                scales = np.frombuffer(piece(entry["scales"]), dtype="<f4")
-            variable.assign(_decode(piece(entry), entry, scales))
+            variable.assign(values[key])
     return model
 
 
 def load_examples(folder: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     """The test digits shipped with an export: uint8 ``N x 28 x 28`` images and their labels.
+
+    ``model.json``'s ``examples.file`` must be a plain file name: the file is
+    read from the export folder only (never a path outside it), and only once
+    its size is ``N x 784`` bytes on disk.
+
+    Raises:
+        FileNotFoundError: the folder, ``model.json`` or the examples are missing.
+        ValueError: ``model.json``'s ``examples`` or ``files`` are malformed, or
+            the file is not what they say.
 
     Examples:
         >>> import tempfile
@@ -338,9 +533,19 @@ def load_examples(folder: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     info = manifest.get("examples")
     if not info:
         raise FileNotFoundError(f"the export in {folder} has no examples")
-    raw = _read_file(folder, manifest, info["file"])
-    images = np.frombuffer(raw, dtype=np.uint8).reshape(info["count"], 28, 28).copy()
-    return images, np.asarray(info["labels"], dtype=np.int64)
+    name = _plain_name(_field(info, "file", "examples"), "examples['file']")
+    count = _count(info, "count", "examples", 1, _MAX_EXAMPLES)
+    if _field(info, "shape", "examples") != [28, 28]:
+        raise _bad("examples['shape']", "[28, 28]", info["shape"])
+    labels = _field(info, "labels", "examples")
+    if not isinstance(labels, list) or len(labels) != count or not all(
+            isinstance(v, int) and not isinstance(v, bool) and 0 <= v < _MAX_CLASSES
+            for v in labels):
+        raise _bad("examples['labels']", f"a list of {count} integers from 0 to "
+                                         f"{_MAX_CLASSES - 1}", labels)
+    raw = _read_file(folder, manifest, name, count * 784)
+    images = np.frombuffer(raw, dtype=np.uint8).reshape(count, 28, 28).copy()
+    return images, np.asarray(labels, dtype=np.int64)
 
 
 def _area_weights(source: int, target: int) -> np.ndarray:

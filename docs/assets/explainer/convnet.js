@@ -9,6 +9,12 @@
  * cnn_tutorial.web.load_exported does, so Python and the page use the same
  * numbers. Sums are accumulated in float64 and stored as float32.
  *
+ * The manifest is checked as load_exported checks it (the lecture network's
+ * shapes, known dtypes, byte counts, pieces inside weights.bin) before
+ * anything is decoded, and files are fetched only from model.json's own
+ * folder: examples.file must be a plain file name there (no other origin, no
+ * absolute path, no "..").
+ *
  * Why not cnn-core.js's convolve: it filters one gray image with one small
  * kernel, checking its arguments on every call (for the teaching widgets);
  * here 32 -> 64 channels are needed, so the convolution loops over output
@@ -18,7 +24,9 @@
  * megabytes of script for 14 million multiply-adds that take milliseconds.
  */
 
-const FORMAT = "cnn-tutorial-convnet/1";
+const FORMAT = "cnn-tutorial-convnet/2";
+const MAX_CLASSES = 10;
+const MAX_EXAMPLES = 10000;
 const INV_255 = Math.fround(1 / 255);
 
 function fail(message) {
@@ -31,7 +39,84 @@ async function fetchOk(url, kind) {
   return kind === "json" ? response.json() : response.arrayBuffer();
 }
 
-/** Float32 values of one tensor of the export (int8 and float16 multiplied out). */
+/** The lecture network's tensor shapes, by model.json key. */
+function lectureShapes(nClasses) {
+  return {
+    "conv1/kernel": [5, 5, 1, 32], "conv1/biases": [32],
+    "conv2/kernel": [5, 5, 32, 64], "conv2/biases": [64],
+    "fc/kernel": [3136, 1024], "fc/biases": [1024],
+    "logits/kernel": [1024, nClasses], "logits/biases": [nClasses],
+  };
+}
+
+const BYTES = { float32: (n) => 4 * n, float16: (n) => 2 * n, int8: (n) => n, int4: (n) => (n + 1) >> 1 };
+const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+const isCount = (v, max) => Number.isSafeInteger(v) && v >= 0 && v <= max;
+
+/** Check model.json as cnn_tutorial.web.load_exported does; returns the number of classes. */
+export function checkManifest(manifest, weightsBytes) {
+  if (!isObject(manifest) || manifest.format !== FORMAT) {
+    fail(`model.json must have format ${FORMAT}, got ${isObject(manifest) ? manifest.format : manifest}`);
+  }
+  const layers = manifest.layers;
+  if (!Array.isArray(layers) || layers.length !== 6 || !isObject(layers[5])) {
+    fail("model.json: layers must be the lecture network's 6 layers");
+  }
+  const nClasses = layers[5].units;
+  if (!Number.isSafeInteger(nClasses) || nClasses < 1 || nClasses > MAX_CLASSES) {
+    fail(`model.json: layers[5].units must be an integer from 1 to ${MAX_CLASSES}, got ${nClasses}`);
+  }
+  if (!isObject(manifest.tensors)) fail("model.json: tensors must be an object");
+  const end = [];
+  for (const [name, shape] of Object.entries(lectureShapes(nClasses))) {
+    const entry = manifest.tensors[name];
+    if (!isObject(entry)) fail(`model.json: tensors has no entry ${name}`);
+    if (!Array.isArray(entry.shape) || entry.shape.join() !== shape.join()) {
+      fail(`model.json: tensors[${name}].shape must be [${shape}] (the lecture network's), got ${JSON.stringify(entry.shape)}`);
+    }
+    const kinds = name.endsWith("/kernel") ? Object.keys(BYTES) : ["float32"];
+    if (!kinds.includes(entry.dtype)) fail(`model.json: tensors[${name}].dtype must be one of ${kinds}, got ${entry.dtype}`);
+    const count = shape.reduce((a, b) => a * b, 1);
+    const pieces = [[entry, BYTES[entry.dtype](count), name]];
+    if (entry.dtype === "int8" || entry.dtype === "int4") {
+      if (!isObject(entry.scales)) fail(`model.json: tensors[${name}] has no scales`);
+      pieces.push([entry.scales, 4 * shape[shape.length - 1], `${name} scales`]);
+    }
+    for (const [where, bytes, what] of pieces) {
+      if (where.bytes !== bytes || !isCount(where.offset, weightsBytes)) {
+        fail(`model.json: ${what} must take ${bytes} bytes inside weights.bin`);
+      }
+      end.push(where.offset + bytes);
+    }
+  }
+  const declared = isObject(manifest.files) && isObject(manifest.files["weights.bin"])
+    ? manifest.files["weights.bin"].bytes : undefined;
+  if (declared !== Math.max(...end)) fail(`model.json: files["weights.bin"].bytes must be ${Math.max(...end)}, got ${declared}`);
+  return nClasses;
+}
+
+/**
+ * The URL of examples.file: a plain file name in model.json's folder, so never
+ * another origin, an absolute path or a parent folder.
+ */
+export function examplesUrl(info, manifestUrl) {
+  const name = isObject(info) ? info.file : undefined;
+  const where = new URL(".", manifestUrl);
+  if (typeof name !== "string" || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/.test(name)) {
+    fail(`model.json: examples.file must be a plain file name beside model.json, got ${JSON.stringify(name)}`);
+  }
+  const url = new URL(name, where);
+  if (url.origin !== where.origin || url.href !== where.href + name) {
+    fail(`model.json: examples.file must be a plain file name beside model.json, got ${JSON.stringify(name)}`);
+  }
+  if (!isCount(info.count, MAX_EXAMPLES) || info.count < 1 || !Array.isArray(info.labels) ||
+      info.labels.length !== info.count) {
+    fail("model.json: examples must hold count (1 to 10000) and as many labels");
+  }
+  return url.href;
+}
+
+/** Float32 values of one tensor of the export (int4, int8 and float16 multiplied out). */
 function decodeTensor(buffer, entry, name) {
   const count = entry.shape.reduce((a, b) => a * b, 1);
   if (entry.offset + entry.bytes > buffer.byteLength) fail(`tensor ${name} lies outside weights.bin`);
@@ -41,12 +126,21 @@ function decodeTensor(buffer, entry, name) {
   } else if (entry.dtype === "float16") {
     const view = new DataView(buffer, entry.offset, entry.bytes);
     for (let i = 0; i < count; i++) out[i] = halfToFloat(view.getUint16(2 * i, true));
-  } else if (entry.dtype === "int8") {
-    const q = new Int8Array(buffer, entry.offset, count);
+  } else if (entry.dtype === "int8" || entry.dtype === "int4") {
     const scales = new Float32Array(buffer.slice(entry.scales.offset,
       entry.scales.offset + entry.scales.bytes));
     const columns = scales.length;
-    for (let i = 0; i < count; i++) out[i] = Math.fround(q[i] * scales[i % columns]);
+    if (entry.dtype === "int8") {
+      const q = new Int8Array(buffer, entry.offset, count);
+      for (let i = 0; i < count; i++) out[i] = Math.fround(q[i] * scales[i % columns]);
+    } else {
+      // Two per byte, element 2k in the low four bits of byte k, two's complement.
+      const packed = new Uint8Array(buffer, entry.offset, entry.bytes);
+      for (let i = 0; i < count; i++) {
+        const nibble = i & 1 ? packed[i >> 1] >> 4 : packed[i >> 1] & 15;
+        out[i] = Math.fround((nibble >= 8 ? nibble - 16 : nibble) * scales[i % columns]);
+      }
+    }
   } else {
     fail(`tensor ${name} has an unknown dtype ${entry.dtype}`);
   }
@@ -325,17 +419,24 @@ export async function loadConvNet(url) {
   const manifestUrl = new URL(url || "../model/model.json",
     url ? document.baseURI : import.meta.url).href;
   const manifest = await fetchOk(manifestUrl, "json");
-  if (manifest.format !== FORMAT) fail(`${manifestUrl} has format ${manifest.format}, expected ${FORMAT}`);
-  const fileUrl = (name) => new URL(name, manifestUrl).href;
+  if (!isObject(manifest) || manifest.format !== FORMAT) {
+    fail(`${manifestUrl} has format ${isObject(manifest) ? manifest.format : manifest}, expected ${FORMAT}`);
+  }
   const examplesInfo = manifest.examples;
+  // Checked before anything else is fetched.
+  const examplesAt = examplesInfo ? examplesUrl(examplesInfo, manifestUrl) : null;
+  checkManifest(manifest, 14e6);
   const [weights, examplesBuffer] = await Promise.all([
-    fetchOk(fileUrl("weights.bin")),
-    examplesInfo ? fetchOk(fileUrl(examplesInfo.file)) : Promise.resolve(null),
+    fetchOk(new URL("weights.bin", manifestUrl).href),
+    examplesAt ? fetchOk(examplesAt) : Promise.resolve(null),
   ]);
   if (weights.byteLength !== manifest.files["weights.bin"].bytes) fail("weights.bin has the wrong size");
+  if (examplesBuffer && examplesBuffer.byteLength !== 784 * examplesInfo.count) {
+    fail(`${examplesAt} has the wrong size`);
+  }
   const tensors = {};
-  for (const [name, entry] of Object.entries(manifest.tensors)) {
-    tensors[name] = decodeTensor(weights, entry, name);
+  for (const name of Object.keys(lectureShapes(1))) {
+    tensors[name] = decodeTensor(weights, manifest.tensors[name], name);
   }
   let examples = null;
   if (examplesBuffer) {
