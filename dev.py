@@ -10,6 +10,9 @@ the locked dependencies into it and then run the site or the tests inside it.
 * ``test``: every test: the package, its docstring examples, every code block on
   every page in both languages, the strict site build and the headless-browser
   checks (extra arguments go to pytest).
+* ``test --fast``: only the tests that need no browser, no site build and no
+  chapter run or training (the markers ``browser``, ``site``, ``slow``): a minute or
+  two, for the edit-test loop.
 * ``test-floor``: the package's tests (not the site, not the browser) in
   ``.venv-floor``, which holds the oldest versions ``pyproject.toml`` allows
   (``tensorflow>=2.20.0`` gives ``tensorflow==2.20.0``, and so on), so that the
@@ -48,6 +51,8 @@ TOOLS_VENV = ROOT / ".venv-tools"
 PIP_TOOLS = "pip-tools==7.6.2"
 # The package's own tests: not the site's, the browser's or the CI workflows' (those
 # need the docs extra, a build or Chromium, and do not depend on the package's floors).
+#: ``dev.py test --fast``: the tests that need no browser, no built site and no training.
+FAST_MARKERS = "not browser and not site and not slow"
 FLOOR_TESTS = ["tests", "src/cnn_tutorial", "--ignore=tests/docs",
                "--ignore=tests/playground", "--ignore=tests/explainer",
                "--ignore=tests/test_workflows.py"]
@@ -220,6 +225,9 @@ def _main(argv: list[str]) -> int:
         return 0
     if command == "serve":
         return subprocess.call([str(BIN / "mkdocs"), "serve", *rest])
+    if "--fast" in rest:  # no browser, no site build, no chapter runs or training
+        rest = [arg for arg in rest if arg != "--fast"]
+        return subprocess.call([str(PYTHON), "-m", "pytest", "-m", FAST_MARKERS, *rest])
     _ensure_chromium()
     return subprocess.call([str(PYTHON), "-m", "pytest", *rest])
 
