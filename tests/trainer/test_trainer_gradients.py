@@ -38,16 +38,32 @@ def compare(page, weights, images, labels, scales=None) -> dict[str, float]:
     return out
 
 
+def tie_weights() -> dict[str, np.ndarray]:
+    """He weights whose conv1 kernels are left-right symmetric multiples of 1/64 (see
+    ``tie_images``): with pixels in quarters every conv1 sum is exact in float32, in any
+    order, so mirrored positions tie exactly in TensorFlow and in the browser alike."""
+    w = bt.init_weights(5)
+    k = w["conv1/kernel"]
+    k = np.round((k + k[:, ::-1]) / 2 * 64) / 64
+    return {**w, "conv1/kernel": k.astype(np.float32)}
+
+
 def tie_images() -> np.ndarray:
     """Images whose pooling windows tie: constant regions give equal conv outputs in every
-    2x2 window (conv1 and conv2), and strokes along the border need SAME's zero padding."""
-    images = np.zeros((6, 28, 28), np.float32)
+    2x2 window (conv1 and conv2); strokes along the border need SAME's zero padding; and
+    images mirror-symmetric about the line between columns 12 and 13 give conv1 (with
+    symmetric kernels, ``tie_weights``) equal outputs in columns 12 and 13, one pooling
+    window, from different inputs: there the choice of the maximum changes the gradient."""
+    images = np.zeros((8, 28, 28), np.float32)
     images[0] = 1.0                       # constant: ties everywhere inside
     images[1, :14] = 0.5                  # upper half constant
     images[2, :, ::2] = 1.0               # stripes: equal values two columns apart
     images[3, 0, :] = images[3, -1, :] = images[3, :, 0] = images[3, :, -1] = 1.0  # the border
     images[4, 8:20, 8:20] = 0.75          # a square
     images[5] = np.kron(np.arange(196).reshape(14, 14) % 3, np.ones((2, 2))) / 2  # 2x2 blocks
+    half = np.random.default_rng(0).integers(0, 5, (2, 28, 13)).astype(np.float32) / 4
+    images[6:, :, :13] = half
+    images[6:, :, 13:26] = half[:, :, ::-1]
     return images
 
 
@@ -55,13 +71,14 @@ def test_ties_really_tie():
     """The tie batch does what it claims: TF's pool inputs hold repeated maxima."""
     import tensorflow as tf
 
-    w = bt.init_weights(5)
+    w = tie_weights()
     x = tf.constant(tie_images()[..., None])
     z = tf.nn.relu(tf.nn.conv2d(x, w["conv1/kernel"], 1, "SAME") + w["conv1/biases"]).numpy()
-    windows = z.reshape(6, 14, 2, 14, 2, 8).transpose(0, 1, 3, 5, 2, 4).reshape(-1, 4)
+    windows = z.reshape(8, 14, 2, 14, 2, 8).transpose(0, 1, 3, 5, 2, 4).reshape(-1, 4)
     top = windows.max(1)
     ties = ((windows == top[:, None]).sum(1) > 1) & (top > 0)
     assert ties.sum() > 1000
+    assert ties.reshape(8, 14, 14, 8)[6:, :, 6].sum() > 50  # the symmetric images' column
 
 
 @pytest.mark.parametrize("case", ["mnist-he", "mnist-glorot", "lecture", "ties", "dropout"])
@@ -75,7 +92,7 @@ def test_gradients_equal_tensorflow(net_page, subset, case):
     elif case == "lecture":
         weights, images, labels = bt.init_weights(3, "lecture"), x_train[200:208], y_train[200:208]
     elif case == "ties":
-        weights, images, labels = bt.init_weights(5), tie_images(), np.arange(6)
+        weights, images, labels = tie_weights(), tie_images(), np.arange(8)
     else:
         weights, images, labels = bt.init_weights(6), x_train[300:332], y_train[300:332]
         scales = bt.dropout_scales(6, 300, 32, 0.5)
@@ -103,12 +120,12 @@ def test_the_tie_rule_matters(net_page):
     """The tie batch can fail the comparison: run the browser on the mirrored problem
     (same loss, but each pooling tie now goes to the *last* maximum of its row) and its
     conv1 gradient, mirrored back, is far outside the tolerance."""
-    weights = bt.init_weights(5)
+    weights = tie_weights()
     images = tie_images()
     js = net_page.evaluate("([w, x, y]) => grads(w, x, y, null)",
                            [as_lists(mirrored(weights)), images[:, :, ::-1].ravel().tolist(),
-                            list(range(6))])
-    loss, tf_grads = bt.loss_and_gradients(weights, images, np.arange(6))
+                            list(range(8))])
+    loss, tf_grads = bt.loss_and_gradients(weights, images, np.arange(8))
     assert abs(js["loss"] - loss) / loss < TOLERANCE
     js_k1 = np.asarray(js["grads"]["conv1/kernel"], np.float32).reshape(5, 5, 1, 8)[:, ::-1]
     assert relative(js_k1, tf_grads["conv1/kernel"]) > 100 * TOLERANCE
