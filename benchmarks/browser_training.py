@@ -107,7 +107,7 @@ def tf_speed(x, y, batch: int, steps: int, compiled: bool) -> float:
 
     if compiled:
         step = tf.function(step)
-    batches = [(tf.constant(x[i * batch:(i + 1) * batch, :, :, None].astype(np.float32) / 255),
+    batches = [(tf.constant(x[i * batch:(i + 1) * batch].astype(np.float32) / 255),
                 tf.constant(y[i * batch:(i + 1) * batch].astype(np.int32)))
                for i in range(len(y) // batch)]
     for i in range(10):  # warm-up (tracing)

@@ -76,6 +76,7 @@ SLOW = (
     "tests/docs/test_exercises.py::test_solutions_run",
     "tests/docs/test_execution_cache.py::",
     "tests/test_checkpointing.py::",  # subprocesses, signals and training steps
+    "tests/trainer/test_trainer_training.py::test_validation_accuracy_agrees_after_300_steps",
     "tests/test_cli.py::test_cli_prints_no_tensorflow_startup_lines",
     "tests/test_cli.py::test_full_disk_while_saving_a_checkpoint",
     "tests/test_cli.py::test_cli_errors_after_the_quiet_import_are_printed",
