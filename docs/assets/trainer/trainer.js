@@ -155,6 +155,7 @@ function Trainer(root, worker, loaded) {
   const state = { seed: 0, step: 0, losses: [], accuracies: [], running: false, last: null,
     sample: loaded.sample, pickIndex: 0 };
   root.textContent = "";
+  const host = root.closest(".cnn-trainer") || root; // carries data-ready, data-step, ...
 
   // ---- controls ----
   const start = el("button", { type: "button", class: "cnn-tr-button cnn-tr-primary", text: S.start });
@@ -355,8 +356,8 @@ function Trainer(root, worker, loaded) {
       redraw();
       start.disabled = m.running || m.step >= m.maxSteps;
       pause.disabled = !m.running;
-      root.dataset.step = String(m.step);
-      root.dataset.running = String(m.running);
+      host.dataset.step = String(m.step);
+      host.dataset.running = String(m.running);
       if (m.reason === "start") live.textContent = S.started(m.step);
       else if (m.reason === "pause") live.textContent = S.paused(m.step, percent(acc));
       else if (m.reason === "finished") live.textContent = S.finished(m.step, percent(acc));
@@ -367,15 +368,15 @@ function Trainer(root, worker, loaded) {
         if (document.activeElement === start && start.disabled) pause.focus();
         else if (document.activeElement === pause && pause.disabled) start.focus();
       }
-      root.dataset.ready = "true";
+      host.dataset.ready = "true";
     } else if (m.type === "prediction") {
       let best = 0;
       m.probs.forEach((p, d) => { if (p > m.probs[best]) best = d; });
       reading.textContent = S.reads(best, percent(m.probs[best]), m.step);
-      root.dataset.prediction = String(best);
+      host.dataset.prediction = String(best);
     } else if (m.type === "error") {
       live.textContent = S.failed + m.message;
-      root.dataset.error = m.message;
+      host.dataset.error = m.message;
     }
   };
 
@@ -386,7 +387,7 @@ function Trainer(root, worker, loaded) {
   function newNetwork(seed) {
     state.seed = seed >>> 0;
     seedOut.textContent = `${S.seed} ${state.seed}`;
-    root.dataset.seed = String(state.seed);
+    host.dataset.seed = String(state.seed);
     sendSettings();
     worker.postMessage({ type: "reset", seed: state.seed, initializer: init.value,
       learningRate: Number(lr.value), dropout: Number(dropout.value) });
