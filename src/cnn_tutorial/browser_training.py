@@ -220,6 +220,8 @@ def _tensors(weights: dict[str, Any]) -> dict[str, Any]:
 def _as_images(images: Any):
     import tensorflow as tf
 
+    if isinstance(images, tf.Tensor):  # already float in [0, 1] (inside tf.function)
+        return tf.reshape(tf.cast(images, tf.float32), (-1, 28, 28, 1))
     images = np.asarray(images)
     if images.ndim != 3 or images.shape[1:] != (28, 28):
         raise ValueError(f"images must be N x 28 x 28, got shape {images.shape}")
