@@ -5,17 +5,24 @@ network live in a Web Worker (``docs/assets/trainer/net.js``, hand-written
 loops). This module is the same network in TensorFlow, so that every number
 the page shows can be checked against ``tf.GradientTape``:
 
-* the network (:data:`VARIABLES`): conv1 5 x 5 x 8 ``SAME`` + ReLU, 2 x 2 max
+* the network ([`VARIABLES`][cnn_tutorial.browser_training.VARIABLES]): conv1 5 x 5 x 8
+  ``SAME`` + ReLU, 2 x 2 max
   pool, conv2 5 x 5 x 16 ``SAME`` + ReLU, 2 x 2 max pool, flatten, dropout,
   dense 10: the lecture's ``ConvNet`` with a quarter of its kernels and no
   1,024-unit layer (11,274 weights instead of 3.3 million);
-* the random numbers both sides share: :func:`hash32` (a counter-based hash,
-  no state), from which :func:`init_weights`, :func:`batch_indices` and
-  :func:`dropout_scales` draw the initial values, the data order and the
+* the random numbers both sides share: [`hash32`][cnn_tutorial.browser_training.hash32] (a
+  counter-based hash,
+  no state), from which [`init_weights`][cnn_tutorial.browser_training.init_weights],
+  [`batch_indices`][cnn_tutorial.browser_training.batch_indices] and
+  [`dropout_scales`][cnn_tutorial.browser_training.dropout_scales] draw the initial values, the
+  data order and the
   dropout masks;
-* :func:`loss_and_gradients` (one batch, ``tf.GradientTape``) and
-  :func:`train_reference` (Adam, the same steps the browser takes);
-* :func:`export_subset` / :func:`read_subset`: the training and validation
+* [`loss_and_gradients`][cnn_tutorial.browser_training.loss_and_gradients] (one batch,
+  ``tf.GradientTape``) and
+  [`train_reference`][cnn_tutorial.browser_training.train_reference] (Adam, the same steps the
+  browser takes);
+* [`export_subset`][cnn_tutorial.browser_training.export_subset] /
+  [`read_subset`][cnn_tutorial.browser_training.read_subset]: the training and validation
   images the build ships to the page, packed as bytes and gzipped.
 
 Examples:
@@ -118,14 +125,15 @@ def init_weights(seed: int = 0, initializer: str = "he") -> dict[str, np.ndarray
     The initialisers are those of [`cnn_tutorial.layers`][cnn_tutorial.layers]
     (He's truncated normal, Glorot's uniform, the lecture's truncated normal of
     standard deviation 1 with standard normal convolution biases), drawn from
-    :func:`hash32` with Box-Muller instead of TensorFlow's generator.
+    [`hash32`][cnn_tutorial.browser_training.hash32] with Box-Muller instead of TensorFlow's
+    generator.
 
     Args:
         seed: 0 to 2**32 - 1.
         initializer: ``"he"``, ``"glorot"`` or ``"lecture"``.
 
     Returns:
-        ``{name: array}`` in the order of :data:`VARIABLES`.
+        ``{name: array}`` in the order of [`VARIABLES`][cnn_tutorial.browser_training.VARIABLES].
 
     Examples:
         >>> w = init_weights(seed=3, initializer="lecture")
@@ -212,7 +220,8 @@ def _tensors(weights: dict[str, Any]) -> dict[str, Any]:
     for name, shape, *_ in VARIABLES:
         value = weights[name]
         if tuple(value.shape) != shape:
-            raise ValueError(f"weights[{name!r}] must have shape {shape}, got {tuple(value.shape)}")
+            raise ValueError(f"weights[{name!r}] must have shape {shape}, "
+                             f"got {tuple(value.shape)}")
         out[name] = value if isinstance(value, tf.Variable) else tf.constant(value, tf.float32)
     return out
 
@@ -233,7 +242,8 @@ def _as_images(images: Any):
 def forward(weights: dict[str, Any], images: Any, scales: Any = None):
     """Logits of the network for ``images`` (``N x 28 x 28``, uint8 or floats in [0, 1]).
 
-    ``scales``: dropout's factors (:func:`dropout_scales`), or ``None`` (no dropout).
+    ``scales``: dropout's factors
+    ([`dropout_scales`][cnn_tutorial.browser_training.dropout_scales]), or ``None`` (no dropout).
 
     Examples:
         >>> forward(init_weights(0), np.zeros((2, 28, 28), np.uint8)).shape
@@ -278,7 +288,7 @@ def loss_and_gradients(weights: dict[str, Any], images: Any, labels: Any,
 
 @dataclass
 class ReferenceRun:
-    """What :func:`train_reference` returns.
+    """What [`train_reference`][cnn_tutorial.browser_training.train_reference] returns.
 
     Attributes:
         losses: The loss of each step's batch (before that step's update).
@@ -296,10 +306,12 @@ def train_reference(weights: dict[str, np.ndarray], images: np.ndarray, labels: 
                     seed: int = 0, dropout: float = 0.0, validation: tuple | None = None,
                     eval_every: int | None = None) -> ReferenceRun:
     """Train from ``weights`` with Keras' Adam as the browser does: same batches
-    (:func:`batch_indices`), same dropout masks (:func:`dropout_scales`).
+    ([`batch_indices`][cnn_tutorial.browser_training.batch_indices]), same dropout masks
+    ([`dropout_scales`][cnn_tutorial.browser_training.dropout_scales]).
 
     Args:
-        weights: Initial weights (:func:`init_weights`, or the browser's).
+        weights: Initial weights
+            ([`init_weights`][cnn_tutorial.browser_training.init_weights], or the browser's).
         images: Training images, ``N x 28 x 28`` uint8.
         labels: Their labels.
         steps: Number of Adam steps.
@@ -311,7 +323,7 @@ def train_reference(weights: dict[str, np.ndarray], images: np.ndarray, labels: 
         eval_every: Evaluate after every this many steps (and after the last).
 
     Returns:
-        A :class:`ReferenceRun`.
+        A [`ReferenceRun`][cnn_tutorial.browser_training.ReferenceRun].
 
     Examples:
         >>> (x, y), _ = _tiny_data()
@@ -366,7 +378,8 @@ def export_subset(folder: str | os.PathLike, n_train: int = 4000, n_val: int = 1
     The gzip header carries no time stamp, so the file depends on the data only.
 
     Args:
-        folder: Where to write :data:`SUBSET_FILE` (created if needed).
+        folder: Where to write
+            [`SUBSET_FILE`][cnn_tutorial.browser_training.SUBSET_FILE] (created if needed).
         n_train: Training images, 1 to 60,000.
         n_val: Validation images, 1 to ``60,000 - n_train``.
         mnist: What [`load_mnist`][cnn_tutorial.data.load_mnist] returns (loaded when ``None``).
@@ -408,7 +421,8 @@ def export_subset(folder: str | os.PathLike, n_train: int = 4000, n_val: int = 1
 
 
 def read_subset(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Read a file of :func:`export_subset`: ``(x_train, y_train, x_val, y_val)``, uint8.
+    """Read a file of [`export_subset`][cnn_tutorial.browser_training.export_subset]:
+    ``(x_train, y_train, x_val, y_val)``, uint8.
 
     Examples:
         >>> read_subset("no-such-file")
@@ -418,7 +432,8 @@ def read_subset(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, np.nda
     """
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"path must be a subset written by export_subset, no file at {path}")
+        raise FileNotFoundError(
+            f"path must be a subset written by export_subset, no file at {path}")
     raw = path.read_bytes()
     if raw[:2] == b"\x1f\x8b":
         raw = gzip.decompress(raw)
