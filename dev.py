@@ -14,6 +14,9 @@ the locked dependencies into it and then run the site or the tests inside it.
   ``.venv-floor``, which holds the oldest versions ``pyproject.toml`` allows
   (``tensorflow>=2.20.0`` gives ``tensorflow==2.20.0``, and so on), so that the
   floors of the supported ranges are true. CI runs it after ``test``.
+* ``confirm-translation PAGE[#SECTION] | --all``: record that the Korean and the
+  English prose of a section say the same (``translations.json``; see
+  ``docs_hooks/translations.py``), after updating one side to match the other.
 * ``lock``: rewrite ``requirements.lock`` from ``pyproject.toml`` with
   ``pip-compile --generate-hashes`` (pip-tools, installed into ``.venv-tools``),
   keeping the versions already locked unless ``--upgrade`` is given.
@@ -157,7 +160,7 @@ def _ensure_chromium() -> None:
 
 
 def main(argv: list[str]) -> int:
-    commands = {"serve", "test", "install", "test-floor", "lock"}
+    commands = {"serve", "test", "install", "test-floor", "lock", "confirm-translation"}
     if not argv or argv[0] not in commands:
         print(__doc__)
         return 2
@@ -165,6 +168,8 @@ def main(argv: list[str]) -> int:
     os.chdir(ROOT)
     if command == "lock":
         return lock(upgrade="--upgrade" in rest)
+    if command == "confirm-translation":  # the standard library is enough
+        return subprocess.call([sys.executable, "-m", "docs_hooks.translations", *rest])
     if command == "test-floor":
         python = install_floor()
         return subprocess.call([str(python), "-m", "pytest", *FLOOR_TESTS, *rest])

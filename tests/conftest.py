@@ -75,6 +75,7 @@ SLOW = (
     "tests/docs/test_pages.py::test_chapter_runs_without_errors_or_warnings",
     "tests/docs/test_exercises.py::test_solutions_run",
     "tests/docs/test_execution_cache.py::",
+    "tests/docs/test_claims.py::test_a_false_claim_fails_the_execution",
     "tests/test_checkpointing.py::",  # subprocesses, signals and training steps
     "tests/trainer/test_trainer_training.py::test_validation_accuracy_agrees_after_300_steps",
     "tests/test_cli.py::test_cli_prints_no_tensorflow_startup_lines",
@@ -91,6 +92,7 @@ SLOW = (
     "tests/test_compat_v1.py::test_accuracy_counts_every_test_batch_with_dropout_off",
     "tests/test_compat_v1.py::test_log_dir_gets_a_tensorboard_event_file",
     "tests/test_figures.py::test_every_public_figure_shows_once_as_png",
+    "tests/test_kernels.py::test_data_format_support_reports_both_onednn_settings",  # 2 processes
     "tests/test_model.py::test_a_few_adam_steps_lower_the_loss",
     "tests/test_model.py::test_copy_weights_errors",
     "tests/test_model.py::test_the_same_seed_gives_the_same_model",

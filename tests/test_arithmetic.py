@@ -267,3 +267,87 @@ def test_parse_stack_reads_every_form():
 def test_parse_stack_errors(text, message):
     with pytest.raises(ValueError, match=message):
         parse_stack(text)
+
+
+# --- receptive fields -----------------------------------------------------------------------
+
+from cnn_tutorial.arithmetic import receptive_field, receptive_window  # noqa: E402
+
+
+def measured_window(layers, size, index):
+    """Rows of the input the output at (index, index) depends on, found by a gradient.
+
+    Kernels of ones and average pooling (the same windows as max pooling) give
+    every pixel of the field a positive gradient and every other pixel zero.
+    """
+    x = tf.Variable(tf.random.stateless_uniform([1, size, size, 1], seed=(3, 4)))
+    with tf.GradientTape() as tape:
+        y = x
+        for layer in layers:
+            if isinstance(layer, Conv):
+                ones = tf.ones([layer.kernel_size, layer.kernel_size, y.shape[-1], 1])
+                y = tf.nn.conv2d(y, ones, layer.stride, layer.padding, dilations=layer.dilation)
+            else:
+                y = tf.nn.avg_pool2d(y, layer.pool_size, layer.stride or layer.pool_size,
+                                     layer.padding)
+        value = y[0, index, index, 0]
+    rows = np.flatnonzero(np.abs(tape.gradient(value, x)[0, :, :, 0].numpy()).sum(axis=1))
+    return int(rows[0]), int(rows[-1])
+
+
+STACKS = {
+    "lecture": (LECTURE_NETWORK[:4], 28),
+    "two 3x3": ((Conv(4, 3, name="a"), Conv(4, 3, name="b")), 16),
+    "dilated": ((Conv(4, 3, name="a"), Conv(4, 3, dilation=2, name="b"),
+                 Conv(4, 3, dilation=4, name="c")), 32),
+    "strided valid": ((Conv(4, 3, stride=2, padding="VALID", name="a"), Pool(3, 2, name="b"),
+                       Conv(4, 5, padding="VALID", name="c")), 40),
+    "even same": ((Conv(4, 4, stride=2, name="a"), Pool(2, name="b"),
+                   Conv(4, 2, stride=3, name="c")), 37),
+}
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_receptive_field_and_window_match_the_gradient_of_tf_ops(name):
+    layers, size = STACKS[name]
+    rows = receptive_field(layers)
+    out = describe_stack(layers, (size, size, 1))[-1].output_shape[0]
+    for index in sorted({0, out // 2, out - 1}):
+        first, last = receptive_window(layers, index, size)
+        measured = measured_window(layers, size, index)
+        # The gradient only reaches real pixels: clip the window to the input.
+        assert measured == (max(first, 0), min(last, size - 1)), index
+        if first >= 0 and last < size:
+            assert last - first + 1 == rows[-1].size
+
+
+def test_receptive_field_of_the_lecture_network():
+    rows = receptive_field(LECTURE_NETWORK[:4])
+    assert [(r.name, r.size, r.jump) for r in rows] == [
+        ("conv1", 5, 1), ("pool1", 6, 2), ("conv2", 14, 2), ("pool2", 16, 4)]
+    # Dropout changes nothing; a dense layer sees everything, so it is refused.
+    assert receptive_field([Conv(1, 3), Dropout(0.5), Conv(1, 3)])[-1].size == 5
+    with pytest.raises(TypeError, match=r"layer 1 \(fc\) is Dense"):
+        receptive_field([Conv(1, 3), Dense(10, name="fc")])
+    with pytest.raises(TypeError, match="must be Conv, Pool or Dropout"):
+        receptive_field([(3, 1)])
+
+
+def test_receptive_window_rejects_an_index_outside_the_output():
+    with pytest.raises(ValueError, match="index must be below the output size 7, got 7"):
+        receptive_window(LECTURE_NETWORK[:4], 7, 28)
+    with pytest.raises(ValueError, match="index must be an integer >= 0"):
+        receptive_window(LECTURE_NETWORK[:4], -1, 28)
+
+
+def test_layer_costs_count_multiply_adds_per_output():
+    from cnn_tutorial.arithmetic import Conv, Dense, Flatten, Pool, layer_costs
+
+    rows = layer_costs([Conv(2, 3, name="c"), Pool(2, name="p"), Flatten(), Dense(5, name="d")],
+                       (4, 4, 3))
+    assert [(r.name, r.output_values, r.multiply_adds) for r in rows] == [
+        ("c", 4 * 4 * 2, 4 * 4 * 2 * 3 * 3 * 3),   # every output: a 3 x 3 x 3 window
+        ("p", 2 * 2 * 2, 0), ("flatten", 8, 0), ("d", 5, 8 * 5)]
+    # A strided VALID convolution has fewer outputs, so fewer multiply-adds.
+    (row,) = layer_costs([Conv(1, 3, stride=2, padding="VALID")], (7, 7, 1))
+    assert (row.output_values, row.multiply_adds) == (9, 9 * 9)

@@ -230,8 +230,8 @@ def test_a_finished_run_with_a_log_dir_reports_its_model(tiny, tmp_path, again):
     done = train(_no_dropout, *tiny, **arguments)
     rerun = train(_no_dropout, *tiny, **{**arguments, **again})
     assert (rerun.step, rerun.epoch, rerun.epochs) == (8, 2, [])
-    assert rerun.test_accuracy == pytest.approx(done.test_accuracy)
-    assert rerun.history["test_step"] == [8]
+    assert rerun.eval_accuracy == pytest.approx(done.eval_accuracy)
+    assert rerun.history["eval_step"] == [8]
 
 
 def test_the_command_run_again_after_the_end_exits_0(tmp_path, capsys, monkeypatch):

@@ -119,7 +119,7 @@ def test_kernels_on_an_image_file(capsys, tmp_path):
 def _train_command(data: Path, checkpoints: Path) -> list[str]:
     return [sys.executable, "-m", "cnn_tutorial", "train", "--data-dir", str(data),
             "--checkpoint-dir", str(checkpoints), "--checkpoint-every", "2", "--epochs", "3",
-            "--batch-size", "16", "--json", "--no-progress"]
+            "--batch-size", "16", "--validation", "32", "--json", "--no-progress"]
 
 
 def _latest_step(checkpoints: Path) -> int | None:
@@ -134,7 +134,7 @@ def _latest_step(checkpoints: Path) -> int | None:
 
 def test_train_killed_then_resumed(tmp_path):
     """SIGKILL after the first checkpoint; the same command resumes at its step and finishes."""
-    data = _write_idx_folder_for_examples(tmp_path / "data", train=256, test=32)
+    data = _write_idx_folder_for_examples(tmp_path / "data", train=288, test=32)
     checkpoints = tmp_path / "ckpt"
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     env.pop("CNN_TUTORIAL_DATA_DIR", None)
@@ -165,7 +165,8 @@ def test_train_killed_then_resumed(tmp_path):
     assert f"resumed from step {killed_at}" in lines
     assert summary["resumed_from_step"] == killed_at
     assert (summary["step"], summary["epoch"], summary["stopped"]) == (48, 3, "completed")
-    assert 0.0 <= summary["test_accuracy"] <= 1.0
+    assert summary["split"] == {"train": 256, "validation": 32, "test": 32}
+    assert 0.0 <= summary["eval_accuracy"] <= 1.0 and 0.0 <= summary["test_accuracy"] <= 1.0
     assert summary["seconds_per_epoch"] > 0
     assert _latest_step(checkpoints) == 48
 
@@ -179,6 +180,30 @@ def test_train_max_steps_and_limit(capsys, tmp_path, monkeypatch):
     summary = json.loads(out.strip().splitlines()[-1])
     assert (summary["step"], summary["epoch"], summary["stopped"]) == (3, 0, "max_steps")
     assert "stopped at step 3 (--max-steps)" in out
+
+
+def test_train_validates_on_held_out_training_images_and_tests_once(capsys, tmp_path):
+    """The lecture's split: the last twelfth of the training images, never trained on."""
+    data = _write_idx_folder_for_examples(tmp_path / "data", train=48, test=8)
+    status, out, _ = run_main(capsys, "train", "--data-dir", str(data), "--epochs", "2",
+                              "--batch-size", "16", "--json", "--no-progress")
+    assert status == 0
+    lines = out.strip().splitlines()
+    summary = json.loads(lines[-1])
+    assert summary["split"] == {"train": 44, "validation": 4, "test": 8}
+    assert summary["step"] == 2 * 3  # 44 images in batches of 16: 3 a epoch
+    assert [e["eval_accuracy"] * 4 % 1 for e in summary["epochs"]] == [0, 0]  # of 4 images
+    assert summary["test_accuracy"] * 8 % 1 == 0                               # of 8 images
+    assert sum("validation accuracy" in line for line in lines) == 2
+    assert sum(line.startswith("test accuracy") for line in lines) == 1
+
+
+def test_train_validation_must_leave_training_images(capsys, tmp_path):
+    data = _write_idx_folder_for_examples(tmp_path / "data", train=16, test=8)
+    status, _, err = run_main(capsys, "train", "--data-dir", str(data), "--validation", "16")
+    assert status == 2
+    assert err.strip() == ("cnn-tutorial: error: --validation must be smaller than the 16 "
+                           "training images, got 16")
 
 
 # --- quiet logs: TensorFlow's C++ start-up lines never reach the user ---------------------

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -33,10 +37,10 @@ def tiny_set():
     return images, labels
 
 
-def test_variables_have_the_lectures_names_and_are_shared_by_both_towers(tiny_set):
+def test_variables_have_the_lectures_names(tiny_set):
     images, labels = tiny_set
     parts = build_graph(images, labels, images, labels, batch_size=8, seed=0)
-    assert parts.variable_names == LECTURE_NAMES  # two inference() calls, one set
+    assert parts.variable_names == LECTURE_NAMES
     with parts.graph.as_default():
         shapes = {v.name: tuple(v.shape) for v in v1.trainable_variables()}
     assert shapes == {"conv1/kernel:0": (5, 5, 1, 32), "conv1/biases:0": (32,),
@@ -44,6 +48,38 @@ def test_variables_have_the_lectures_names_and_are_shared_by_both_towers(tiny_se
                       "fc/weights:0": (3136, 1024), "fc/biases:0": (1024,),
                       "logits/weights:0": (1024, 10), "logits/biases:0": (10,)}
     assert tf.executing_eagerly()  # the process stays in TF 2 mode
+
+
+def test_one_reinitializable_iterator_feeds_one_network(tiny_set):
+    # As in 07_convnet_mnist.py: Iterator.from_structure + make_initializer for
+    # each set, and inference() built once (two convolutions, not four).
+    images, labels = tiny_set
+    parts = build_graph(images, labels, images[:10], labels[:10] + 0, batch_size=4, seed=0)
+    op_types = [op.type for op in parts.graph.get_operations()]
+    assert op_types.count("Conv2D") == 2
+    assert op_types.count("IteratorV2") == 1 and op_types.count("MakeIterator") == 2
+    assert parts.test_logits is parts.logits
+    with v1.Session(graph=parts.graph) as session:
+        session.run([parts.init, parts.test_init])
+        sizes = []
+        while True:
+            try:
+                sizes.append(len(session.run(parts.logits)))
+            except tf.errors.OutOfRangeError:
+                break
+    assert sizes == [4, 4, 2]  # after test_init the one iterator reads the test set
+
+
+def test_building_the_graph_logs_nothing():
+    # A fresh process: TensorFlow logs each deprecation once per process, and a
+    # chapter's output must stay free of warnings.
+    code = ("import numpy as np; from cnn_tutorial.compat_v1 import build_graph; "
+            "x = np.zeros((4, 28, 28), np.uint8); y = np.arange(4); "
+            "build_graph(x, y, x, y, batch_size=2, seed=0)")
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "deprecat" not in done.stderr.lower(), done.stderr
 
 
 def test_layer_shapes_in_a_graph():

@@ -337,10 +337,37 @@ def test_every_public_figure_shows_once_as_png():
     drawn = [figures.kernel_grid({"a": np.zeros((2, 2))}), figures.draw_kernel(np.eye(3)),
              figures.draw_weighted_sum(np.eye(4), np.ones((2, 2))),
              figures.draw_padding(5, 3), figures.draw_padded_grid(5, 3),
-             figures.draw_pooling(GRID)]
+             figures.draw_pooling(GRID),
+             figures.draw_receptive_fields([Conv(1, 3, name="a"), Pool(2, name="b")])]
     for fig in drawn:
         assert isinstance(fig, figures.TutorialFigure)
         render_strictly(fig)
     assert set(figures.__all__) >= {"kernel_grid", "draw_kernels", "draw_kernel",
                                      "draw_weighted_sum", "draw_padding", "draw_padded_grid",
                                      "draw_pooling"}
+
+
+# --- draw_receptive_fields ------------------------------------------------------------------
+
+from cnn_tutorial.arithmetic import LECTURE_NETWORK, Conv, Pool, receptive_field  # noqa: E402
+
+
+def test_draw_receptive_fields_draws_each_layers_field_at_its_size():
+    digit = np.zeros((28, 28), np.float32)
+    fig = figures.draw_receptive_fields(LECTURE_NETWORK[:4], digit)
+    sizes = [int(p.get_width()) for ax in fig.axes for p in ax.patches if p.get_gid() == "field"]
+    assert sizes == [row.size for row in receptive_field(LECTURE_NETWORK[:4])] == [5, 6, 14, 16]
+    assert [ax.get_title() for ax in fig.axes] == ["conv1: 5", "pool1: 6", "conv2: 14",
+                                                   "pool2: 16"]
+    # Each field lies inside the next one.
+    windows = figures.nested_windows(LECTURE_NETWORK[:4], 28)
+    for (_, a, b), (_, c, d) in zip(windows, windows[1:]):
+        assert c <= a and b <= d
+    render_strictly(fig)
+
+
+def test_draw_receptive_fields_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="image must be a square 2-D array"):
+        figures.draw_receptive_fields(LECTURE_NETWORK[:4], np.zeros((28, 27)))
+    with pytest.raises(ValueError, match="layers must have distinct names"):
+        figures.draw_receptive_fields([Conv(1, 3), Conv(1, 3)])

@@ -13,6 +13,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from cnn_tutorial import figures  # noqa: E402
+from cnn_tutorial.arithmetic import Conv, Pool  # noqa: E402
 
 GRID = np.arange(16.0).reshape(4, 4) % 5
 #: Words allowed in a figure: TensorFlow's padding names and the pooling functions.
@@ -28,6 +29,9 @@ FIGURES = {
     "draw_pooling": lambda: figures.draw_pooling(GRID, 2, mode="both"),
     "draw_multichannel_conv": lambda: figures.draw_multichannel_conv(
         np.ones((3, 3, 2)), np.ones((3, 3, 2)), bias=1),
+    # Its titles are the layer names it is given (code names such as conv1) and sizes.
+    "draw_receptive_fields": lambda: figures.draw_receptive_fields(
+        [Conv(1, 5, name="c"), Pool(2, name="p")], np.zeros((28, 28))),
 }
 
 

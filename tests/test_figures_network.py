@@ -153,6 +153,20 @@ def test_training_curves_plot_every_series():
     assert ax_acc.get_ylim() == pytest.approx((0, 1.02))
 
 
+def test_training_curves_name_the_evaluation_split():
+    history = {**{k: HISTORY[k] for k in ("step", "loss", "accuracy")},
+               "eval_step": [3, 6], "eval_accuracy": [0.8, 0.95]}
+    _, ax_acc = plot_training_curves(history, eval_label="val_accuracy").axes
+    assert [line.get_label() for line in ax_acc.get_lines()] == ["accuracy", "val_accuracy"]
+    assert list(ax_acc.get_lines()[1].get_ydata()) == [0.8, 0.95]
+    _, ax_acc = plot_training_curves(history).axes
+    assert ax_acc.get_lines()[1].get_label() == "eval_accuracy"
+    _, ax_acc = plot_training_curves(HISTORY).axes  # a history measured on the test set
+    assert ax_acc.get_lines()[1].get_label() == "test_accuracy"
+    with pytest.raises(ValueError, match="eval_label must be a non-empty string"):
+        plot_training_curves(history, eval_label=" ")
+
+
 def test_training_curves_smoothing_adds_a_moving_average():
     fig = plot_training_curves(HISTORY, smooth=3)
     raw, mean = fig.axes[0].get_lines()

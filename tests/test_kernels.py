@@ -270,3 +270,61 @@ def test_huge_strides_and_sizes_are_refused_by_name():
         apply_kernel(image, KERNELS["blur"], strides=(1, 10**20))
     with pytest.raises(ValueError, match=rf"^size must be an integer >= 1 and <= {MAX_SIDE}"):
         load_sample_image(size=10**20)
+
+
+# --- im2col, conv2d_as_matmul, data_format_support ------------------------------------------
+
+from cnn_tutorial.kernels import conv2d_as_matmul, data_format_support, im2col  # noqa: E402
+
+
+@pytest.mark.parametrize("size, kernel, stride, padding, channels", [
+    (7, 3, 1, "VALID", 1), (7, 3, 2, "SAME", 3), (13, 6, 5, "SAME", 2), (8, 4, 3, "VALID", 2),
+    (28, 5, 1, "SAME", 1), (5, 5, 1, "VALID", 4), (6, 1, 1, "VALID", 3)])
+def test_conv2d_as_matmul_equals_tf_conv2d(size, kernel, stride, padding, channels):
+    import tensorflow as tf
+
+    rng = np.random.default_rng(size * 100 + kernel)
+    x = rng.normal(size=(2, size, size + 1, channels)).astype(np.float32)
+    w = rng.normal(size=(kernel, kernel, channels, 5)).astype(np.float32)
+    expected = tf.nn.conv2d(x, w, strides=stride, padding=padding).numpy()
+    got = conv2d_as_matmul(x, w, stride, padding)
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4)
+    assert im2col(x, kernel, stride, padding).shape == (
+        2 * expected.shape[1] * expected.shape[2], kernel * kernel * channels)
+
+
+def test_im2col_rows_are_the_windows_in_filter_order():
+    x = np.arange(2 * 5 * 5 * 2, dtype=np.float32).reshape(2, 5, 5, 2)
+    columns = im2col(x, 3, stride=2)
+    # Row (n, i, j) = window at (2i, 2j) of image n, flattened as (row, column, channel).
+    assert columns.shape == (2 * 2 * 2, 18)
+    np.testing.assert_array_equal(columns[2 * 2 + 1], x[1, 0:3, 2:5, :].ravel())
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: im2col(np.zeros((5, 5)), 3), ValueError, "images must be a 4-D array of numbers"),
+    (lambda: im2col(np.zeros((1, 2, 2, 1)), 3), ValueError, "kernel must fit inside the image"),
+    (lambda: im2col(np.zeros((1, 5, 5, 1)), 3, padding="same!"), ValueError, "padding must be"),
+    (lambda: im2col(np.zeros((1, 5, 5, 1)), 0), ValueError, "kernel_size must be an integer"),
+    (lambda: conv2d_as_matmul(np.zeros((1, 5, 5, 2)), np.zeros((3, 3, 1, 4))), ValueError,
+     "filters must have 2 input channels"),
+    (lambda: conv2d_as_matmul(np.zeros((1, 5, 5, 1)), np.zeros((3, 2, 1, 4))), ValueError,
+     "filters must be square"),
+    (lambda: data_format_support("off"), ValueError, "onednn_opts must be '0', '1' or None"),
+])
+def test_im2col_errors(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_data_format_support_reports_both_onednn_settings():
+    on, off = data_format_support("1"), data_format_support("0")
+    assert on["onednn"] is True and off["onednn"] is False
+    assert on["gpus"] == off["gpus"]
+    if on["gpus"] == 0:  # what a CPU does; a GPU would run NCHW either way
+        assert on["NCHW"] == {"conv2d": "ran on CPU:0", "max_pool2d": "ran on CPU:0",
+                              "bias_add": "ran on CPU:0"}
+        assert off["NCHW"]["conv2d"].startswith(
+            "UnimplementedError: The Conv2D op currently only supports the NHWC tensor format")
+        assert off["NCHW"]["bias_add"] == "ran on CPU:0"

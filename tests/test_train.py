@@ -40,9 +40,9 @@ def test_resumed_run_equals_uninterrupted_run(tiny, tmp_path):
     assert (straight.step, straight.epoch, straight.stopped) == (4, 2, "completed")
     assert [e.epoch for e in straight.epochs] == [1, 2]
     assert straight.history["step"] == [1, 2, 3, 4]
-    assert straight.history["test_step"] == [2, 4]
-    assert straight.test_accuracy == straight.epochs[-1].test_accuracy
-    assert straight.test_accuracy == pytest.approx(evaluate(straight.model, *test_data))
+    assert straight.history["eval_step"] == [2, 4]
+    assert straight.eval_accuracy == straight.epochs[-1].eval_accuracy
+    assert straight.eval_accuracy == pytest.approx(evaluate(straight.model, *test_data))
 
     folder = tmp_path / "ckpt"
     first = train(_no_dropout, train_data, test_data, epochs=2, batch_size=32, max_steps=3,
@@ -61,7 +61,57 @@ def test_resumed_run_equals_uninterrupted_run(tiny, tmp_path):
     again = train(_no_dropout, train_data, test_data, epochs=2, batch_size=32,
                   checkpoint_dir=folder, progress=False)
     assert (again.step, again.epochs) == (4, [])
-    assert again.test_accuracy == pytest.approx(second.test_accuracy)
+    assert again.eval_accuracy == pytest.approx(second.eval_accuracy)
+
+
+def test_the_evaluation_split_is_named_for_what_it_is(tiny):
+    train_data, validation = tiny
+    result = train(_no_dropout, train_data, eval_data=validation, epochs=1, batch_size=32,
+                   progress=False)
+    assert {"eval_step", "eval_accuracy"} <= set(result.history)
+    assert not {"test_step", "test_accuracy"} & set(result.history)
+    assert result.summary()["eval_accuracy"] == result.eval_accuracy
+    assert "eval_accuracy" in result.summary()["epochs"][0]
+
+
+def test_test_data_still_works_with_a_deprecation_warning(tiny):
+    train_data, validation = tiny
+    with pytest.warns(DeprecationWarning, match=r"train\(test_data=...\) is deprecated.*"
+                                                r"eval_data"):
+        old = train(_no_dropout, train_data, test_data=validation, epochs=1, batch_size=32,
+                    progress=False)
+    new = train(_no_dropout, train_data, validation, epochs=1, batch_size=32, progress=False)
+    assert old.eval_accuracy == pytest.approx(new.eval_accuracy)
+    with pytest.warns(DeprecationWarning, match="TrainResult.test_accuracy"):
+        assert old.test_accuracy == old.eval_accuracy
+    with pytest.warns(DeprecationWarning, match="EpochStats.test_accuracy"):
+        assert old.epochs[0].test_accuracy == old.epochs[0].eval_accuracy
+    with pytest.raises(TypeError, match="both eval_data and its deprecated name test_data"):
+        train(_no_dropout, train_data, validation, test_data=validation, progress=False)
+
+
+def test_without_data_train_holds_out_the_lecture_validation_split(monkeypatch):
+    seen = {}
+
+    class Stop(Exception):
+        pass
+
+    def fake_run(config, model, strategy, train_split, eval_split, *rest):
+        seen.update(train=train_split, eval=eval_split)
+        raise Stop
+
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (60_000, 28, 28), dtype=np.uint8)
+    labels = rng.integers(0, 10, 60_000)
+    test = images[:10] // 2, labels[:10]
+    monkeypatch.setattr(train_module, "load_mnist", lambda data_dir: ((images, labels), test))
+    monkeypatch.setattr(train_module, "_Run", fake_run)
+    with pytest.raises(Stop):
+        train("lowlevel", progress=False)
+    # The first 55,000 train, the last 5,000 validate; the test set is not touched.
+    np.testing.assert_array_equal(seen["train"][0], images[:55_000])
+    np.testing.assert_array_equal(seen["eval"][0], images[55_000:])
+    np.testing.assert_array_equal(seen["eval"][1], labels[55_000:])
 
 
 def test_tensorboard_logs(tiny, tmp_path):
@@ -73,7 +123,7 @@ def test_tensorboard_logs(tiny, tmp_path):
         for event in tf.data.TFRecordDataset(str(path)).as_numpy_iterator():
             for value in tf.compat.v1.Event.FromString(event).summary.value:
                 tags.setdefault(value.metadata.plugin_data.plugin_name, set()).add(value.tag)
-    assert {"loss", "accuracy", "test_accuracy"} <= tags["scalars"]
+    assert {"loss", "accuracy", "eval_accuracy"} <= tags["scalars"]
     assert {"conv1/kernel", "conv2/biases", "fc/weights", "logits/biases"} <= tags["histograms"]
     assert tags["graph_run_metadata_graph"] == {"train_step"}  # the graph, written once
 
@@ -128,7 +178,7 @@ def test_keyboard_interrupt_saves_a_checkpoint_and_keeps_other_files(tiny, tmp_p
 def test_keras_model_trains(tiny):
     train_data, test_data = tiny
     result = train("keras", train_data, test_data, epochs=1, batch_size=32, progress=False)
-    assert result.step == 2 and 0.0 <= result.test_accuracy <= 1.0
+    assert result.step == 2 and 0.0 <= result.eval_accuracy <= 1.0
     assert np.isfinite(result.epochs[0].loss)
 
 
@@ -159,8 +209,8 @@ def test_evaluate_is_a_fraction_with_dropout_off():
     ({"lr_schedule": "step"}, ValueError, "lr_schedule must be one of 'cosine', 'constant'"),
     ({"train_data": (np.zeros((4, 32, 32), np.uint8), np.zeros(4))}, ValueError,
      r"train_data images must be N x 28 x 28"),
-    ({"test_data": (np.zeros((4, 28, 28), np.uint8), np.zeros(3))}, ValueError,
-     r"test_data labels must be a 1-D array with one label per image \(4\)"),
+    ({"eval_data": (np.zeros((4, 28, 28), np.uint8), np.zeros(3))}, ValueError,
+     r"eval_data labels must be a 1-D array with one label per image \(4\)"),
     ({"model": 42}, TypeError, "model must be 'lowlevel', 'keras', a model"),
 ])
 def test_bad_arguments(tiny, kwargs, error, message):
@@ -188,7 +238,7 @@ def test_mirrored_strategy_on_two_logical_cpus(tmp_path):
         two = train(build, (x, y), (x[:16], y[:16]), batch_size=32, epochs=1,
                     strategy=strategy, progress=False, checkpoint_dir=%r)
         one = train(build, (x, y), None, batch_size=32, epochs=1, progress=False)
-        assert two.step == 2 and 0 <= two.test_accuracy <= 1
+        assert two.step == 2 and 0 <= two.eval_accuracy <= 1
         for a, b in zip(two.model.trainable_variables, one.model.trainable_variables):
             np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-4, atol=1e-5)
         print("OK", two.step)

@@ -29,6 +29,7 @@ from typing import Any, Sequence
 import nbformat
 from mkdocs.exceptions import PluginError
 
+from . import claims as page_claims
 from .chapters import code_cells, read_notebook
 from .fingerprint import cache_key, environment_versions
 from .store import ExecutionCache
@@ -116,8 +117,12 @@ def _show_kernel_stderr(name: str, text: str) -> str:
 
 
 def execute_cells(sources: Sequence[str], *, name: str, cwd: str | os.PathLike = ROOT,
-                  timeout: int | None = None, kernel_name: str = "python3") -> dict[str, Any]:
+                  timeout: int | None = None, kernel_name: str = "python3",
+                  claims: Sequence[str] = ()) -> dict[str, Any]:
     """Run ``sources`` in a fresh kernel; return outputs per cell and the run's versions.
+
+    ``claims`` (expressions, see ``claims.py``) are evaluated after the cells; their
+    results are the entry's ``"claims"`` (``None`` when there are none).
 
     Raises:
         NotebookExecutionError: a cell raised or timed out, or the kernel died; the
@@ -127,7 +132,9 @@ def execute_cells(sources: Sequence[str], *, name: str, cwd: str | os.PathLike =
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     notebook = nbformat.v4.new_notebook()
-    notebook.cells = [nbformat.v4.new_code_cell(src) for src in [*sources, VERSION_PROBE]]
+    probes = [page_claims.probe_source(claims)] if claims else []
+    notebook.cells = [nbformat.v4.new_code_cell(src)
+                      for src in [*sources, *probes, VERSION_PROBE]]
     client = NotebookClient(
         notebook, timeout=cell_timeout() if timeout is None else timeout,
         kernel_name=kernel_name, allow_errors=False,
@@ -152,7 +159,10 @@ def execute_cells(sources: Sequence[str], *, name: str, cwd: str | os.PathLike =
             kernel_stderr.seek(0)
             _show_kernel_stderr(name, kernel_stderr.read().decode("utf-8", "replace"))
     run_info = _probe_result(notebook.cells.pop())
+    claim_results = page_claims.probe_results(notebook.cells.pop().get("outputs", [])) \
+        if claims else None
     return {
+        "claims": claim_results,
         "cells": [{"outputs": cell.get("outputs", []),
                    "execution_count": cell.get("execution_count")}
                   for cell in notebook.cells],
@@ -211,6 +221,18 @@ class Chapter:
     def sources(self) -> list[str]:
         return code_cells(self.notebook)
 
+    @property
+    def claims(self) -> list[str]:
+        """The expressions of the page's ``<!-- claim: ... -->`` lines, in order."""
+        return page_claims.notebook_claims(self.notebook)
+
+
+def _key_sources(notebook: nbformat.NotebookNode) -> list[str]:
+    """What the key covers of the page: its code cells and, when it has any, its claims."""
+    expressions = page_claims.notebook_claims(notebook)
+    return [*code_cells(notebook), *([page_claims.probe_source(expressions)] if expressions
+                                     else [])]
+
 
 def load_chapter(path: str | os.PathLike, package_hash: str,
                  notebook: nbformat.NotebookNode | None = None,
@@ -225,7 +247,7 @@ def load_chapter(path: str | os.PathLike, package_hash: str,
     """
     notebook = read_notebook(path) if notebook is None else notebook
     versions = environment_versions() if versions is None else versions
-    return Chapter(Path(path), notebook, cache_key(code_cells(notebook), package_hash, versions))
+    return Chapter(Path(path), notebook, cache_key(_key_sources(notebook), package_hash, versions))
 
 
 def display_path(path: Path | str) -> str:
@@ -268,7 +290,23 @@ def ensure_executed(chapters: Sequence[Chapter], cache: ExecutionCache, *,
 
     if missing:
         entries.update(_execute_missing(list(missing.values()), cache, jobs=jobs, cwd=cwd))
+    _check_claims(chapters, entries)
     return entries
+
+
+def _check_claims(chapters: Sequence[Chapter], entries: dict[str, dict[str, Any]]) -> None:
+    """Fail on any false claim, naming each page's sentence (both languages of a key)."""
+    messages = []
+    for chapter in chapters:
+        text = chapter.path.read_text(encoding="utf-8")
+        claims = page_claims.page_claims(text)
+        if claims:
+            messages += page_claims.failures(claims, entries[chapter.key].get("claims"),
+                                             display_path(chapter.path))
+    if messages:
+        raise NotebookExecutionError(
+            "sentences that their chapter's results no longer support (fix the prose or the "
+            "claim):\n" + "\n".join(messages))
 
 
 def _execute_missing(chapters: list[Chapter], cache: ExecutionCache, *, jobs: int | None,
@@ -276,7 +314,8 @@ def _execute_missing(chapters: list[Chapter], cache: ExecutionCache, *, jobs: in
     """Execute ``chapters`` (distinct keys) in parallel, check and store each result."""
 
     def run(chapter: Chapter) -> tuple[str, dict[str, Any]]:
-        entry = execute_cells(chapter.sources, name=display_path(chapter.path), cwd=cwd)
+        entry = execute_cells(chapter.sources, name=display_path(chapter.path), cwd=cwd,
+                              claims=chapter.claims)
         _check(chapter, entry, "outputs")
         cache.put(chapter.key, entry)
         log.info("notebook executed: %s (%.1f s)", display_path(chapter.path), entry["seconds"])

@@ -2,19 +2,21 @@
 
 TensorFlow 2.21 writes a few lines to the process's standard error while it
 is imported and while it looks for devices, before its own logging honours
-``TF_CPP_MIN_LOG_LEVEL``::
+``TF_CPP_MIN_LOG_LEVEL``:
 
-    WARNING: All log messages before absl::InitializeLog() is called are written to STDERR
-    I0000 00:00:... port.cc:153] oneDNN custom operations are on. ...
-    I0000 00:00:... cudart_stub.cc:31] Could not find cuda drivers on your machine, ...
-    E0000 00:00:... cuda_platform.cc:52] failed call to cuInit: ...
+```text
+WARNING: All log messages before absl::InitializeLog() is called are written to STDERR
+I0000 00:00:... port.cc:153] oneDNN custom operations are on. ...
+I0000 00:00:... cudart_stub.cc:31] Could not find cuda drivers on your machine, ...
+E0000 00:00:... cuda_platform.cc:52] failed call to cuInit: ...
+```
 
 They come from C++, so ``sys.stderr`` and the ``logging``/``warnings``
-modules never see them. :func:`quiet_stderr` points file descriptor 2 at a
+modules never see them. `quiet_stderr` points file descriptor 2 at a
 temporary file for the duration of a ``with`` block, then writes back every
-line that is not such a known start-up notice (:data:`NOISE`): a real error
+line that is not such a known start-up notice (`NOISE`): a real error
 printed meanwhile (a Python warning, a failed library load) still reaches the
-user, only later. :func:`import_tensorflow` uses it around ``import
+user, only later. `import_tensorflow` uses it around ``import
 tensorflow`` and the first device lookup; the ``cnn-tutorial`` command and
 the site's notebook kernels call it before anything else imports TensorFlow.
 
@@ -40,7 +42,7 @@ __all__ = ["NOISE", "import_tensorflow", "is_noise", "quiet_stderr"]
 _ABSL = (r"(?:[IWEF]\d{4} \d\d:\d\d:[\d.]+\s+\d+ "
          r"|\d{4}-\d\d-\d\d \d\d:\d\d:[\d.]+: [IWEF] (?:\S+/)?)")
 
-#: Regular expressions of the lines that :func:`quiet_stderr` drops; each
+#: Regular expressions of the lines that `quiet_stderr` drops; each
 #: matches a whole line. Everything else is written back.
 NOISE: tuple[re.Pattern[str], ...] = tuple(re.compile(pattern) for pattern in (
     r"WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR",
@@ -94,7 +96,7 @@ def quiet_stderr(noise: Sequence[re.Pattern[str]] = NOISE) -> Iterator[None]:
     stream) the block simply runs.
 
     Args:
-        noise: Compiled patterns of whole lines to drop (default :data:`NOISE`).
+        noise: Compiled patterns of whole lines to drop (default `NOISE`).
 
     Examples:
         >>> import os

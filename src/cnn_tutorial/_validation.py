@@ -189,7 +189,7 @@ def check_images(images: Any, *, prefix: str = "", image_size: tuple[int, int] |
     """Check a batch of gray images: ``N x H x W`` or ``N x H x W x 1``, uint8 or float.
 
     The one check of image batches in the package (MNIST's files, the
-    ``tf.data`` pipeline, :class:`~cnn_tutorial.model.ConvNet`, the TF 1 code,
+    ``tf.data`` pipeline, [`ConvNet`][cnn_tutorial.model.ConvNet], the TF 1 code,
     training). Accepts NumPy arrays and tensors; sizes that a graph leaves
     unknown (``None``) pass.
 
@@ -288,7 +288,7 @@ def check_labels(labels: Any, count: int | None, *, prefix: str = "",
 def check_images_and_labels(images: Any, labels: Any, *, prefix: str = "",
                             image_size: tuple[int, int] | None = (28, 28),
                             n_classes: int | None = None) -> None:
-    """:func:`check_images` then :func:`check_labels` (one label per image).
+    """`check_images` then `check_labels` (one label per image).
 
     Examples:
         >>> check_images_and_labels(np.zeros((4, 28, 28), np.uint8), np.zeros(3, np.int64),

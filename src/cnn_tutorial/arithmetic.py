@@ -7,14 +7,14 @@ make that formula exact:
   is dropped, so 7 cells, a 3-cell filter and stride 3 give ``⌊4/3⌋ + 1 = 2``;
 * TensorFlow's ``"SAME"`` is not a fixed ``P``: the output has ``⌈W / S⌉``
   cells, and the padding needed for that is split with the smaller half before
-  and the larger half after (:func:`same_padding`).
+  and the larger half after ([`same_padding`][cnn_tutorial.arithmetic.same_padding]).
 
 A dilated kernel (``dilation`` > 1) spreads its ``F`` taps ``dilation`` cells
 apart, so it covers ``dilation * (F - 1) + 1`` cells.
 
 The second half of the module describes a whole stack of layers (output shape
 and parameter count of each), e.g. the lecture's network
-:data:`LECTURE_NETWORK`, for the ``cnn-tutorial shape`` command and the site.
+[`LECTURE_NETWORK`][cnn_tutorial.arithmetic.LECTURE_NETWORK], for the ``cnn-tutorial shape`` command and the site.
 
 See the chapters "Padding, stride and output size" (padding-stride.md),
 "Pooling" (pooling.md) and "A convnet on MNIST" (convnet-mnist.md).
@@ -29,9 +29,10 @@ from typing import Any, NamedTuple, Union
 from cnn_tutorial._validation import _is_integer, check_int, check_padding
 
 __all__ = [
-    "Conv", "Dense", "Dropout", "Flatten", "LECTURE_NETWORK", "LayerInfo", "Pool",
-    "conv_output_size", "describe_stack", "effective_kernel_size", "format_stack",
-    "parse_stack", "pool_output_size", "same_padding",
+    "Conv", "Dense", "Dropout", "Flatten", "LECTURE_NETWORK", "LayerCost", "LayerInfo", "Pool",
+    "ReceptiveField", "conv_output_size", "describe_stack", "effective_kernel_size",
+    "format_stack", "layer_costs", "parse_stack", "pool_output_size", "receptive_field",
+    "receptive_window", "same_padding",
 ]
 
 
@@ -107,7 +108,7 @@ def pool_output_size(size: int, pool_size: int, stride: int | None = None,
                      padding: str | int = "VALID") -> int:
     """Output length of a pooling layer along one spatial axis.
 
-    The same arithmetic as :func:`conv_output_size`; the stride defaults to the
+    The same arithmetic as [`conv_output_size`][cnn_tutorial.arithmetic.conv_output_size]; the stride defaults to the
     pool size (windows side by side), as in ``tf.keras.layers.MaxPooling2D``.
     See the chapter "Pooling" (pooling.md).
 
@@ -121,7 +122,7 @@ def pool_output_size(size: int, pool_size: int, stride: int | None = None,
         The output length (>= 1).
 
     Raises:
-        ValueError: as :func:`conv_output_size`.
+        ValueError: as [`conv_output_size`][cnn_tutorial.arithmetic.conv_output_size].
 
     Examples:
         >>> pool_output_size(28, 2), pool_output_size(7, 2), pool_output_size(7, 2, padding="SAME")
@@ -181,7 +182,7 @@ def _check_name(name: Any) -> str:
 
 @dataclasses.dataclass(frozen=True)
 class Conv:
-    """A 2-D convolution in a stack for :func:`describe_stack`.
+    """A 2-D convolution in a stack for [`describe_stack`][cnn_tutorial.arithmetic.describe_stack].
 
     Args:
         filters: Number of output channels (>= 1).
@@ -214,7 +215,7 @@ class Conv:
 
 @dataclasses.dataclass(frozen=True)
 class Pool:
-    """A max (or average) pooling layer in a stack for :func:`describe_stack`.
+    """A max (or average) pooling layer in a stack for [`describe_stack`][cnn_tutorial.arithmetic.describe_stack].
 
     Args:
         pool_size: Side of the square window (>= 1).
@@ -295,7 +296,7 @@ LayerSpec = Union[Conv, Pool, Flatten, Dense, Dropout]
 
 
 class LayerInfo(NamedTuple):
-    """One row of :func:`describe_stack`: a layer, its output shape and parameters.
+    """One row of [`describe_stack`][cnn_tutorial.arithmetic.describe_stack]: a layer, its output shape and parameters.
 
     Examples:
         >>> LayerInfo("fc", "dense", (1024,), 3212288).params
@@ -308,7 +309,6 @@ class LayerInfo(NamedTuple):
     params: int
 
 
-#: The lecture's convnet for MNIST (see the chapter convnet-mnist.md).
 LECTURE_NETWORK: tuple[LayerSpec, ...] = (
     Conv(32, 5, name="conv1"),
     Pool(2, name="pool1"),
@@ -319,6 +319,7 @@ LECTURE_NETWORK: tuple[LayerSpec, ...] = (
     Dropout(0.25, name="dropout"),
     Dense(10, name="logits"),
 )
+"""The lecture's convnet for MNIST (see the chapter convnet-mnist.md)."""
 
 
 def _check_input_shape(input_shape: Any) -> tuple[int, ...]:
@@ -339,12 +340,12 @@ def describe_stack(layers: Iterable[LayerSpec],
     axis. See the chapter "A convnet on MNIST" (convnet-mnist.md).
 
     Args:
-        layers: :class:`Conv`, :class:`Pool`, :class:`Flatten`, :class:`Dense`
-            and :class:`Dropout` objects, in order (e.g. :data:`LECTURE_NETWORK`).
+        layers: [`Conv`][cnn_tutorial.arithmetic.Conv], [`Pool`][cnn_tutorial.arithmetic.Pool], [`Flatten`][cnn_tutorial.arithmetic.Flatten], [`Dense`][cnn_tutorial.arithmetic.Dense]
+            and [`Dropout`][cnn_tutorial.arithmetic.Dropout] objects, in order (e.g. [`LECTURE_NETWORK`][cnn_tutorial.arithmetic.LECTURE_NETWORK]).
         input_shape: ``(height, width, channels)`` of one image.
 
     Returns:
-        One :class:`LayerInfo` per layer.
+        One [`LayerInfo`][cnn_tutorial.arithmetic.LayerInfo] per layer.
 
     Raises:
         ValueError: a window does not fit, a convolution or pooling layer
@@ -407,7 +408,7 @@ def describe_stack(layers: Iterable[LayerSpec],
 
 
 def format_stack(rows: Sequence[LayerInfo], input_shape: Sequence[int] = (28, 28, 1)) -> str:
-    """A plain-text table of :func:`describe_stack`'s rows, with a total line.
+    """A plain-text table of [`describe_stack`][cnn_tutorial.arithmetic.describe_stack]'s rows, with a total line.
 
     Examples:
         >>> print(format_stack(describe_stack(LECTURE_NETWORK[:2])))
@@ -434,7 +435,7 @@ def parse_stack(text: str) -> tuple[LayerSpec, ...]:
 
     The forms are ``conv:FILTERS:KERNEL[:STRIDE[:PADDING]]``,
     ``pool:SIZE[:STRIDE[:PADDING]]``, ``flatten``, ``dense:UNITS`` and
-    ``dropout[:RATE]``; ``lecture`` stands for :data:`LECTURE_NETWORK`.
+    ``dropout[:RATE]``; ``lecture`` stands for [`LECTURE_NETWORK`][cnn_tutorial.arithmetic.LECTURE_NETWORK].
     Layers are named ``conv1``, ``pool1``, ... in order.
 
     Raises:
@@ -501,3 +502,205 @@ def parse_stack(text: str) -> tuple[LayerSpec, ...]:
         except (TypeError, ValueError) as error:
             raise ValueError(f"layer {item!r} must be {usage}: {error}") from None
     return tuple(layers)
+
+
+# --------------------------------------------------------------------------
+# Receptive fields: how much of the input one output value depends on.
+# --------------------------------------------------------------------------
+
+
+class ReceptiveField(NamedTuple):
+    """One row of [`receptive_field`][cnn_tutorial.arithmetic.receptive_field].
+
+    Attributes:
+        name: The layer's name.
+        size: Side, in input pixels, of the square one output value of this
+            layer depends on (its receptive field).
+        jump: Input pixels between two neighbouring output values of this layer
+            (the product of the strides so far).
+
+    Examples:
+        >>> ReceptiveField("conv1", 5, 1).size
+        5
+    """
+
+    name: str
+    size: int
+    jump: int
+
+
+def _window_layers(layers: Iterable[LayerSpec]) -> list[tuple[str, int, int, str | int]]:
+    """``(name, window, stride, padding)`` of each Conv/Pool; Dropout is skipped."""
+    windows = []
+    for index, layer in enumerate(layers):
+        if isinstance(layer, Conv):
+            windows.append((layer.name, effective_kernel_size(layer.kernel_size, layer.dilation),
+                            layer.stride, layer.padding))
+        elif isinstance(layer, Pool):
+            windows.append((layer.name, layer.pool_size, layer.stride or layer.pool_size,
+                            layer.padding))
+        elif isinstance(layer, Dropout):
+            continue
+        elif isinstance(layer, (Flatten, Dense)):
+            raise TypeError(
+                f"layer {index} ({layer.name}) is {type(layer).__name__}: after it every value "
+                "depends on the whole input; pass only the convolution and pooling layers "
+                "(e.g. LECTURE_NETWORK[:4])")
+        else:
+            raise TypeError(f"layer {index} must be Conv, Pool or Dropout, got {layer!r}")
+    return windows
+
+
+def receptive_field(layers: Iterable[LayerSpec]) -> list[ReceptiveField]:
+    """Receptive field of every convolution and pooling layer of a stack.
+
+    The lecture calls a filter's size ``F`` "the receptive field size of
+    filter": one output value of a single layer depends on ``F x F`` input
+    pixels. Stacked, the field grows. A layer with window ``F`` (dilated:
+    ``(F - 1)·D + 1``) and stride ``S`` on top of a field of size ``r`` and
+    jump ``j`` (input pixels between neighbouring values below it) sees
+    ``r + (F - 1)·j`` pixels, and its own values are ``j·S`` pixels apart.
+    Padding does not change the size; near the border part of the field
+    falls on padding zeros. See the chapter "Padding, stride and output size"
+    (padding-stride.md).
+
+    Args:
+        layers: [`Conv`][cnn_tutorial.arithmetic.Conv], [`Pool`][cnn_tutorial.arithmetic.Pool] (and [`Dropout`][cnn_tutorial.arithmetic.Dropout], which
+            changes nothing) objects in order, e.g. ``LECTURE_NETWORK[:4]``.
+
+    Returns:
+        One [`ReceptiveField`][cnn_tutorial.arithmetic.ReceptiveField] per convolution or pooling layer.
+
+    Raises:
+        TypeError: a layer is not Conv, Pool or Dropout (a Flatten or Dense
+            layer depends on the whole input).
+
+    Examples:
+        >>> [(row.name, row.size, row.jump) for row in receptive_field(LECTURE_NETWORK[:4])]
+        [('conv1', 5, 1), ('pool1', 6, 2), ('conv2', 14, 2), ('pool2', 16, 4)]
+        >>> [row.size for row in receptive_field([Conv(64, 3), Conv(64, 3)])]
+        [3, 5]
+        >>> receptive_field(LECTURE_NETWORK)
+        Traceback (most recent call last):
+        ...
+        TypeError: layer 4 (flatten) is Flatten: after it every value depends on the whole input; pass only the convolution and pooling layers (e.g. LECTURE_NETWORK[:4])
+    """
+    size, jump, rows = 1, 1, []
+    for name, window, stride, _ in _window_layers(layers):
+        size += (window - 1) * jump
+        jump *= stride
+        rows.append(ReceptiveField(name, size, jump))
+    return rows
+
+
+def receptive_window(layers: Iterable[LayerSpec], index: int,
+                     input_size: int) -> tuple[int, int]:
+    """First and last input pixel (along one axis) that output ``index`` depends on.
+
+    Follows the windows back from the last layer to the input, with
+    TensorFlow's padding (``'SAME'`` puts the smaller half before). Pixels
+    below 0 or from ``input_size`` on are padding zeros.
+
+    Args:
+        layers: As for [`receptive_field`][cnn_tutorial.arithmetic.receptive_field].
+        index: Position of the output value along the axis (>= 0).
+        input_size: Input length along the axis (>= 1).
+
+    Returns:
+        ``(first, last)``, inclusive; ``last - first + 1`` is the field's size.
+
+    Raises:
+        TypeError: as [`receptive_field`][cnn_tutorial.arithmetic.receptive_field].
+        ValueError: ``index`` is outside the last layer's output.
+
+    Examples:
+        >>> receptive_window(LECTURE_NETWORK[:4], 3, 28)  # the middle of pool2's 7 x 7
+        (6, 21)
+        >>> receptive_window(LECTURE_NETWORK[:1], 0, 28)  # conv1's corner: 2 padding zeros
+        (-2, 2)
+    """
+    windows = _window_layers(layers)
+    size = check_int("input_size", input_size)
+    sizes = [size]
+    for name, window, stride, padding in windows:
+        sizes.append(_window_output(sizes[-1], window, stride, padding, name))
+    index = check_int("index", index, minimum=0)
+    if index >= sizes[-1]:
+        raise ValueError(f"index must be below the output size {sizes[-1]}, got {index}")
+    first = last = index
+    for (name, window, stride, padding), below in zip(reversed(windows), reversed(sizes[:-1])):
+        if padding == "SAME":
+            before = max((-(-below // stride) - 1) * stride + window - below, 0) // 2
+        else:
+            before = 0 if padding == "VALID" else padding
+        first, last = first * stride - before, last * stride - before + window - 1
+    return first, last
+
+
+class LayerCost(NamedTuple):
+    """One row of [`layer_costs`][cnn_tutorial.arithmetic.layer_costs]: what a layer computes and stores for one image.
+
+    Examples:
+        >>> LayerCost("fc", "dense", 1024, 3211264).multiply_adds
+        3211264
+    """
+
+    name: str
+    kind: str
+    output_values: int
+    multiply_adds: int
+
+
+def layer_costs(layers: Iterable[LayerSpec],
+                input_shape: Sequence[int] = (28, 28, 1)) -> list[LayerCost]:
+    """Multiply-adds and output values of every layer, for one image's forward pass.
+
+    A convolution computes ``F * F * C_in`` multiply-adds for each of its
+    ``H_out * W_out * filters`` outputs; a dense layer ``n_in`` for each of its
+    ``units``. Biases (one addition per output), ReLU and pooling (comparisons)
+    are not multiply-adds and are not counted. ``output_values`` is the size of
+    the layer's output: times 4 bytes (float32) and the batch size, it is the
+    memory that output takes. See the chapter "A convnet on MNIST"
+    (convnet-mnist.md#cost).
+
+    Args:
+        layers: As for [`describe_stack`][cnn_tutorial.arithmetic.describe_stack] (e.g. [`LECTURE_NETWORK`][cnn_tutorial.arithmetic.LECTURE_NETWORK]).
+        input_shape: ``(height, width, channels)`` of one image.
+
+    Returns:
+        One [`LayerCost`][cnn_tutorial.arithmetic.LayerCost] per layer.
+
+    Raises:
+        ValueError, TypeError: as [`describe_stack`][cnn_tutorial.arithmetic.describe_stack].
+
+    Examples:
+        >>> for row in layer_costs(LECTURE_NETWORK):
+        ...     print(f"{row.name:<8}{row.output_values:>8,}{row.multiply_adds:>12,}")
+        conv1     25,088     627,200
+        pool1      6,272           0
+        conv2     12,544  10,035,200
+        pool2      3,136           0
+        flatten    3,136           0
+        fc         1,024   3,211,264
+        dropout    1,024           0
+        logits        10      10,240
+        >>> sum(row.multiply_adds for row in layer_costs(LECTURE_NETWORK))
+        13883904
+    """
+    layers = list(layers)
+    rows = describe_stack(layers, input_shape)
+    costs = []
+    shape = _check_input_shape(input_shape)
+    for layer, row in zip(layers, rows):
+        values = 1
+        for size in row.output_shape:
+            values *= size
+        if isinstance(layer, Conv):
+            multiply_adds = values * layer.kernel_size ** 2 * shape[2]
+        elif isinstance(layer, Dense):
+            multiply_adds = values * shape[0]
+        else:
+            multiply_adds = 0
+        costs.append(LayerCost(row.name, row.kind, values, multiply_adds))
+        shape = row.output_shape
+    return costs

@@ -34,14 +34,14 @@ forward ops made the step 0.71 times as fast. So the choice is a switch:
 
 * ``"tensorflow"``: the layers call ``tf.nn.conv2d`` and ``tf.matmul`` and
   TensorFlow differentiates them;
-* ``"forward"``: the layers use :func:`conv2d` and :func:`matmul` (the same
+* ``"forward"``: the layers use [`conv2d`][cnn_tutorial.backprop.conv2d] and [`matmul`][cnn_tutorial.backprop.matmul] (the same
   values, gradients as forward ops);
-* ``"auto"`` (the default): :func:`autotune` times both on the machine at
+* ``"auto"`` (the default): [`autotune`][cnn_tutorial.backprop.autotune] times both on the machine at
   hand once (about a second; the answer is kept per CPU model and TensorFlow
   version in ``~/.cache/cnn_tutorial/autotune.json``) and picks
   ``"forward"`` only when it is clearly faster; on a GPU, TensorFlow's.
 
-Set it with :func:`set_gradients`, for a block with :func:`using_gradients`,
+Set it with [`set_gradients`][cnn_tutorial.backprop.set_gradients], for a block with [`using_gradients`][cnn_tutorial.backprop.using_gradients],
 or for a whole process with the environment variable
 ``CNN_TUTORIAL_GRADIENTS`` (``auto``, ``forward`` or ``tensorflow``). The
 choice is read when a layer is first traced, so set it before training starts.

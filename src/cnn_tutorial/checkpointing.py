@@ -1,7 +1,7 @@
 """A checkpoint folder that never loses or mixes checkpoints.
 
-:func:`cnn_tutorial.train.train` keeps its checkpoints in a
-:class:`CheckpointFolder`. Compared with ``tf.train.CheckpointManager``:
+[`cnn_tutorial.train.train`][cnn_tutorial.train.train] keeps its checkpoints in a
+[`CheckpointFolder`][cnn_tutorial.checkpointing.CheckpointFolder]. Compared with ``tf.train.CheckpointManager``:
 
 * **One run at a time.** The folder is locked with a file holding the
   process id and host name; a second run refuses, naming the first one's
@@ -19,7 +19,7 @@
 * **A failed save leaves nothing behind.** Partial files and the
   ``ckpt-N_temp/`` folder are removed and a clear ``OSError`` is raised.
 
-:class:`TrainingState` holds what is saved beside the model and optimizer:
+[`TrainingState`][cnn_tutorial.checkpointing.TrainingState] holds what is saved beside the model and optimizer:
 the global step, the completed epochs and the position inside the epoch.
 See the chapter "A convnet on MNIST" (convnet-mnist.md).
 """
@@ -81,8 +81,8 @@ class CheckpointSaveError(OSError):
 class TrainingState:
     """Where a run stands: global ``step``, completed ``epoch``, ``position`` in the epoch.
 
-    The numbers are plain ints while training; :meth:`push` copies them into
-    the ``tf.Variable`` objects that the checkpoint saves and :meth:`pull`
+    The numbers are plain ints while training; [`push`][cnn_tutorial.checkpointing.TrainingState.push] copies them into
+    the ``tf.Variable`` objects that the checkpoint saves and [`pull`][cnn_tutorial.checkpointing.TrainingState.pull]
     reads them back after a restore.
 
     Examples:

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 __all__ = ["COMPUTE_DTYPES", "INITIALIZERS", "LR_SCHEDULES", "MODELS", "STRATEGIES"]
 
-#: Models that :func:`cnn_tutorial.train.train` builds (``--model``): the
-#: low-level :class:`~cnn_tutorial.model.ConvNet` and
-#: :func:`~cnn_tutorial.model.keras_convnet`.
+#: Models that [`cnn_tutorial.train.train`][cnn_tutorial.train.train] builds (``--model``): the
+#: low-level [`ConvNet`][cnn_tutorial.model.ConvNet] and
+#: [`keras_convnet`][cnn_tutorial.model.keras_convnet].
 MODELS = ("lowlevel", "keras")
 #: ``tf.distribute`` strategies by name (``--strategy``); see
-#: :func:`cnn_tutorial.train.make_strategy`.
+#: [`cnn_tutorial.train.make_strategy`][cnn_tutorial.train.make_strategy].
 STRATEGIES = ("default", "mirrored", "one-device")
-#: Learning-rate schedules of :func:`cnn_tutorial.train.train` (``--lr-schedule``).
+#: Learning-rate schedules of [`cnn_tutorial.train.train`][cnn_tutorial.train.train] (``--lr-schedule``).
 LR_SCHEDULES = ("cosine", "constant")
 #: Compute dtypes of the models (``--precision``); variables stay float32.
 COMPUTE_DTYPES = ("float32", "bfloat16", "float16")

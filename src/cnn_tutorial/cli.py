@@ -3,10 +3,10 @@
 Three subcommands (``cnn-tutorial SUBCOMMAND --help`` for each):
 
 * ``kernels``: filter an image file (or the bundled sample photo) with every
-  kernel of :data:`cnn_tutorial.kernels.KERNELS` and write the figure as a PNG.
+  kernel of [`cnn_tutorial.kernels.KERNELS`][cnn_tutorial.kernels.KERNELS] and write the figure as a PNG.
 * ``shape``: the output shape and parameter count of each layer of a stack
   (default: the lecture's network).
-* ``train``: train the convnet on MNIST (:func:`cnn_tutorial.train.train`),
+* ``train``: train the convnet on MNIST ([`cnn_tutorial.train.train`][cnn_tutorial.train.train]),
   with TensorBoard logs and checkpoints; running the same command again after
   an interruption resumes from the latest checkpoint.
 
@@ -116,7 +116,7 @@ def _positive_float(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The command's argument parser (used by :func:`main` and the docs).
+    """The command's argument parser (used by [`main`][cnn_tutorial.cli.main] and the docs).
 
     Examples:
         >>> args = build_parser().parse_args(["train", "--epochs", "2", "--model", "keras"])
@@ -162,8 +162,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser(
         "train", help="train the convnet on MNIST (resumes from its checkpoints)",
-        description="Train the lecture's convnet on MNIST with Adam, evaluate it on the test "
-                    "set after each epoch, write TensorBoard logs and checkpoints. Running "
+        description="Train the lecture's convnet on MNIST with Adam on the first 55,000 "
+                    "training images, evaluate it on the last 5,000 (the lecture's validation "
+                    "split) after each epoch and on the test set once at the end, write "
+                    "TensorBoard logs and checkpoints. Running "
                     "the same command again resumes from the latest checkpoint in "
                     "--checkpoint-dir; --epochs and --max-steps are totals over all runs.")
     train.add_argument("--data-dir", type=_path, default=None,
@@ -200,8 +202,13 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=_non_negative_int, default=0,
                        help="seed of the weights and of the shuffled order (default: "
                             "%(default)s)")
+    train.add_argument("--validation", type=_non_negative_int, default=None, metavar="N",
+                       help="hold out the last N training images as the validation split, "
+                            "evaluated after each epoch; 0: none (default: one twelfth, "
+                            "the lecture's 5,000 of MNIST's 60,000)")
     train.add_argument("--limit", type=_positive_int, default=None, metavar="N",
-                       help="use only the first N training and N test images (quick runs)")
+                       help="use only the first N training, N validation and N test images "
+                            "(quick runs)")
     train.add_argument("--threads", type=_thread_count, default=None,
                        help=f"TensorFlow intra-op threads, at most {MAX_THREADS} (default: "
                             "TensorFlow's choice, one per core)")
@@ -209,7 +216,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="no progress bar (it is shown only on a terminal anyway)")
     train.add_argument("--json", action="store_true",
                        help="print a JSON summary as the last line (step, epoch, "
-                            "test_accuracy, seconds_per_epoch, ...)")
+                            "eval_accuracy: the validation split's, test_accuracy: the test "
+                            "set's at the end, seconds_per_epoch, ...)")
     return parser
 
 
@@ -226,7 +234,7 @@ def _first_line(error: BaseException) -> str:
 def _prepare_folder(option: str, folder: Path) -> Path:
     """Create ``folder`` if needed and check that files can be written in it.
 
-    Raises :class:`_CommandError` naming ``option``: status 2 when the path
+    Raises `_CommandError` naming ``option``: status 2 when the path
     cannot be a folder (it or a parent is a file), 1 when the file system
     refuses (read-only, permissions, full).
     """
@@ -382,14 +390,23 @@ def _run_train(args: argparse.Namespace) -> int:
     if args.threads:
         tf.config.threading.set_intra_op_parallelism_threads(args.threads)
     from cnn_tutorial.data import load_mnist
-    from cnn_tutorial.train import train
+    from cnn_tutorial.train import evaluate, train
 
     (x_train, y_train), (x_test, y_test) = load_mnist(args.data_dir)
+    held_out = len(x_train) // 12 if args.validation is None else args.validation
+    if held_out >= len(x_train):
+        raise ValueError(f"--validation must be smaller than the {len(x_train):,} training "
+                         f"images, got {held_out}")
+    split = len(x_train) - held_out
+    x_val, y_val = x_train[split:], y_train[split:]
+    x_train, y_train = x_train[:split], y_train[:split]
     if args.limit is not None:
         x_train, y_train = x_train[:args.limit], y_train[:args.limit]
+        x_val, y_val = x_val[:args.limit], y_val[:args.limit]
         x_test, y_test = x_test[:args.limit], y_test[:args.limit]
     progress = False if args.no_progress else None
-    result = train(args.model, (x_train, y_train), (x_test, y_test), epochs=args.epochs,
+    validation = (x_val, y_val) if len(x_val) else None
+    result = train(args.model, (x_train, y_train), validation, epochs=args.epochs,
                    batch_size=args.batch_size, learning_rate=args.learning_rate,
                    lr_schedule=args.lr_schedule,
                    max_steps=args.max_steps, log_dir=args.log_dir,
@@ -400,14 +417,21 @@ def _run_train(args: argparse.Namespace) -> int:
     if result.resumed_from_step is not None:
         print(f"resumed from step {result.resumed_from_step}")
     for stats in result.epochs:
-        accuracy = "n/a" if stats.test_accuracy is None else f"{stats.test_accuracy:.4f}"
+        accuracy = "n/a" if stats.eval_accuracy is None else f"{stats.eval_accuracy:.4f}"
         print(f"epoch {stats.epoch}: step {stats.step}, loss {stats.loss:.4f}, "
-              f"test accuracy {accuracy}, {stats.seconds:.1f} s "
+              f"validation accuracy {accuracy}, {stats.seconds:.1f} s "
               f"({stats.images_per_second:.0f} images/s)")
     if result.stopped == "max_steps":
         print(f"stopped at step {result.step} (--max-steps)")
+    # The test set, once, after every choice was made on the validation split.
+    test_accuracy = evaluate(result.model, x_test, y_test)
+    print(f"test accuracy {test_accuracy:.4f} ({len(x_test):,} test images, once, at the end)")
     if args.json:
-        print(json.dumps(result.summary()))
+        summary = result.summary()
+        summary.update(test_accuracy=test_accuracy,
+                       split={"train": len(x_train), "validation": len(x_val),
+                              "test": len(x_test)})
+        print(json.dumps(summary))
     return 0
 
 

@@ -8,33 +8,47 @@ the rest of the program (``tf.compat.v1.disable_eager_execution()`` is never
 called: it would switch the whole process to TF 1 behaviour).
 
 What is the lecture's and what was fixed (see the chapter "The lecture's
-TensorFlow 1 code", tf1-code.md):
+TensorFlow 1 code", tf1-code.md). "The lecture's code" here is the course
+repository's low-level script, ``examples/07_convnet_mnist.py``:
 
-* The layer functions :func:`conv_relu`, :func:`maxpool` and
-  :func:`fully_connected` are the lecture's: a ``variable_scope`` with
-  ``reuse=AUTO_REUSE`` and ``get_variable``, so calling :func:`inference`
-  twice (once for the training batches, once for the test batches) shares one
-  set of variables named ``conv1/kernel``, ``conv1/biases``, ... ``fc/weights``.
+* The layer functions [`conv_relu`][cnn_tutorial.compat_v1.conv_relu],
+  [`maxpool`][cnn_tutorial.compat_v1.maxpool] and
+  [`fully_connected`][cnn_tutorial.compat_v1.fully_connected] are the script's:
+  a ``variable_scope`` with ``reuse=AUTO_REUSE`` and ``get_variable``, so the
+  variables are named ``conv1/kernel``, ``conv1/biases``, ... ``fc/weights``,
+  and a second call in the same scope would find them again.
+* The data, as in the script: one reinitializable iterator
+  (``Iterator.from_structure``) with one ``make_initializer`` op for the
+  training set and one for the test set, and
+  [`inference`][cnn_tutorial.compat_v1.inference] called once on its batches.
 * ``tf.layers`` is gone: ``tf.compat.v1.layers`` does not work with Keras 3, so
   only the ``tf.nn`` form of the lecture can run.
-* Dropout: the lecture's low-level model applied ``tf.nn.dropout`` to the test
-  set as well, and its ``tf.layers.dropout(x, 0.75)`` took 0.75 as the *drop
-  rate*, the opposite of the intended keep probability. Here dropout is
-  ``tf.nn.dropout(x, rate=dropout_rate)`` (0.25, i.e. keep 0.75) behind a
-  ``training`` switch made with ``placeholder_with_default(False)``: off
-  unless a training step feeds ``True``.
-* Accuracy: the lecture's ``accuracy`` op counted the correct predictions *of
-  one batch*, and that count was printed as if it were the accuracy. Here the
-  op is named ``correct_count`` and :func:`train_compat_v1` adds it up over the
-  whole test set and divides by the number of test images: a fraction.
-* Initialisers: the lecture drew kernels from a truncated normal with standard
-  deviation 1; ``initializer="lecture"`` keeps that, the default ``"he"`` is
-  what the TF 2 package uses (:mod:`cnn_tutorial.layers`).
+* Dropout: ``07_convnet_mnist.py`` applies ``tf.nn.dropout(fc, keep_prob=0.75)``
+  in the one graph it trains and tests with, so its test accuracy is measured
+  with dropout on. Here dropout is ``tf.nn.dropout(x, rate=dropout_rate)``
+  (0.25, i.e. keep 0.75) behind a ``training`` switch made with
+  ``placeholder_with_default(False)``: off unless a training step feeds ``True``.
+  (The ``tf.layers`` script, ``07_convnet_layers.py``, has the opposite
+  problem: its Python flag is ``False`` when the graph is built, so its dropout
+  never runs at all.)
+* Accuracy: the script's ``accuracy`` op counts the correct predictions of one
+  batch; its evaluation adds those counts and divides by the number of test
+  images, and only the per-batch TensorBoard summary is a count. Here the op
+  is named ``correct_count``, and
+  [`train_compat_v1`][cnn_tutorial.compat_v1.train_compat_v1] divides the sum
+  over the whole test set by the number of test images, as the script does.
+* Initialisers: the script draws kernels and weights from a truncated normal
+  with standard deviation 1 and conv biases from a standard normal;
+  ``initializer="lecture"`` keeps that. The default, ``"he"``, is what the TF 2
+  package uses ([`cnn_tutorial.layers`][cnn_tutorial.layers]): He for the conv and fc layers,
+  Glorot for the linear logits layer, zero biases.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import logging
 import os
 import time
 from typing import Any
@@ -64,6 +78,23 @@ def _require_graph_mode(function: str) -> None:
         raise RuntimeError(
             f"{function}() builds TensorFlow 1 graph ops: call it inside "
             "`with tf.Graph().as_default():` (eager execution has no variable scopes)")
+
+
+@contextlib.contextmanager
+def _quiet_tensorflow_log():
+    """Mute TensorFlow's Python log for a moment.
+
+    ``Iterator.make_initializer`` reads the iterator's own deprecated
+    ``output_classes`` property, so TensorFlow logs a deprecation notice
+    about its own code, not about the caller's.
+    """
+    logger = logging.getLogger("tensorflow")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _check_tensor(name: str, value: Any, rank: int, what: str) -> tf.Tensor:
@@ -235,18 +266,24 @@ def inference(images: tf.Tensor, training: Any, n_classes: int = 10,
 
 @dataclasses.dataclass
 class CompatV1Graph:
-    """Handles to the ops of :func:`build_graph`'s graph.
+    """Handles to the ops of [`build_graph`][cnn_tutorial.compat_v1.build_graph]'s graph.
+
+    One iterator feeds the one network: after ``train_init`` its batches come
+    from the training set, after ``test_init`` from the test set (one pass).
 
     Attributes:
         graph: The ``tf.Graph`` holding everything.
         training: ``placeholder_with_default(False)``: feed ``True`` to train.
-        train_init: Op that (re)starts the training iterator.
-        test_init: Op that (re)starts the test iterator (one pass).
-        loss: Mean softmax cross entropy of a training batch.
+        train_init: Op that points the iterator at the (repeating, shuffled)
+            training set.
+        test_init: Op that points the iterator at the test set (one pass).
+        loss: Mean softmax cross entropy of the current batch.
         train_op: One Adam step (also increments ``global_step``).
         global_step: The step counter variable.
-        correct_count: Number of correct predictions in one *test batch*.
-        test_logits: Logits of a test batch (dropout off).
+        correct_count: Number of correct predictions in the current batch (a
+            count, like the lecture's ``accuracy`` op).
+        logits: Logits of the current batch (dropout off unless ``training``
+            is fed ``True``).
         init: Op that initialises every variable.
         summary: Merged ``loss`` scalar summary.
         n_test: Number of test images (to turn counts into a fraction).
@@ -260,10 +297,15 @@ class CompatV1Graph:
     train_op: tf.Operation
     global_step: Any
     correct_count: tf.Tensor
-    test_logits: tf.Tensor
+    logits: tf.Tensor
     init: tf.Operation
     summary: tf.Tensor
     n_test: int
+
+    @property
+    def test_logits(self) -> tf.Tensor:
+        """The same tensor as ``logits`` (the name of older versions, which built two)."""
+        return self.logits
 
     @property
     def variable_names(self) -> list[str]:
@@ -274,7 +316,7 @@ class CompatV1Graph:
 
 @dataclasses.dataclass
 class CompatV1Result:
-    """What :func:`train_compat_v1` returns.
+    """What [`train_compat_v1`][cnn_tutorial.compat_v1.train_compat_v1] returns.
 
     Attributes:
         steps: Training steps taken (the final ``global_step``).
@@ -308,11 +350,14 @@ def build_graph(x_train: Any, y_train: Any, x_test: Any, y_test: Any, batch_size
                 shuffle_buffer: int = 10000, seed: int | None = None) -> CompatV1Graph:
     """Build the lecture's whole training graph in a new ``tf.Graph``.
 
-    As in the lecture: ``tf.data`` datasets with one-hot labels, shuffled
-    training batches, softmax cross entropy, ``tf.compat.v1.train.AdamOptimizer``
-    and a ``global_step`` variable. The network is built twice with
-    :func:`inference`, on the training iterator and on the test iterator; the
-    variable scopes make both share the same variables.
+    As in the course repository's ``07_convnet_mnist.py``: ``tf.data`` datasets
+    with one-hot labels, shuffled training batches, one reinitializable
+    iterator (``tf.compat.v1.data.Iterator.from_structure``) with a
+    ``make_initializer`` op per dataset, the network built once with
+    [`inference`][cnn_tutorial.compat_v1.inference] on that iterator's batches,
+    softmax cross entropy, ``tf.compat.v1.train.AdamOptimizer`` and a
+    ``global_step`` variable. Unlike the script, dropout is behind a
+    ``training`` placeholder that defaults to ``False``.
 
     Args:
         x_train: Training images, ``N x 28 x 28`` (or ``N x 28 x 28 x 1``),
@@ -329,7 +374,7 @@ def build_graph(x_train: Any, y_train: Any, x_test: Any, y_test: Any, batch_size
         seed: Graph-level random seed (initial values, shuffling, dropout).
 
     Returns:
-        A :class:`CompatV1Graph`.
+        A [`CompatV1Graph`][cnn_tutorial.compat_v1.CompatV1Graph].
 
     Examples:
         >>> x = np.zeros((4, 28, 28), np.uint8)
@@ -361,28 +406,28 @@ def build_graph(x_train: Any, y_train: Any, x_test: Any, y_test: Any, batch_size
                 .shuffle(shuffle_buffer, seed=seed).batch(batch_size).repeat())
             test_data = tf.data.Dataset.from_tensor_slices(
                 (x_test, tf.one_hot(y_test, n_classes))).batch(batch_size)
-            train_iterator = v1.data.make_initializable_iterator(train_data)
-            test_iterator = v1.data.make_initializable_iterator(test_data)
-            train_images, train_labels = train_iterator.get_next()
-            test_images, test_labels = test_iterator.get_next()
+            iterator = v1.data.Iterator.from_structure(
+                v1.data.get_output_types(train_data), v1.data.get_output_shapes(train_data))
+            images, labels = iterator.get_next()
+            with _quiet_tensorflow_log():
+                train_init = iterator.make_initializer(train_data)
+                test_init = iterator.make_initializer(test_data)
         training = v1.placeholder_with_default(False, shape=[], name="training")
-        train_logits = inference(train_images, training, n_classes, dropout_rate, initializer)
-        test_logits = inference(test_images, training, n_classes, dropout_rate, initializer)
+        logits = inference(images, training, n_classes, dropout_rate, initializer)
         with tf.name_scope("loss"):
             loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(
-                labels=train_labels, logits=train_logits), name="loss")
+                labels=labels, logits=logits), name="loss")
         global_step = v1.Variable(0, dtype=tf.int32, trainable=False, name="global_step")
         train_op = v1.train.AdamOptimizer(learning_rate).minimize(loss, global_step=global_step)
         with tf.name_scope("predict"):
-            correct = tf.equal(tf.argmax(test_logits, 1), tf.argmax(test_labels, 1))
+            correct = tf.equal(tf.argmax(logits, 1), tf.argmax(labels, 1))
             # A count for one batch (the lecture's "accuracy"); divide the sum
             # over all batches by the number of test images.
             correct_count = tf.reduce_sum(tf.cast(correct, tf.int32), name="correct_count")
         summary = v1.summary.scalar("loss", loss)
         init = v1.global_variables_initializer()
-    return CompatV1Graph(graph, training, train_iterator.initializer,
-                         test_iterator.initializer, loss, train_op, global_step,
-                         correct_count, test_logits, init, summary, len(x_test))
+    return CompatV1Graph(graph, training, train_init, test_init, loss, train_op, global_step,
+                         correct_count, logits, init, summary, len(x_test))
 
 
 def train_compat_v1(x_train: Any, y_train: Any, x_test: Any, y_test: Any, steps: int = 100,
@@ -394,7 +439,8 @@ def train_compat_v1(x_train: Any, y_train: Any, x_test: Any, y_test: Any, steps:
     Training batches come from a repeating, shuffled dataset, so ``steps`` may
     exceed one epoch. The test set is then read once with dropout off, and the
     correct predictions of all its batches are summed and divided by the
-    number of test images (the lecture printed one batch's count instead).
+    number of test images, as ``07_convnet_mnist.py``'s ``eval_once`` does (but
+    with dropout off, which the script's evaluation was not).
     See the chapter "The lecture's TensorFlow 1 code" (tf1-code.md).
 
     Args:
@@ -412,7 +458,7 @@ def train_compat_v1(x_train: Any, y_train: Any, x_test: Any, y_test: Any, steps:
             (``tf.compat.v1.summary.FileWriter``) is written there.
 
     Returns:
-        A :class:`CompatV1Result`.
+        A [`CompatV1Result`][cnn_tutorial.compat_v1.CompatV1Result].
 
     Examples:
         >>> rng = np.random.default_rng(0)

@@ -1,7 +1,7 @@
 """The settings of one training run, checked before any data loads or any model is built.
 
-:func:`cnn_tutorial.train.train` turns its keyword arguments into a
-:class:`TrainConfig`; a mistake (``epochs=0``, ``model="cnn"``, a ``log_dir``
+[`cnn_tutorial.train.train`][cnn_tutorial.train.train] turns its keyword arguments into a
+[`TrainConfig`][cnn_tutorial.config.TrainConfig]; a mistake (``epochs=0``, ``model="cnn"``, a ``log_dir``
 that is a file) then raises at once, with a message that names the argument
 and what was expected, instead of failing after MNIST has loaded. The module
 imports no TensorFlow. See the chapter "A convnet on MNIST" (convnet-mnist.md).
@@ -37,9 +37,9 @@ def _folder_argument(name: str, value: Any) -> Path | None:
 
 @dataclasses.dataclass(frozen=True)
 class TrainConfig:
-    """Every setting of :func:`~cnn_tutorial.train.train` except the data, validated.
+    """Every setting of [`train`][cnn_tutorial.train.train] except the data, validated.
 
-    The fields are :func:`~cnn_tutorial.train.train`'s keyword arguments, with
+    The fields are [`train`][cnn_tutorial.train.train]'s keyword arguments, with
     the same meaning and defaults; building the object checks them all and
     normalises paths (``~`` expanded).
 

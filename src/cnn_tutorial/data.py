@@ -1,8 +1,8 @@
 """MNIST loading (local IDX files, a cache, or a verified download) and the ``tf.data`` pipeline.
 
 The lecture trained on MNIST: 28 x 28 gray digits, 60,000 for training and
-10,000 for testing. :func:`load_mnist` returns them as uint8 arrays shaped like
-Keras' ``keras.datasets.mnist.load_data()``; :func:`make_dataset` turns them
+10,000 for testing. [`load_mnist`][cnn_tutorial.data.load_mnist] returns them as uint8 arrays shaped like
+Keras' ``keras.datasets.mnist.load_data()``; [`make_dataset`][cnn_tutorial.data.make_dataset] turns them
 into a shuffled, batched ``tf.data.Dataset`` of float images in [0, 1]. See the
 chapter "A convnet on MNIST" (convnet-mnist.md).
 
@@ -10,11 +10,11 @@ Where the data comes from, in this order:
 
 1. the ``data_dir`` argument (``cnn-tutorial train --data-dir``);
 2. the ``CNN_TUTORIAL_DATA_DIR`` environment variable;
-3. the cache folder (:func:`default_cache_dir`: ``$CNN_TUTORIAL_CACHE_DIR``, else
+3. the cache folder ([`default_cache_dir`][cnn_tutorial.data.default_cache_dir]: ``$CNN_TUTORIAL_CACHE_DIR``, else
    ``$XDG_CACHE_HOME/cnn_tutorial/mnist``, else ``~/.cache/cnn_tutorial/mnist``);
-4. a download from the standard mirrors (:data:`MIRRORS`) into that cache, each
+4. a download from the standard mirrors ([`MIRRORS`][cnn_tutorial.data.MIRRORS]) into that cache, each
    file checked against the MD5 of exactly the bytes stored
-   (:data:`MNIST_GZ_MD5`), capped in size and time, and moved into place only
+   ([`MNIST_GZ_MD5`][cnn_tutorial.data.MNIST_GZ_MD5]), capped in size and time, and moved into place only
    when complete; a cached download that no longer loads is fetched again.
 
 A data folder holds the four standard IDX files, gzip-compressed or not
@@ -75,13 +75,13 @@ DATA_DIR_ENV = "CNN_TUTORIAL_DATA_DIR"
 #: Environment variable overriding the cache folder used for downloads.
 CACHE_DIR_ENV = "CNN_TUTORIAL_CACHE_DIR"
 
-#: The four standard IDX files: role -> file name without ``.gz``.
 IDX_FILES = {
     "train_images": "train-images-idx3-ubyte",
     "train_labels": "train-labels-idx1-ubyte",
     "test_images": "t10k-images-idx3-ubyte",
     "test_labels": "t10k-labels-idx1-ubyte",
 }
+"""The four standard IDX files: role -> file name without ``.gz``."""
 
 #: MD5 of the *uncompressed* MNIST files (as published by Yann LeCun), to check a
 #: local copy that was compressed again (``md5sum`` after ``gunzip``).
@@ -92,24 +92,24 @@ MNIST_MD5 = {
     "t10k-labels-idx1-ubyte": "27ae3e4e09519cfbb04c329615203637",
 }
 
-#: MD5 of the *compressed* ``.gz`` files the mirrors serve: a download is
-#: checked on exactly the bytes stored in the cache (bytes appended after the
-#: gzip stream fail too).
 MNIST_GZ_MD5 = {
     "train-images-idx3-ubyte": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
     "train-labels-idx1-ubyte": "d53e105ee54ea40749a09fcbcd1e9432",
     "t10k-images-idx3-ubyte": "9fb629c4189551a2d022fa330f9573f3",
     "t10k-labels-idx1-ubyte": "ec29112dd5afa0611ce80d1b7f02629c",
 }
+"""MD5 of the *compressed* ``.gz`` files the mirrors serve: a download is checked on
+exactly the bytes stored in the cache (bytes appended after the gzip stream fail too)."""
 
-#: Largest download accepted per file (the biggest, train-images, is 9.9 MB).
 MAX_DOWNLOAD_BYTES = 32 * 2**20
+"""Largest download accepted per file (the biggest, train-images, is 9.9 MB)."""
 
-#: Mirrors that serve ``<name>.gz`` for each of :data:`IDX_FILES`, tried in order.
 MIRRORS: tuple[str, ...] = (
     "https://ossci-datasets.s3.amazonaws.com/mnist/",
     "https://storage.googleapis.com/cvdf-datasets/mnist/",
 )
+"""Mirrors that serve ``<name>.gz`` for each of
+[`IDX_FILES`][cnn_tutorial.data.IDX_FILES], tried in order."""
 
 # IDX type codes (third byte of the magic number) -> NumPy dtype, big-endian.
 _IDX_DTYPES = {0x08: np.dtype(np.uint8), 0x09: np.dtype(np.int8), 0x0B: np.dtype(">i2"),
@@ -299,7 +299,7 @@ def find_idx_files(folder: str | os.PathLike) -> dict[str, Path]:
         folder: The data folder.
 
     Returns:
-        A mapping from each role of :data:`IDX_FILES` to its file.
+        A mapping from each role of [`IDX_FILES`][cnn_tutorial.data.IDX_FILES] to its file.
 
     Raises:
         FileNotFoundError: the folder does not exist or lacks some of the files
@@ -342,7 +342,7 @@ def load_idx_folder(folder: str | os.PathLike, n_classes: int | None = 10):
     """Load the four IDX files of ``folder`` and check that they fit together.
 
     Args:
-        folder: A folder as described in :func:`find_idx_files`.
+        folder: A folder as described in [`find_idx_files`][cnn_tutorial.data.find_idx_files].
         n_classes: Labels must lie in ``0..n_classes - 1`` (MNIST and
             Fashion-MNIST: 10); ``None`` skips that check.
 
@@ -351,8 +351,8 @@ def load_idx_folder(folder: str | os.PathLike, n_classes: int | None = 10):
         labels ``N``, both uint8.
 
     Raises:
-        FileNotFoundError: see :func:`find_idx_files`.
-        ValueError: a file is broken (see :func:`read_idx`), images are not
+        FileNotFoundError: see [`find_idx_files`][cnn_tutorial.data.find_idx_files].
+        ValueError: a file is broken (see [`read_idx`][cnn_tutorial.data.read_idx]), images are not
             3-D uint8, labels not 1-D uint8 or out of range, counts differ
             between images and labels, or train and test images differ in size.
 
@@ -474,16 +474,16 @@ def download_mnist(cache_dir: str | os.PathLike | None = None,
 
     Files already in the cache are kept. Each missing file is fetched as
     ``<mirror><name>.gz`` from the first mirror that works; it is written to a
-    temporary file in the cache, checked against :data:`MNIST_GZ_MD5` (the MD5
+    temporary file in the cache, checked against [`MNIST_GZ_MD5`][cnn_tutorial.data.MNIST_GZ_MD5] (the MD5
     of exactly the bytes stored) and only then renamed into place, so an
     interrupted or corrupted download never leaves a broken file behind. A
-    response larger than :data:`MAX_DOWNLOAD_BYTES` is cut off, and the whole
+    response larger than [`MAX_DOWNLOAD_BYTES`][cnn_tutorial.data.MAX_DOWNLOAD_BYTES] is cut off, and the whole
     download stops after ``time_limit`` seconds, however slowly a server
     answers.
 
     Args:
-        cache_dir: Where to store the files (default :func:`default_cache_dir`).
-        mirrors: Base URLs ending in ``/`` (default :data:`MIRRORS`).
+        cache_dir: Where to store the files (default [`default_cache_dir`][cnn_tutorial.data.default_cache_dir]).
+        mirrors: Base URLs ending in ``/`` (default [`MIRRORS`][cnn_tutorial.data.MIRRORS]).
         timeout: Seconds to wait for a server before trying the next mirror.
         time_limit: Seconds the whole download may take.
 
@@ -558,7 +558,7 @@ def load_mnist(data_dir: str | os.PathLike | None = None, *,
 
     Args:
         data_dir: A folder with the four IDX files, ``.gz`` or not.
-        cache_dir: The cache folder (default :func:`default_cache_dir`).
+        cache_dir: The cache folder (default [`default_cache_dir`][cnn_tutorial.data.default_cache_dir]).
         download: Whether to download when no local copy is found.
 
     Returns:
@@ -662,7 +662,7 @@ def make_dataset(images: Any, labels: Any, batch_size: int = 128, shuffle: bool 
 
     Args:
         images: uint8 ``N x H x W`` (or ``N x H x W x 1``) images, e.g. from
-            :func:`load_mnist`; float images in [0, 1] are accepted too.
+            [`load_mnist`][cnn_tutorial.data.load_mnist]; float images in [0, 1] are accepted too.
         labels: ``N`` integer class indices.
         batch_size: Images per batch (>= 1).
         shuffle: Whether to shuffle (training) or keep the order (testing).

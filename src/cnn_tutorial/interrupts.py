@@ -1,8 +1,8 @@
 """Ctrl+C, SIGTERM and SIGHUP end a training run between two steps, never inside one.
 
-While :class:`StopSignals` is active, the three signals only set a flag; the
+While [`StopSignals`][cnn_tutorial.interrupts.StopSignals] is active, the three signals only set a flag; the
 training loop looks at it once a step is counted (global step and position
-updated), saves a checkpoint and raises :class:`TrainingInterrupted`. The
+updated), saves a checkpoint and raises [`TrainingInterrupted`][cnn_tutorial.interrupts.TrainingInterrupted]. The
 saved step and the optimizer's own iteration count therefore always agree,
 and no batch is applied twice when the run resumes. A second Ctrl+C raises
 at once. The previous handlers come back when the block ends. See the chapter
@@ -34,7 +34,7 @@ class TrainingInterrupted(KeyboardInterrupt):
 
 
 class StopSignals:
-    """A context manager: SIGINT, SIGTERM and SIGHUP set :attr:`signum` instead of stopping.
+    """A context manager: SIGINT, SIGTERM and SIGHUP set `signum` instead of stopping.
 
     Outside the main thread (where Python cannot install handlers) it does
     nothing, and signals keep their usual effect.
@@ -73,6 +73,6 @@ class StopSignals:
         self.signum = signum
 
     def raise_if_requested(self) -> None:
-        """Raise :class:`TrainingInterrupted` if a signal came since the block began."""
+        """Raise [`TrainingInterrupted`][cnn_tutorial.interrupts.TrainingInterrupted] if a signal came since the block began."""
         if self.signum is not None:
             raise TrainingInterrupted(self.signum)

@@ -9,18 +9,24 @@ output size" (padding-stride.md).
 Two tables are provided, both read-only (a read-only mapping of arrays that
 cannot be written to, so that no code can change them by accident):
 
-* :data:`KERNELS`: the seven kernels the site uses, each a ``3 x 3`` float32
+* [`KERNELS`][cnn_tutorial.kernels.KERNELS]: the seven kernels the site uses, each a ``3 x 3`` float32
   array. ``"blur"`` is the lecture's gray box blur *divided by 9* so that it
   keeps the brightness of the image; ``"gaussian_blur"`` is the lecture's
   colour blur (already summing to 1); ``"edge"`` is the lecture's gray edge
   kernel (centre 4).
-* :data:`LECTURE_KERNELS`: the lecture's kernels exactly as written, including
+* [`LECTURE_KERNELS`][cnn_tutorial.kernels.LECTURE_KERNELS]: the lecture's kernels exactly as written, including
   the variants the site does not use by default: the box blur of ones
   (``"blur_gray"``, sums to 9, so it brightens the image nine-fold) and the
   colour edge kernel with centre 8 and all eight neighbours -1
   (``"edge_rgb"``). The lecture stored them as ``3 x 3 x in x out`` filters for
   ``tf.nn.conv2d``; here each is the ``3 x 3`` pattern that
-  :func:`apply_kernel` applies to every channel on its own.
+  [`apply_kernel`][cnn_tutorial.kernels.apply_kernel] applies to every channel on its own.
+
+Two functions show what ``tf.nn.conv2d`` computes and where it runs:
+[`im2col`][cnn_tutorial.kernels.im2col] and [`conv2d_as_matmul`][cnn_tutorial.kernels.conv2d_as_matmul] write a convolution as one matrix
+product (chapter "tf.nn.conv2d and its arguments", conv2d.md), and
+[`data_format_support`][cnn_tutorial.kernels.data_format_support] asks a fresh TensorFlow process which data
+formats its CPU kernels accept.
 """
 
 from __future__ import annotations
@@ -41,7 +47,7 @@ from cnn_tutorial._validation import (
 )
 
 __all__ = ["KERNELS", "LECTURE_KERNELS", "MAX_SIDE", "SAMPLE_IMAGES", "apply_kernel",
-           "load_sample_image"]
+           "conv2d_as_matmul", "data_format_support", "im2col", "load_sample_image"]
 
 
 def _frozen(rows: list[list[float]]) -> np.ndarray:
@@ -59,7 +65,6 @@ _EDGE_RGB = [[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]]
 _TOP_SOBEL = [[1, 2, 1], [0, 0, 0], [-1, -2, -1]]
 _EMBOSS = [[-2, -1, 0], [-1, 1, 1], [0, 1, 2]]
 
-#: The site's seven kernels: name -> read-only ``3 x 3`` float32 array.
 KERNELS: Mapping[str, np.ndarray] = types.MappingProxyType({
     "identity": _frozen(_IDENTITY),
     "blur": _frozen([[v / 9 for v in row] for row in _BOX]),
@@ -69,8 +74,8 @@ KERNELS: Mapping[str, np.ndarray] = types.MappingProxyType({
     "top_sobel": _frozen(_TOP_SOBEL),
     "emboss": _frozen(_EMBOSS),
 })
+"""The site's seven kernels: name -> read-only ``3 x 3`` float32 array."""
 
-#: The lecture's kernels as written: name -> read-only ``3 x 3`` float32 array.
 LECTURE_KERNELS: Mapping[str, np.ndarray] = types.MappingProxyType({
     "blur_rgb": _frozen(_GAUSSIAN),
     "blur_gray": _frozen(_BOX),
@@ -80,16 +85,18 @@ LECTURE_KERNELS: Mapping[str, np.ndarray] = types.MappingProxyType({
     "top_sobel": _frozen(_TOP_SOBEL),
     "emboss": _frozen(_EMBOSS),
 })
+"""The lecture's kernels as written: name -> read-only ``3 x 3`` float32 array."""
 
-#: Photographs bundled with scikit-image that :func:`load_sample_image` offers,
-#: with their licence (from scikit-image's ``skimage.data`` documentation).
 SAMPLE_IMAGES: Mapping[str, str] = types.MappingProxyType({
     "astronaut": "Eileen Collins, NASA Great Images database; public domain",
     "chelsea": "Chelsea the cat, by Stefan van der Walt; CC0",
     "coffee": "Coffee cup, by Rachel Michetti (Pikolo Espresso Bar); CC0",
 })
+"""Photographs bundled with scikit-image that
+[`load_sample_image`][cnn_tutorial.kernels.load_sample_image] offers, with their licence
+(from scikit-image's ``skimage.data`` documentation)."""
 
-#: The largest ``size`` :func:`load_sample_image` resizes to (a 3-channel
+#: The largest ``size`` [`load_sample_image`][cnn_tutorial.kernels.load_sample_image] resizes to (a 3-channel
 #: float32 photo of 8192 x 8192 already takes 768 MiB).
 MAX_SIDE = 8192
 
@@ -213,7 +220,7 @@ def load_sample_image(gray: bool = False, size: int | None = None,
     ``scikit-image`` package. The default, ``"astronaut"``, is the portrait of
     the astronaut Eileen Collins from NASA's Great Images database, in the
     public domain; ``"chelsea"`` (a cat) and ``"coffee"`` (a cup) are CC0 (see
-    :data:`SAMPLE_IMAGES`). See the chapter "Convolution by hand"
+    [`SAMPLE_IMAGES`][cnn_tutorial.kernels.SAMPLE_IMAGES]). See the chapter "Convolution by hand"
     (convolution.md).
 
     Args:
@@ -221,7 +228,7 @@ def load_sample_image(gray: bool = False, size: int | None = None,
             0.1140, as ``tf.image.rgb_to_grayscale``) instead of ``H x W x 3``.
         size: When given, the central square of the photo resized to
             ``size x size`` (bilinear with antialiasing; deterministic).
-        name: Which photograph, a key of :data:`SAMPLE_IMAGES`.
+        name: Which photograph, a key of [`SAMPLE_IMAGES`][cnn_tutorial.kernels.SAMPLE_IMAGES].
 
     Returns:
         A float32 array with values in [0, 1]: ``H x W x 3``, or ``H x W`` when
@@ -260,3 +267,182 @@ def load_sample_image(gray: bool = False, size: int | None = None,
     if gray:
         pixels = np.clip(pixels @ _LUMA, 0.0, 1.0)
     return np.ascontiguousarray(pixels, dtype=np.float32)
+
+
+def _check_batch(name: str, value: Any) -> np.ndarray:
+    array = np.asarray(value)
+    if array.ndim != 4 or not np.issubdtype(array.dtype, np.number) or array.dtype == np.bool_:
+        raise ValueError(f"{name} must be a 4-D array of numbers, got {describe_array(value)}")
+    return array.astype(np.float32, copy=False)
+
+
+def im2col(images: Any, kernel_size: int, stride: int = 1, padding: str = "VALID") -> np.ndarray:
+    """Every window of a batch of images as one row of a matrix ("image to columns").
+
+    Window ``(n, i, j)`` (image ``n``, output row ``i``, column ``j``) becomes
+    row ``(n·H' + i)·W' + j``; its ``F·F·C`` values are in the order of
+    ``filters.reshape(-1, C_out)`` (kernel row, kernel column, channel), so
+    that ``im2col(x, F) @ filters.reshape(-1, C_out)`` is the convolution
+    ([`conv2d_as_matmul`][cnn_tutorial.kernels.conv2d_as_matmul]). ``'SAME'`` pads as TensorFlow does
+    ([`same_padding`][cnn_tutorial.arithmetic.same_padding]). See the chapter
+    "tf.nn.conv2d and its arguments" (conv2d.md).
+
+    Args:
+        images: ``N x H x W x C`` numbers.
+        kernel_size: Side ``F`` of the square window (>= 1).
+        stride: Step of the window in both directions (>= 1).
+        padding: ``"SAME"`` or ``"VALID"``.
+
+    Returns:
+        A float32 array of shape ``(N·H'·W', F·F·C)``.
+
+    Raises:
+        ValueError: ``images`` is not 4-D, a size or stride below 1, an unknown
+            padding, or a ``'VALID'`` window larger than the image.
+
+    Examples:
+        >>> x = np.arange(16, dtype=np.float32).reshape(1, 4, 4, 1)
+        >>> columns = im2col(x, 3)
+        >>> columns.shape
+        (4, 9)
+        >>> columns[0].tolist()  # the top-left 3 x 3 window, row by row
+        [0.0, 1.0, 2.0, 4.0, 5.0, 6.0, 8.0, 9.0, 10.0]
+    """
+    from cnn_tutorial.arithmetic import conv_output_size, same_padding
+
+    array = _check_batch("images", images)
+    kernel_size = check_int("kernel_size", kernel_size)
+    stride = check_int("stride", stride, maximum=MAX_INT32)
+    padding = check_padding("padding", padding)
+    _, height, width, _ = array.shape
+    pads = [(0, 0), (0, 0), (0, 0), (0, 0)]
+    if padding == "SAME":
+        pads[1] = same_padding(height, kernel_size, stride)
+        pads[2] = same_padding(width, kernel_size, stride)
+    elif kernel_size > min(height, width):
+        raise ValueError(
+            f"with padding='VALID' the kernel must fit inside the image: kernel_size "
+            f"{kernel_size} is larger than image {height} x {width}; use padding='SAME'")
+    out_h = conv_output_size(height, kernel_size, stride, padding)
+    out_w = conv_output_size(width, kernel_size, stride, padding)
+    padded = np.pad(array, pads)
+    windows = np.lib.stride_tricks.sliding_window_view(padded, (kernel_size, kernel_size),
+                                                       axis=(1, 2))
+    windows = windows[:, ::stride, ::stride][:, :out_h, :out_w]  # N x H' x W' x C x F x F
+    windows = np.transpose(windows, (0, 1, 2, 4, 5, 3))         # N x H' x W' x F x F x C
+    return np.ascontiguousarray(windows.reshape(-1, kernel_size * kernel_size * array.shape[3]))
+
+
+def conv2d_as_matmul(images: Any, filters: Any, stride: int = 1,
+                     padding: str = "VALID") -> np.ndarray:
+    """``tf.nn.conv2d`` computed as one matrix product: ``im2col(images) @ filters``.
+
+    Each row of [`im2col`][cnn_tutorial.kernels.im2col] is one window; each column of
+    ``filters.reshape(F·F·C_in, C_out)`` is one kernel; so each entry of the
+    product is one output value, the weighted sum of one window with one
+    kernel. See the chapter "tf.nn.conv2d and its arguments" (conv2d.md).
+
+    Args:
+        images: ``N x H x W x C_in`` numbers.
+        filters: ``F x F x C_in x C_out`` numbers (a square kernel).
+        stride: Step of the window in both directions (>= 1).
+        padding: ``"SAME"`` or ``"VALID"``.
+
+    Returns:
+        A float32 ``N x H' x W' x C_out`` array, what ``tf.nn.conv2d`` returns.
+
+    Raises:
+        ValueError: wrong ranks, a kernel that is not square, or channel counts
+            that do not match; and the errors of [`im2col`][cnn_tutorial.kernels.im2col].
+
+    Examples:
+        >>> x = np.arange(16, dtype=np.float32).reshape(1, 4, 4, 1)
+        >>> w = np.ones((3, 3, 1, 1), np.float32)  # sums of 3 x 3 windows
+        >>> conv2d_as_matmul(x, w)[0, :, :, 0].tolist()
+        [[45.0, 54.0], [81.0, 90.0]]
+    """
+    array = _check_batch("images", images)
+    weights = _check_batch("filters", filters)
+    if weights.shape[0] != weights.shape[1]:
+        raise ValueError(f"filters must be square (F x F x C_in x C_out), got {weights.shape}")
+    if weights.shape[2] != array.shape[3]:
+        raise ValueError(f"filters must have {array.shape[3]} input channels (the images' C), "
+                         f"got {weights.shape[2]}")
+    from cnn_tutorial.arithmetic import conv_output_size
+
+    columns = im2col(array, weights.shape[0], stride, padding)
+    out_h = conv_output_size(array.shape[1], weights.shape[0], stride, padding)
+    out_w = conv_output_size(array.shape[2], weights.shape[0], stride, padding)
+    product = columns @ weights.reshape(-1, weights.shape[3])
+    return product.reshape(array.shape[0], out_h, out_w, weights.shape[3])
+
+
+_FORMAT_PROBE = r"""
+import json, os
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+import tensorflow as tf
+try:
+    from tensorflow.python.util import _pywrap_util_port
+    onednn = bool(_pywrap_util_port.IsMklEnabled())
+except (ImportError, AttributeError):
+    onednn = None
+x = tf.zeros([1, 3, 8, 8])  # N x C x H x W
+ops = {
+    "conv2d": lambda: tf.nn.conv2d(x, tf.zeros([3, 3, 3, 4]), 1, "SAME", data_format="NCHW"),
+    "max_pool2d": lambda: tf.nn.max_pool2d(x, 2, 2, "VALID", data_format="NCHW"),
+    "bias_add": lambda: tf.nn.bias_add(x, tf.zeros([3]), data_format="NCHW"),
+}
+result = {"onednn": onednn, "gpus": len(tf.config.list_physical_devices("GPU")), "NCHW": {}}
+for name, op in ops.items():
+    try:
+        result["NCHW"][name] = "ran on " + op().device.split("device:")[-1]
+    except (tf.errors.UnimplementedError, tf.errors.InvalidArgumentError) as error:
+        message = str(error).split("}} ")[-1].split(" [Op:")[0]
+        result["NCHW"][name] = type(error).__name__ + ": " + message
+print(json.dumps(result))
+"""
+
+
+def data_format_support(onednn_opts: str | None = None) -> dict[str, Any]:
+    """Ask a fresh TensorFlow process whether ``NCHW`` conv2d, pooling and bias_add run.
+
+    oneDNN is read when TensorFlow starts, so each setting needs its own
+    process: this runs one with ``TF_ENABLE_ONEDNN_OPTS`` set to
+    ``onednn_opts`` (``None`` keeps this process's environment). The answer
+    is what that process reports, never a guess: whether oneDNN is on
+    (TensorFlow's own ``IsMklEnabled``; ``None`` if it cannot be read), how
+    many GPUs it sees, and for each op the device it ran on or the error it
+    raised. See the chapter "tf.nn.conv2d and its arguments" (conv2d.md).
+
+    Args:
+        onednn_opts: ``"1"``, ``"0"`` or ``None``.
+
+    Returns:
+        ``{"onednn": bool | None, "gpus": int, "NCHW": {op: "ran on CPU:0" or
+        "ErrorName: message"}}``.
+
+    Raises:
+        ValueError: ``onednn_opts`` is not ``"0"``, ``"1"`` or ``None``.
+        RuntimeError: the process failed (its last line of stderr is shown).
+
+    Examples:
+        >>> report = data_format_support()  # doctest: +SKIP
+        >>> report["NCHW"]["conv2d"]  # doctest: +SKIP
+        'ran on CPU:0'
+    """
+    import json
+    import os
+    import subprocess
+    import sys
+
+    if onednn_opts not in (None, "0", "1"):
+        raise ValueError(f"onednn_opts must be '0', '1' or None, got {onednn_opts!r}")
+    env = dict(os.environ)
+    if onednn_opts is not None:
+        env["TF_ENABLE_ONEDNN_OPTS"] = onednn_opts
+    done = subprocess.run([sys.executable, "-c", _FORMAT_PROBE], env=env, capture_output=True,
+                          text=True, check=False)
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
+        raise RuntimeError(f"the TensorFlow probe exited with {done.returncode}: {last}")
+    return json.loads(done.stdout.strip().splitlines()[-1])

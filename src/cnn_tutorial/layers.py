@@ -159,7 +159,7 @@ class ConvReLU(_Layer):
     ``k_size x k_size x in_channels x filters`` kernel. How its gradient is
     computed is a switch (TensorFlow's, or convolutions too, whichever is
     faster here): see [`cnn_tutorial.backprop`][cnn_tutorial.backprop]. Prefer the lecture's
-    name :func:`conv_relu` to build one. See the chapter "A convnet on MNIST"
+    name [`conv_relu`][cnn_tutorial.layers.conv_relu] to build one. See the chapter "A convnet on MNIST"
     (convnet-mnist.md).
 
     Args:
@@ -287,7 +287,7 @@ class _Pool(tf.Module):
 class MaxPool(_Pool):
     """Max pooling: the largest value of each ``ksize x ksize`` window (no variables).
 
-    The lecture's ``maxpool``; prefer :func:`maxpool` to build one. See the
+    The lecture's ``maxpool``; prefer [`maxpool`][cnn_tutorial.layers.maxpool] to build one. See the
     chapter "Pooling" (pooling.md).
 
     Args:
@@ -306,7 +306,7 @@ class MaxPool(_Pool):
 class AvgPool(_Pool):
     """Average pooling: the mean of each ``ksize x ksize`` window (no variables).
 
-    Arguments as :class:`MaxPool`; prefer :func:`avgpool`. With ``"SAME"``
+    Arguments as [`MaxPool`][cnn_tutorial.layers.MaxPool]; prefer [`avgpool`][cnn_tutorial.layers.avgpool]. With ``"SAME"``
     padding the mean is over the cells inside the image only (the added zeros
     are not counted). See the chapter "Pooling" (pooling.md).
 
@@ -325,7 +325,7 @@ class FullyConnected(_Layer):
     How the product's gradient is computed is a switch: see
     [`cnn_tutorial.backprop`][cnn_tutorial.backprop].
     Linear by default, as in the lecture (which applied ``tf.nn.relu`` outside);
-    ``activation="relu"`` adds the ReLU. Prefer :func:`fully_connected` to build
+    ``activation="relu"`` adds the ReLU. Prefer [`fully_connected`][cnn_tutorial.layers.fully_connected] to build
     one. See the chapter "Fully connected layers" (fully-connected.md).
 
     Args:
@@ -404,7 +404,7 @@ class FullyConnected(_Layer):
 def conv_relu(filters: int, k_size: int, stride: int = 1, padding: str = "SAME",
               scope_name: str = "conv", *, in_channels: int | None = None,
               initializer: str = "he", seed: int | None = None) -> ConvReLU:
-    """Build the lecture's convolution + ReLU layer (a :class:`ConvReLU`).
+    """Build the lecture's convolution + ReLU layer (a [`ConvReLU`][cnn_tutorial.layers.ConvReLU]).
 
     The lecture's ``conv_relu(inputs, filters, k_size, stride, padding,
     scope_name)`` without ``inputs``: call the returned layer on them.
@@ -422,7 +422,7 @@ def conv_relu(filters: int, k_size: int, stride: int = 1, padding: str = "SAME",
 
 def maxpool(ksize: int = 2, stride: int | None = None, padding: str = "VALID",
             scope_name: str = "pool") -> MaxPool:
-    """Build the lecture's max pooling layer (a :class:`MaxPool`).
+    """Build the lecture's max pooling layer (a [`MaxPool`][cnn_tutorial.layers.MaxPool]).
 
     The lecture's ``maxpool(inputs, ksize, stride, padding, scope_name)``
     without ``inputs``. ``stride`` defaults to ``ksize``.
@@ -436,7 +436,7 @@ def maxpool(ksize: int = 2, stride: int | None = None, padding: str = "VALID",
 
 def avgpool(ksize: int = 2, stride: int | None = None, padding: str = "VALID",
             scope_name: str = "pool") -> AvgPool:
-    """Build an average pooling layer (a :class:`AvgPool`), the sibling of :func:`maxpool`.
+    """Build an average pooling layer (a [`AvgPool`][cnn_tutorial.layers.AvgPool]), the sibling of [`maxpool`][cnn_tutorial.layers.maxpool].
 
     Examples:
         >>> avgpool(2)(tf.ones([1, 7, 7, 3])).shape.as_list()
@@ -448,7 +448,7 @@ def avgpool(ksize: int = 2, stride: int | None = None, padding: str = "VALID",
 def fully_connected(out_dim: int, scope_name: str = "fc", *, in_dim: int | None = None,
                     initializer: str = "he", activation: str | None = None,
                     seed: int | None = None) -> FullyConnected:
-    """Build the lecture's fully connected layer (a :class:`FullyConnected`).
+    """Build the lecture's fully connected layer (a [`FullyConnected`][cnn_tutorial.layers.FullyConnected]).
 
     The lecture's ``fully_connected(inputs, out_dim, scope_name)`` without
     ``inputs``. Linear unless ``activation="relu"``.

@@ -1,22 +1,24 @@
 """The lecture's convnet for MNIST, written twice: from ``tf.nn`` layers and from Keras.
 
-The network (shapes without the batch axis)::
+The network (shapes without the batch axis):
 
-    input 28 x 28 x 1
-    conv1   5 x 5 x 32, ReLU, SAME     -> 28 x 28 x 32
-    pool1   2 x 2 max, stride 2, VALID -> 14 x 14 x 32
-    conv2   5 x 5 x 64, ReLU, SAME     -> 14 x 14 x 64
-    pool2   2 x 2 max, stride 2, VALID ->  7 x  7 x 64
-    flatten                            -> 3136
-    fc      dense 1024, ReLU           -> 1024
-    dropout rate 0.25 (keep_prob 0.75), only while training
-    logits  dense 10                   -> 10
+```text
+input 28 x 28 x 1
+conv1   5 x 5 x 32, ReLU, SAME     -> 28 x 28 x 32
+pool1   2 x 2 max, stride 2, VALID -> 14 x 14 x 32
+conv2   5 x 5 x 64, ReLU, SAME     -> 14 x 14 x 64
+pool2   2 x 2 max, stride 2, VALID ->  7 x  7 x 64
+flatten                            -> 3136
+fc      dense 1024, ReLU           -> 1024
+dropout rate 0.25 (keep_prob 0.75), only while training
+logits  dense 10                   -> 10
+```
 
-:class:`ConvNet` is built from :mod:`cnn_tutorial.layers` (``tf.Module`` and
+[`ConvNet`][cnn_tutorial.model.ConvNet] is built from [`cnn_tutorial.layers`][cnn_tutorial.layers] (``tf.Module`` and
 ``tf.nn`` ops, variables named ``conv1/kernel``, ``fc/weights``, ...), the way
-the lecture built it; :func:`keras_convnet` is the same network from
+the lecture built it; [`keras_convnet`][cnn_tutorial.model.keras_convnet] is the same network from
 ``keras.layers`` (the chapter "The layers API", layers-api.md), and
-:func:`copy_weights` copies the weights between them in either direction, so
+[`copy_weights`][cnn_tutorial.model.copy_weights] copies the weights between them in either direction, so
 both compute the same logits. See the chapter "A convnet on MNIST"
 (convnet-mnist.md).
 """
@@ -58,7 +60,7 @@ _WEIGHTED_LAYERS = tuple((spec.name, "conv" if isinstance(spec, Conv) else "dens
 
 
 def _lecture_stack(n_classes: int, dropout_rate: float) -> tuple:
-    """:data:`~cnn_tutorial.arithmetic.LECTURE_NETWORK` with this model's classes and rate."""
+    """[`LECTURE_NETWORK`][cnn_tutorial.arithmetic.LECTURE_NETWORK] with this model's classes and rate."""
     last_dense = max(i for i, spec in enumerate(LECTURE_NETWORK) if isinstance(spec, Dense))
     stack = []
     for index, spec in enumerate(LECTURE_NETWORK):
@@ -87,7 +89,7 @@ class ConvNet(tf.Module):
             training, in [0, 1). The lecture's ``keep_prob`` 0.75 is a rate of
             0.25.
         initializer: ``"he"`` (default), ``"glorot"`` or ``"lecture"`` (see
-            :mod:`cnn_tutorial.layers`). With ``"he"`` the linear ``logits``
+            [`cnn_tutorial.layers`][cnn_tutorial.layers]). With ``"he"`` the linear ``logits``
             layer uses Glorot, since He's factor 2 is for ReLU layers.
         compute_dtype: ``"float32"`` (default), ``"bfloat16"`` or
             ``"float16"``: the dtype of the computation (mixed precision).
@@ -97,12 +99,12 @@ class ConvNet(tf.Module):
         name: The module's name.
 
     Attributes:
-        conv1: The first :class:`~cnn_tutorial.layers.ConvReLU` (5x5, 32 filters).
-        pool1: The first :class:`~cnn_tutorial.layers.MaxPool` (2x2, stride 2).
-        conv2: The second :class:`~cnn_tutorial.layers.ConvReLU` (5x5, 64 filters).
-        pool2: The second :class:`~cnn_tutorial.layers.MaxPool`.
-        fc: The :class:`~cnn_tutorial.layers.FullyConnected` layer of 1024 ReLU units.
-        logits: The linear :class:`~cnn_tutorial.layers.FullyConnected` output layer.
+        conv1: The first [`ConvReLU`][cnn_tutorial.layers.ConvReLU] (5x5, 32 filters).
+        pool1: The first [`MaxPool`][cnn_tutorial.layers.MaxPool] (2x2, stride 2).
+        conv2: The second [`ConvReLU`][cnn_tutorial.layers.ConvReLU] (5x5, 64 filters).
+        pool2: The second [`MaxPool`][cnn_tutorial.layers.MaxPool].
+        fc: The [`FullyConnected`][cnn_tutorial.layers.FullyConnected] layer of 1024 ReLU units.
+        logits: The linear [`FullyConnected`][cnn_tutorial.layers.FullyConnected] output layer.
 
     Examples:
         >>> model = ConvNet(seed=0)
@@ -191,11 +193,11 @@ class ConvNet(tf.Module):
     def features(self, images: Any, training: bool | tf.Tensor = False) -> dict[str, tf.Tensor]:
         """Every intermediate output, by layer name (for the site's figures).
 
-        :meth:`__call__` is this forward pass, keeping only the logits.
+        `__call__` is this forward pass, keeping only the logits.
 
         Args:
-            images: As :meth:`__call__`.
-            training: As :meth:`__call__` (default ``False``: no dropout).
+            images: As `__call__`.
+            training: As `__call__` (default ``False``: no dropout).
 
         Returns:
             A dict ``{"conv1": ..., "pool1": ..., "conv2": ..., "pool2": ...,
@@ -247,7 +249,7 @@ class ConvNet(tf.Module):
         return self.features(images, training)[self._stack()[-1].name]
 
     def describe(self) -> list[LayerInfo]:
-        """Output shape and parameter count of every layer (see :func:`~cnn_tutorial.arithmetic.describe_stack`).
+        """Output shape and parameter count of every layer (see [`describe_stack`][cnn_tutorial.arithmetic.describe_stack]).
 
         Examples:
             >>> [(row.name, row.output_shape) for row in ConvNet(seed=0).describe()][-2:]
@@ -272,9 +274,9 @@ def keras_convnet(n_classes: int = 10, dropout_rate: float = 0.25,
                   initializer: str = "glorot", seed: int | None = None) -> "keras.Model":
     """The same network from Keras layers (uncompiled ``keras.Model``).
 
-    The layers are named as in :class:`ConvNet` (``conv1``, ``pool1``,
+    The layers are named as in [`ConvNet`][cnn_tutorial.model.ConvNet] (``conv1``, ``pool1``,
     ``conv2``, ``pool2``, ``flatten``, ``fc``, ``dropout``, ``logits``), so
-    :func:`copy_weights` can match them. ``keras.layers.Dropout`` drops only
+    [`copy_weights`][cnn_tutorial.model.copy_weights] can match them. ``keras.layers.Dropout`` drops only
     when the model is called with ``training=True`` (``fit`` does that). See
     the chapter "The layers API" (layers-api.md).
 
@@ -367,8 +369,8 @@ def _weight_pairs(model: Any, role: str) -> dict[str, tuple[Any, Any]]:
 def copy_weights(source: Any, target: Any) -> Any:
     """Copy every weight from one model to the other, in either direction.
 
-    ``source`` and ``target`` are each a :class:`ConvNet` or a model from
-    :func:`keras_convnet`. The layouts agree, so nothing is transposed: a
+    ``source`` and ``target`` are each a [`ConvNet`][cnn_tutorial.model.ConvNet] or a model from
+    [`keras_convnet`][cnn_tutorial.model.keras_convnet]. The layouts agree, so nothing is transposed: a
     ``tf.nn.conv2d`` filter and a Keras ``Conv2D`` kernel are both
     ``height x width x in x out``, a dense weight matrix is ``in x out``, and
     both flatten ``7 x 7 x 64`` in the same (row-major, NHWC) order. See the

@@ -7,11 +7,13 @@ convnet's 3,136 x 1,024 ``fc`` weights that is most of the optimizer's time.
 ``tf.raw_ops.ResourceApplyAdam`` does the same arithmetic in one pass over
 ``var``, ``m``, ``v`` and the gradient. The benchmark page measures the gain.
 
-The formula is Keras', step for step (``t`` counts from 1)::
+The formula is Keras', step for step (``t`` counts from 1):
 
-    m <- m + (g - m) (1 - beta_1)
-    v <- v + (g^2 - v) (1 - beta_2)
-    var <- var - lr * sqrt(1 - beta_2^t) / (1 - beta_1^t) * m / (sqrt(v) + epsilon)
+```text
+m <- m + (g - m) (1 - beta_1)
+v <- v + (g^2 - v) (1 - beta_2)
+var <- var - lr * sqrt(1 - beta_2^t) / (1 - beta_1^t) * m / (sqrt(v) + epsilon)
+```
 
 so `FusedAdam` is a drop-in subclass: same arguments, same slot
 variables, same checkpoints. It falls back to Keras' own update for AMSGrad

@@ -1,11 +1,11 @@
 """What a training run records: history for plots, TensorBoard logs, the progress bar.
 
-:class:`Recorder` is what :func:`cnn_tutorial.train.train` calls around every
+[`Recorder`][cnn_tutorial.recorder.Recorder] is what [`cnn_tutorial.train.train`][cnn_tutorial.train.train] calls around every
 step, like a Keras callback list: it adds each step's loss and number of
 correct images to a window of ``log_every`` steps (as tensors, so that the
 loop never waits for the device), and at each window's end writes the mean
 loss and accuracy to ``history``, TensorBoard and the progress bar. It also
-writes the training step's graph once, the test accuracy and the weight
+writes the training step's graph once, the evaluation accuracy and the weight
 histograms, and refuses to go on when the loss stops being a finite number.
 See the chapter "A convnet on MNIST" (convnet-mnist.md).
 """
@@ -75,7 +75,7 @@ class Recorder:
         self.log_every = log_every
         self.show_progress = sys.stderr.isatty() if progress is None else bool(progress)
         self.history: dict[str, list] = {"step": [], "loss": [], "accuracy": [],
-                                         "test_step": [], "test_accuracy": []}
+                                         "eval_step": [], "eval_accuracy": []}
         self.writer = None
         self._graph_written = False
         self._bar = None
@@ -191,7 +191,7 @@ class Recorder:
                 f"or float32 instead of float16)")
 
     def check_healthy(self, model: Any, step: int) -> None:
-        """Raise :class:`NonFiniteLossError` if the open window's loss or a weight is not finite.
+        """Raise [`NonFiniteLossError`][cnn_tutorial.recorder.NonFiniteLossError] if the open window's loss or a weight is not finite.
 
         Called before each checkpoint so that a diverged model never replaces a good one.
         """
@@ -201,13 +201,13 @@ class Recorder:
         if not bool(tf.reduce_all(tf.stack(finite))):
             self._check_finite(math.nan, step)
 
-    def test_accuracy(self, value: float, step: int) -> None:
-        """Record a test accuracy at ``step``."""
-        self.history["test_step"].append(step)
-        self.history["test_accuracy"].append(value)
+    def eval_accuracy(self, value: float, step: int) -> None:
+        """Record the accuracy on the evaluation split at ``step``."""
+        self.history["eval_step"].append(step)
+        self.history["eval_accuracy"].append(value)
         if self.writer is not None:
             with self.writer.as_default():
-                tf.summary.scalar("test_accuracy", value, step=step)
+                tf.summary.scalar("eval_accuracy", value, step=step)
 
     def histograms(self, model: Any, step: int) -> None:
         """A histogram of every weight of ``model`` at ``step`` (TensorBoard only)."""

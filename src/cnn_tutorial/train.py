@@ -2,43 +2,47 @@
 
 The lecture's loop, for TensorFlow 2: Adam (learning rate 0.001) minimises the
 softmax cross entropy of the logits; after every epoch the model is evaluated
-on the test set with dropout off, as a *fraction* of correct images (the
-lecture counted correct images per batch). Everything a long run needs is
-built in:
+on an evaluation split (``eval_data``: a validation split while choices are
+still being made, the test set once at the end) with dropout off, as a
+*fraction* of correct images (the lecture counted correct images per batch).
+Everything a long run needs is built in:
 
 * TensorBoard logs (``log_dir``): scalars ``loss``, ``accuracy`` and
-  ``test_accuracy``, a histogram of every weight at each epoch's end, and the
+  ``eval_accuracy``, a histogram of every weight at each epoch's end, and the
   graph of the training step (``tf.summary.trace_on``/``trace_export``).
 * Checkpoints (``checkpoint_dir``, a locked
-  :class:`~cnn_tutorial.checkpointing.CheckpointFolder`) every
+  [`CheckpointFolder`][cnn_tutorial.checkpointing.CheckpointFolder]) every
   ``checkpoint_every`` steps, at each epoch's end, when ``max_steps`` is
   reached and on ``Ctrl+C``, SIGTERM or SIGHUP (between two steps, see
-  :mod:`cnn_tutorial.interrupts`). Starting again with the same folder resumes
+  [`cnn_tutorial.interrupts`][cnn_tutorial.interrupts]). Starting again with the same folder resumes
   from the newest readable checkpoint: same weights, optimizer state, global
   step, epoch and position inside the epoch (the shuffled order of each epoch
   depends only on ``seed`` and the epoch number), so an interrupted run loses
   nothing. A loss that stops being finite ends the run without replacing the
   last good checkpoint.
 
-The pieces: :class:`~cnn_tutorial.config.TrainConfig` checks the arguments
-before anything loads, :class:`~cnn_tutorial.recorder.Recorder` keeps the
-history, the TensorBoard logs and the progress bar, and :func:`train` itself
+The pieces: [`TrainConfig`][cnn_tutorial.config.TrainConfig] checks the arguments
+before anything loads, [`Recorder`][cnn_tutorial.recorder.Recorder] keeps the
+history, the TensorBoard logs and the progress bar, and [`train`][cnn_tutorial.train.train] itself
 is a short ``fit``/``fit_epoch`` loop over them.
 * A ``tf.distribute`` strategy: the default one for one device,
   ``MirroredStrategy`` to spread each batch over several devices.
 
 From a notebook, on a subset (the chapter "A convnet on MNIST",
-convnet-mnist.md, does this)::
+convnet-mnist.md, does this):
 
-    from cnn_tutorial.data import load_mnist
-    from cnn_tutorial.train import train
-    (x_train, y_train), (x_test, y_test) = load_mnist()
-    result = train("lowlevel", (x_train[:6000], y_train[:6000]),
-                   (x_test[:2000], y_test[:2000]), epochs=3, progress=False)
-    result.history            # per-step loss/accuracy and per-epoch test accuracy
-    [(e.epoch, e.test_accuracy, e.seconds) for e in result.epochs]
+```python
+from cnn_tutorial.data import load_mnist
+from cnn_tutorial.train import train
+(x_train, y_train), (x_test, y_test) = load_mnist()
+validation = x_train[-5000:], y_train[-5000:]      # the lecture's 5,000
+result = train("lowlevel", (x_train[:6000], y_train[:6000]), validation,
+               epochs=3, progress=False)
+result.history            # per-step loss/accuracy and per-epoch eval accuracy
+[(e.epoch, e.eval_accuracy, e.seconds) for e in result.epochs]
+```
 
-``result.history`` is what :func:`cnn_tutorial.figures.plot_training_curves`
+``result.history`` is what [`cnn_tutorial.figures.plot_training_curves`][cnn_tutorial.figures.plot_training_curves]
 draws. From a shell, ``cnn-tutorial train`` runs the same function.
 """
 
@@ -49,6 +53,7 @@ import dataclasses
 import math
 import os
 import sys
+import warnings
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -80,8 +85,8 @@ class EpochStats:
         step: Global step at the epoch's end.
         loss: Mean training loss over the batches run in this process.
         accuracy: Mean training-batch accuracy (dropout on) over those batches.
-        test_accuracy: Fraction of test images classified correctly
-            (``None`` without test data).
+        eval_accuracy: Fraction of the evaluation split (``eval_data``)
+            classified correctly (``None`` without one).
         seconds: Training time of the epoch in this process (evaluation excluded).
         images_per_second: Training images per second in this epoch.
         resumed: Whether the epoch began in an earlier run (then ``seconds``
@@ -92,25 +97,31 @@ class EpochStats:
     step: int
     loss: float
     accuracy: float
-    test_accuracy: float | None
+    eval_accuracy: float | None
     seconds: float
     images_per_second: float
     resumed: bool = False
 
+    @property
+    def test_accuracy(self) -> float | None:
+        """Deprecated name of ``eval_accuracy`` (the split is not always the test set)."""
+        _deprecated("EpochStats.test_accuracy", "EpochStats.eval_accuracy")
+        return self.eval_accuracy
+
 
 @dataclasses.dataclass
 class TrainResult:
-    """What :func:`train` returns.
+    """What [`train`][cnn_tutorial.train.train] returns.
 
     Attributes:
         model: The trained model (the one passed in, or the one built).
         step: Global step reached (batches trained, over all runs).
         epoch: Completed epochs.
-        test_accuracy: Latest test accuracy (``None`` without test data).
-        epochs: One :class:`EpochStats` per epoch finished in this run.
+        eval_accuracy: Latest accuracy on ``eval_data`` (``None`` without it).
+        epochs: One [`EpochStats`][cnn_tutorial.train.EpochStats] per epoch finished in this run.
         history: Lists for plotting: ``step``, ``loss`` and ``accuracy`` (mean
-            over each ``log_every`` steps), ``test_step`` and ``test_accuracy``
-            (at each evaluation); see :func:`cnn_tutorial.figures.plot_training_curves`.
+            over each ``log_every`` steps), ``eval_step`` and ``eval_accuracy``
+            (at each evaluation); see [`plot_training_curves`][cnn_tutorial.figures.plot_training_curves].
         resumed_from_step: The checkpoint's step this run started from, or ``None``.
         stopped: ``"completed"`` (all epochs) or ``"max_steps"``.
         checkpoint: Path of the last checkpoint written, or ``None``.
@@ -119,12 +130,18 @@ class TrainResult:
     model: Any
     step: int
     epoch: int
-    test_accuracy: float | None
+    eval_accuracy: float | None
     epochs: list[EpochStats]
     history: dict[str, list]
     resumed_from_step: int | None
     stopped: str
     checkpoint: str | None
+
+    @property
+    def test_accuracy(self) -> float | None:
+        """Deprecated name of ``eval_accuracy`` (the split is not always the test set)."""
+        _deprecated("TrainResult.test_accuracy", "TrainResult.eval_accuracy")
+        return self.eval_accuracy
 
     @property
     def seconds_per_epoch(self) -> float | None:
@@ -139,13 +156,22 @@ class TrainResult:
         Examples:
             >>> result = TrainResult(None, 10, 1, 0.5, [], {}, None, "completed", None)
             >>> sorted(result.summary())[:4]
-            ['checkpoint', 'epoch', 'epochs', 'resumed_from_step']
+            ['checkpoint', 'epoch', 'epochs', 'eval_accuracy']
         """
-        return {"step": self.step, "epoch": self.epoch, "test_accuracy": self.test_accuracy,
+        return {"step": self.step, "epoch": self.epoch, "eval_accuracy": self.eval_accuracy,
                 "seconds_per_epoch": self.seconds_per_epoch,
                 "resumed_from_step": self.resumed_from_step, "stopped": self.stopped,
                 "checkpoint": self.checkpoint,
                 "epochs": [dataclasses.asdict(e) for e in self.epochs]}
+
+
+def _deprecated(old: str, new: str) -> None:
+    warnings.warn(f"{old} is deprecated and will be removed in a future release; use {new} "
+                  f"(the evaluation split is whatever you pass, usually a validation split)",
+                  DeprecationWarning, stacklevel=3)
+
+
+_UNSET: Any = object()
 
 
 def make_strategy(name: str | tf.distribute.Strategy | None = "default"
@@ -229,8 +255,8 @@ def evaluate(model: Any, images: Any, labels: Any, batch_size: int = 1000) -> fl
     "A convnet on MNIST" (convnet-mnist.md).
 
     Args:
-        model: A :class:`~cnn_tutorial.model.ConvNet`, a Keras model from
-            :func:`~cnn_tutorial.model.keras_convnet`, or any callable
+        model: A [`ConvNet`][cnn_tutorial.model.ConvNet], a Keras model from
+            [`keras_convnet`][cnn_tutorial.model.keras_convnet], or any callable
             ``model(images, training=False) -> logits``.
         images: ``N x 28 x 28`` (or ``N x 28 x 28 x 1``) uint8 images, or
             float images in [0, 1].
@@ -288,7 +314,7 @@ def _named_model(name: str, dtype: str, seed: int | None) -> Any:
 
 def _build_model(model: Any, strategy: tf.distribute.Strategy, compute_dtype: str | None,
                  seed: int | None) -> Any:
-    """The model to train, from a :class:`~cnn_tutorial.config.TrainConfig`'s checked ``model``."""
+    """The model to train, from a [`TrainConfig`][cnn_tutorial.config.TrainConfig]'s checked ``model``."""
     if isinstance(model, str):
         with strategy.scope():
             return _named_model(model, compute_dtype or "float32", seed)
@@ -344,7 +370,7 @@ def make_optimizer(model: Any, learning_rate: float = 1e-3, compute_dtype: str |
 
 def make_train_step(model: Any, optimizer: Any, strategy: tf.distribute.Strategy | None = None,
                     jit_compile: bool = False) -> Callable:
-    """The training step that :func:`train` runs: one Adam update on one batch.
+    """The training step that [`train`][cnn_tutorial.train.train] runs: one Adam update on one batch.
 
     The step computes the softmax cross entropy of ``model(images,
     training=True)`` (averaged over the global batch), its gradients and the
@@ -355,7 +381,7 @@ def make_train_step(model: Any, optimizer: Any, strategy: tf.distribute.Strategy
 
     Args:
         model: A model whose variables ``optimizer`` was built for.
-        optimizer: From :func:`make_optimizer`.
+        optimizer: From [`make_optimizer`][cnn_tutorial.train.make_optimizer].
         strategy: The strategy the model was built under (default: the current one).
         jit_compile: Compile with XLA.
 
@@ -398,7 +424,7 @@ def make_train_step(model: Any, optimizer: Any, strategy: tf.distribute.Strategy
 
 
 def train(model: Any = "lowlevel", train_data: tuple[Any, Any] | None = None,
-          test_data: tuple[Any, Any] | None = None, *, epochs: int = 1,
+          eval_data: tuple[Any, Any] | None = None, *, epochs: int = 1,
           batch_size: int = 128, learning_rate: float = 1e-3, lr_schedule: str = "cosine",
           max_steps: int | None = None,
           log_dir: str | os.PathLike | None = None,
@@ -407,8 +433,9 @@ def train(model: Any = "lowlevel", train_data: tuple[Any, Any] | None = None,
           strategy: str | tf.distribute.Strategy | None = "default",
           compute_dtype: str | None = None, jit_compile: bool = False, seed: int | None = 0,
           progress: bool | None = None, eval_batch_size: int = 1000,
-          data_dir: str | os.PathLike | None = None) -> TrainResult:
-    """Train the convnet with Adam and evaluate it on the test set after each epoch.
+          data_dir: str | os.PathLike | None = None,
+          test_data: tuple[Any, Any] | None = _UNSET) -> TrainResult:
+    """Train the convnet with Adam and evaluate it on ``eval_data`` after each epoch.
 
     ``epochs`` and ``max_steps`` are totals over all runs that share a
     ``checkpoint_dir``: calling again after an interruption finishes the same
@@ -416,15 +443,18 @@ def train(model: Any = "lowlevel", train_data: tuple[Any, Any] | None = None,
     (convnet-mnist.md) and the module's description for a notebook example.
 
     Args:
-        model: ``"lowlevel"`` (:class:`~cnn_tutorial.model.ConvNet`),
-            ``"keras"`` (:func:`~cnn_tutorial.model.keras_convnet`), a model
+        model: ``"lowlevel"`` ([`ConvNet`][cnn_tutorial.model.ConvNet]),
+            ``"keras"`` ([`keras_convnet`][cnn_tutorial.model.keras_convnet]), a model
             object, or a function that builds one (called inside the strategy's
             scope). Both accept ``N x 28 x 28 x 1`` float images.
         train_data: ``(images, labels)``, uint8 ``N x 28 x 28`` images as
-            :func:`~cnn_tutorial.data.load_mnist` returns them; ``None`` loads
-            MNIST (and then the MNIST test set too).
-        test_data: ``(images, labels)`` for evaluation, or ``None`` for none
-            (when ``train_data`` is given).
+            [`load_mnist`][cnn_tutorial.data.load_mnist] returns them; ``None`` loads
+            MNIST: the first 55,000 training images, and the last 5,000 as
+            ``eval_data`` unless it is given (the lecture's split).
+        eval_data: ``(images, labels)`` evaluated after each epoch (a
+            validation split while you compare settings; the test set only
+            once, at the end), or ``None`` for none (when ``train_data`` is
+            given).
         epochs: Total number of passes over ``train_data`` (>= 1).
         batch_size: Global batch (split across replicas), >= 1.
         learning_rate: Adam's (initial) learning rate (the lecture: 0.001).
@@ -441,7 +471,7 @@ def train(model: Any = "lowlevel", train_data: tuple[Any, Any] | None = None,
         keep_checkpoints: How many recent checkpoints to keep.
         log_every: Steps between loss/accuracy records (history and TensorBoard).
         strategy: ``"default"``, ``"mirrored"``, ``"one-device"`` or a
-            ``tf.distribute.Strategy`` (see :func:`make_strategy`).
+            ``tf.distribute.Strategy`` (see [`make_strategy`][cnn_tutorial.train.make_strategy]).
         compute_dtype: ``"float32"`` (default), ``"bfloat16"`` or ``"float16"``
             for models built here (mixed precision; float16 adds loss scaling).
         jit_compile: Compile the training step with XLA.
@@ -450,9 +480,10 @@ def train(model: Any = "lowlevel", train_data: tuple[Any, Any] | None = None,
         progress: Show a progress bar; ``None``: only when stderr is a terminal.
         eval_batch_size: Batch size of the evaluation.
         data_dir: Where to load MNIST from when ``train_data`` is ``None``.
+        test_data: Deprecated name of ``eval_data`` (a ``DeprecationWarning``).
 
     Returns:
-        A :class:`TrainResult`.
+        A [`TrainResult`][cnn_tutorial.train.TrainResult].
 
     Raises:
         ValueError: bad sizes or names, data that does not fit the model, a
@@ -461,12 +492,12 @@ def train(model: Any = "lowlevel", train_data: tuple[Any, Any] | None = None,
         cnn_tutorial.recorder.NonFiniteLossError: the loss became NaN or
             infinite (a ``ValueError``); the last good checkpoint is kept.
         OSError: a folder that cannot be written, a full disk while saving
-            (:class:`~cnn_tutorial.checkpointing.CheckpointSaveError`), or a
+            ([`CheckpointSaveError`][cnn_tutorial.checkpointing.CheckpointSaveError]), or a
             ``checkpoint_dir`` in use by another running process
-            (:class:`~cnn_tutorial.checkpointing.CheckpointFolderInUseError`).
+            ([`CheckpointFolderInUseError`][cnn_tutorial.checkpointing.CheckpointFolderInUseError]).
         KeyboardInterrupt: re-raised after a checkpoint is saved (when there is
             a ``checkpoint_dir``), so nothing is lost; SIGTERM and SIGHUP raise
-            :class:`~cnn_tutorial.interrupts.TrainingInterrupted`, a subclass.
+            [`TrainingInterrupted`][cnn_tutorial.interrupts.TrainingInterrupted], a subclass.
 
     Examples:
         >>> rng = np.random.default_rng(0)
@@ -476,9 +507,15 @@ def train(model: Any = "lowlevel", train_data: tuple[Any, Any] | None = None,
         ...                progress=False)
         >>> result.step, result.epoch, [e.epoch for e in result.epochs]
         (4, 2, [1, 2])
-        >>> 0.0 <= result.test_accuracy <= 1.0
+        >>> 0.0 <= result.eval_accuracy <= 1.0
         True
     """
+    if test_data is not _UNSET:
+        if eval_data is not None:
+            raise TypeError("train() got both eval_data and its deprecated name test_data; "
+                            "pass eval_data only")
+        _deprecated("train(test_data=...)", "train(eval_data=...)")
+        eval_data = test_data
     config = TrainConfig(
         model=model, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
         lr_schedule=lr_schedule, max_steps=max_steps, log_dir=log_dir,
@@ -491,34 +528,40 @@ def train(model: Any = "lowlevel", train_data: tuple[Any, Any] | None = None,
             CheckpointFolder(config.checkpoint_dir, config.keep_checkpoints))
         recorder = stack.enter_context(
             Recorder(config.log_dir, config.log_every, config.progress))
-        train_split, test_split = _training_data(train_data, test_data, config.data_dir)
+        train_split, eval_split = _training_data(train_data, eval_data, config.data_dir)
         strategy = make_strategy(config.strategy)
         built = _build_model(config.model, strategy, config.compute_dtype, config.seed)
-        run = _Run(config, built, strategy, train_split, test_split, checkpoints, recorder)
+        run = _Run(config, built, strategy, train_split, eval_split, checkpoints, recorder)
         return run.fit(stack.enter_context(StopSignals()))
 
 
-def _training_data(train_data: Any, test_data: Any, data_dir: Any
+#: The lecture's split of MNIST's 60,000 training images: the last 5,000 validate.
+VALIDATION_SIZE = 5000
+
+
+def _training_data(train_data: Any, eval_data: Any, data_dir: Any
                    ) -> tuple[tuple[Any, Any], tuple[Any, Any] | None]:
     if train_data is None:
-        train_data, loaded_test = load_mnist(data_dir)
-        test_data = loaded_test if test_data is None else test_data
+        (images, labels), _ = load_mnist(data_dir)
+        train_data = images[:-VALIDATION_SIZE], labels[:-VALIDATION_SIZE]
+        if eval_data is None:
+            eval_data = images[-VALIDATION_SIZE:], labels[-VALIDATION_SIZE:]
     train_split = _check_split("train_data", train_data)
-    return train_split, None if test_data is None else _check_split("test_data", test_data)
+    return train_split, None if eval_data is None else _check_split("eval_data", eval_data)
 
 
 class _Run:
-    """One call of :func:`train`: model, optimizer, where the run stands, what it records.
+    """One call of [`train`][cnn_tutorial.train.train]: model, optimizer, where the run stands, what it records.
 
     ``fit`` runs epochs until the job is done; ``fit_epoch`` runs one (or
     what is left of it); ``save`` and ``evaluate`` are called by both.
     """
 
     def __init__(self, config: TrainConfig, model: Any, strategy: tf.distribute.Strategy,
-                 train_data: tuple[Any, Any], test_data: tuple[Any, Any] | None,
+                 train_data: tuple[Any, Any], eval_data: tuple[Any, Any] | None,
                  checkpoints: CheckpointFolder | None, recorder: Recorder) -> None:
         self.config, self.model, self.strategy = config, model, strategy
-        self.size, self.test_data = len(train_data[0]), test_data
+        self.size, self.eval_data = len(train_data[0]), eval_data
         self.checkpoints, self.recorder = checkpoints, recorder
         self.batches_per_epoch = math.ceil(self.size / config.batch_size)
         self.optimizer = make_optimizer(model, config.learning_rate, config.compute_dtype,
@@ -533,7 +576,7 @@ class _Run:
         self.train_step = make_train_step(model, self.optimizer, strategy,
                                           jit_compile=config.jit_compile)
         self.epoch_stats: list[EpochStats] = []
-        self.test_accuracy: float | None = None
+        self.eval_accuracy: float | None = None
         self.stop = StopSignals()
 
     def _resume(self) -> int | None:
@@ -554,7 +597,7 @@ class _Run:
         except KeyboardInterrupt as interrupt:
             self._save_on_interrupt(interrupt)
             raise
-        if self.test_data is not None and self.test_accuracy is None:
+        if self.eval_data is not None and self.eval_accuracy is None:
             self.evaluate()  # nothing left to train (already finished): report the model
         return self.result()
 
@@ -583,7 +626,7 @@ class _Run:
             self.recorder.histograms(self.model, state.step)
             self.epoch_stats.append(EpochStats(
                 epoch=state.epoch, step=state.step, loss=totals.loss, accuracy=totals.accuracy,
-                test_accuracy=self.test_accuracy, seconds=totals.seconds,
+                eval_accuracy=self.eval_accuracy, seconds=totals.seconds,
                 images_per_second=totals.images / max(totals.seconds, 1e-9), resumed=resumed))
         elif self._max_steps_reached():  # stopped inside an epoch: save where it stands
             self.save()
@@ -610,11 +653,11 @@ class _Run:
             self.checkpoints.save(self.checkpoint, self.state)
 
     def evaluate(self) -> None:
-        """Test accuracy of the model now (nothing without test data)."""
-        if self.test_data is not None:
-            self.test_accuracy = evaluate(self.model, *self.test_data,
+        """Accuracy of the model on ``eval_data`` now (nothing without it)."""
+        if self.eval_data is not None:
+            self.eval_accuracy = evaluate(self.model, *self.eval_data,
                                           self.config.eval_batch_size)
-            self.recorder.test_accuracy(self.test_accuracy, self.state.step)
+            self.recorder.eval_accuracy(self.eval_accuracy, self.state.step)
 
     def _save_on_interrupt(self, interrupt: KeyboardInterrupt) -> None:
         if self.checkpoints is None:
@@ -635,11 +678,11 @@ class _Run:
               f"folder to resume", file=sys.stderr)
 
     def result(self) -> TrainResult:
-        """What :func:`train` returns."""
+        """What [`train`][cnn_tutorial.train.train] returns."""
         state = self.state
         return TrainResult(
             model=self.model, step=state.step, epoch=state.epoch,
-            test_accuracy=self.test_accuracy, epochs=self.epoch_stats,
+            eval_accuracy=self.eval_accuracy, epochs=self.epoch_stats,
             history=self.recorder.history, resumed_from_step=self.resumed_from_step,
             stopped="completed" if state.epoch >= self.config.epochs else "max_steps",
             checkpoint=self.checkpoints.last_saved if self.checkpoints else None)

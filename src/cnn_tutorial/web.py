@@ -1,9 +1,9 @@
 """The trained convnet for the browser: export its weights, and read an export back.
 
-The chapter "Draw a digit" (draw-a-digit.md) trains :class:`~cnn_tutorial.model.ConvNet`
+The chapter "Draw a digit" (draw-a-digit.md) trains [`ConvNet`][cnn_tutorial.model.ConvNet]
 and lets the reader draw a digit that the same network classifies in the
 page, layer by layer. The page's script (``docs/assets/explainer/``) reads
-what :func:`export_convnet` writes; :func:`load_exported` reads the very same
+what [`export_convnet`][cnn_tutorial.web.export_convnet] writes; [`load_exported`][cnn_tutorial.web.load_exported] reads the very same
 files back into a ``ConvNet``, so Python and the browser compute with exactly
 the same numbers.
 
@@ -11,7 +11,7 @@ An export is a folder holding:
 
 * ``model.json``: the layers (names, shapes, strides, padding), where each
   tensor lies in the binary file and in which dtype, the test examples' labels,
-  the lecture's hand-made kernels (:data:`cnn_tutorial.kernels.KERNELS`) and an
+  the lecture's hand-made kernels ([`cnn_tutorial.kernels.KERNELS`][cnn_tutorial.kernels.KERNELS]) and an
   ``id`` (a digest of everything in the folder);
 * ``weights.bin``: the tensors, little-endian, one after the other (each
   starting at a multiple of 4 bytes);
@@ -40,9 +40,9 @@ from cnn_tutorial._validation import check_choice, describe_array
 __all__ = ["EXPORT_FORMAT", "QUANTIZE", "export_convnet", "load_examples", "load_exported",
            "preprocess_drawing"]
 
-#: The ``format`` field of ``model.json``; :func:`load_exported` refuses others.
+#: The ``format`` field of ``model.json``; [`load_exported`][cnn_tutorial.web.load_exported] refuses others.
 EXPORT_FORMAT = "cnn-tutorial-convnet/1"
-#: Accepted values of ``quantize`` in :func:`export_convnet`.
+#: Accepted values of ``quantize`` in [`export_convnet`][cnn_tutorial.web.export_convnet].
 QUANTIZE = ("int8", "float16", "float32")
 
 _MANIFEST = "model.json"
@@ -89,7 +89,7 @@ def export_convnet(model: Any, folder: str | os.PathLike, *,
     description for the files and the quantisation.
 
     Args:
-        model: A :class:`~cnn_tutorial.model.ConvNet` with 10 or fewer classes.
+        model: A [`ConvNet`][cnn_tutorial.model.ConvNet] with 10 or fewer classes.
         folder: Where to write (created if needed; files of an earlier
             export are overwritten).
         examples: Optional ``(images, labels)``: uint8 ``N x 28 x 28`` test
@@ -260,7 +260,7 @@ def _read_file(folder: Path, manifest: dict[str, Any], name: str) -> bytes:
 
 
 def load_exported(folder: str | os.PathLike) -> Any:
-    """A :class:`~cnn_tutorial.model.ConvNet` with the weights of an export.
+    """A [`ConvNet`][cnn_tutorial.model.ConvNet] with the weights of an export.
 
     The weights are the exported ones exactly (int8 and float16 values
     multiplied out to float32 the way the page's script does it), so this
@@ -268,7 +268,7 @@ def load_exported(folder: str | os.PathLike) -> Any:
     digit" (draw-a-digit.md).
 
     Args:
-        folder: A folder written by :func:`export_convnet`.
+        folder: A folder written by [`export_convnet`][cnn_tutorial.web.export_convnet].
 
     Returns:
         A new ``ConvNet``.

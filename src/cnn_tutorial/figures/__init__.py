@@ -27,6 +27,7 @@ from cnn_tutorial.figures.multichannel import draw_multichannel_conv, multichann
 from cnn_tutorial.figures.network import draw_architecture, draw_dense, plot_training_curves
 from cnn_tutorial.figures.padding import draw_padded_grid, draw_padding, padding_plan
 from cnn_tutorial.figures.pooling import draw_pooling, pool_valid
+from cnn_tutorial.figures.receptive import draw_receptive_fields, nested_windows
 
 __all__ = [
     "TutorialFigure",
@@ -39,9 +40,11 @@ __all__ = [
     "draw_padded_grid",
     "draw_padding",
     "draw_pooling",
+    "draw_receptive_fields",
     "draw_weighted_sum",
     "kernel_grid",
     "multichannel_terms",
+    "nested_windows",
     "padding_plan",
     "plot_training_curves",
     "pool_valid",

@@ -1,6 +1,6 @@
 """Figures of what a trained convnet learned (chapter "A convnet on MNIST", convnet-mnist.md).
 
-:func:`channel_grid` draws every channel of a kernel tensor or of a stack of
+[`channel_grid`][cnn_tutorial.figures.channel_grid] draws every channel of a kernel tensor or of a stack of
 feature maps as a small panel, titled with its index only (the figure is the
 same on the Korean and the English page). Kernels are drawn with a diverging
 colour map centred on 0 (red positive, blue negative); feature maps in gray,

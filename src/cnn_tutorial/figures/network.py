@@ -1,13 +1,13 @@
 """Figures of the chapters "A convnet on MNIST" (convnet-mnist.md) and its neighbours.
 
-:func:`draw_architecture` draws a network as a row of boxes, one per layer,
+[`draw_architecture`][cnn_tutorial.figures.draw_architecture] draws a network as a row of boxes, one per layer,
 from the shapes the model really produces, so the figure cannot drift from the
-code. :func:`plot_training_curves` plots the loss and accuracy that
-:func:`cnn_tutorial.train.train` records. Content artists carry a ``gid``:
+code. [`plot_training_curves`][cnn_tutorial.figures.plot_training_curves] plots the loss and accuracy that
+[`cnn_tutorial.train.train`][cnn_tutorial.train.train] records. Content artists carry a ``gid``:
 ``"layer"`` (the front face of a layer's box), ``"layer-side"`` (the shaded
 faces that give a box its depth), ``"shape"`` (the label with a layer's shape),
 ``"name"`` (the label with a layer's name) and ``"arrow"`` (an arrow between
-two layers); in :func:`draw_dense`, ``"input"`` and ``"output"`` (a unit) and
+two layers); in [`draw_dense`][cnn_tutorial.figures.draw_dense], ``"input"`` and ``"output"`` (a unit) and
 ``"edge"`` (one weight).
 """
 
@@ -27,7 +27,7 @@ from cnn_tutorial.figures.convolution import _new_figure
 __all__ = ["LAYER_COLORS", "draw_architecture", "draw_dense", "format_shape", "layer_kind",
            "plot_training_curves"]
 
-#: Face colour of each kind of layer (see :func:`layer_kind`).
+#: Face colour of each kind of layer (see `layer_kind`).
 LAYER_COLORS = {
     "input": "#bdbdbd",
     "conv": "#6baed6",
@@ -220,7 +220,7 @@ def draw_architecture(shapes: Sequence[tuple[str, Sequence[int]]], *,
     return fig
 
 
-#: Largest number of units per side that :func:`draw_dense` draws.
+#: Largest number of units per side that [`draw_dense`][cnn_tutorial.figures.draw_dense] draws.
 MAX_DENSE_UNITS = 12
 
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
@@ -339,25 +339,33 @@ def _check_series(history: Mapping[str, Any], key: str, length: int | None = Non
     return array
 
 
-def plot_training_curves(history: Mapping[str, Any], *, smooth: int = 1) -> Figure:
+def plot_training_curves(history: Mapping[str, Any], *, smooth: int = 1,
+                         eval_label: str | None = None) -> Figure:
     """Plot training loss and accuracy against the training step.
 
     Two panels side by side: the loss on the left, the accuracy on the right
     (as a fraction in ``[0, 1]``). The per-step values of the training batches
     are thin lines; with ``smooth > 1`` a moving average over that many steps
-    is drawn on top. Test accuracy, when present, is drawn as dots at the
-    steps where it was measured (usually the end of each epoch).
+    is drawn on top. The accuracy on the evaluation split, when present, is
+    drawn as dots at the steps where it was measured (usually the end of each
+    epoch).
 
     Args:
         history: A mapping with ``"step"`` (global step of each record),
             ``"loss"`` and optionally ``"accuracy"`` (same length as
-            ``"step"``), and optionally ``"test_step"`` with ``"test_accuracy"``
-            (same length as each other). This is the ``history`` that
-            :func:`cnn_tutorial.train.train` returns; extra keys are ignored.
+            ``"step"``), and optionally ``"eval_step"`` with ``"eval_accuracy"``
+            (same length as each other; ``"test_step"`` with
+            ``"test_accuracy"`` for a history measured on the test set). This
+            is the ``history`` that [`train`][cnn_tutorial.train.train] returns;
+            extra keys are ignored.
         smooth: Window (in records) of the moving average; 1 draws none.
+        eval_label: Legend of the evaluation dots, naming the split, e.g.
+            ``"val_accuracy"`` for a validation split (default: the key,
+            ``"eval_accuracy"`` or ``"test_accuracy"``).
 
-    Every label is a key of ``history`` (or ``−log p``, ``mean(key, n)``): the
-    figure carries no English words, so one image serves both languages.
+    Every label is a key of ``history`` (or ``−log p``, ``mean(key, n)``, or
+    ``eval_label``): the figure carries no English words, so one image serves
+    both languages.
 
     Returns:
         The figure, with two axes titled ``"loss"`` and ``"accuracy"``.
@@ -370,12 +378,12 @@ def plot_training_curves(history: Mapping[str, Any], *, smooth: int = 1) -> Figu
     Examples:
         >>> history = {"step": [1, 2, 3, 4], "loss": [2.3, 1.2, 0.7, 0.5],
         ...            "accuracy": [0.1, 0.6, 0.8, 0.85],
-        ...            "test_step": [4], "test_accuracy": [0.9]}
-        >>> fig = plot_training_curves(history)
+        ...            "eval_step": [4], "eval_accuracy": [0.9]}
+        >>> fig = plot_training_curves(history, eval_label="val_accuracy")
         >>> [ax.get_title() for ax in fig.axes]
         ['loss', 'accuracy']
         >>> [line.get_label() for line in fig.axes[1].get_lines()]
-        ['accuracy', 'test_accuracy']
+        ['accuracy', 'val_accuracy']
     """
     if not isinstance(history, Mapping):
         raise TypeError(f"history must be a mapping with 'step' and 'loss' lists, "
@@ -391,12 +399,18 @@ def plot_training_curves(history: Mapping[str, Any], *, smooth: int = 1) -> Figu
     series = {"loss": _check_series(history, "loss", len(steps))}
     if "accuracy" in history:
         series["accuracy"] = _check_series(history, "accuracy", len(steps))
+    if eval_label is not None and (not isinstance(eval_label, str) or not eval_label.strip()):
+        raise ValueError(f"eval_label must be a non-empty string, got {eval_label!r}")
     test = None
-    if "test_accuracy" in history:
-        if "test_step" not in history:
-            raise ValueError("history has 'test_accuracy' but no 'test_step' to place it")
-        test_steps = _check_series(history, "test_step")
-        test = (test_steps, _check_series(history, "test_accuracy", len(test_steps)))
+    for prefix in ("eval", "test"):
+        if f"{prefix}_accuracy" in history:
+            if f"{prefix}_step" not in history:
+                raise ValueError(f"history has '{prefix}_accuracy' but no '{prefix}_step' "
+                                 f"to place it")
+            test_steps = _check_series(history, f"{prefix}_step")
+            test = (test_steps, _check_series(history, f"{prefix}_accuracy", len(test_steps)))
+            eval_label = eval_label or f"{prefix}_accuracy"
+            break
 
     fig = _new_figure(9.0, 3.3)
     # Shared x axis: test points alone would otherwise get a range of their own.
@@ -415,7 +429,7 @@ def plot_training_curves(history: Mapping[str, Any], *, smooth: int = 1) -> Figu
         ax.set_xlabel("step")
         ax.grid(alpha=0.3)
     if test is not None and len(test[0]):
-        ax_acc.plot(test[0], test[1], "o", color="#d62728", markersize=6, label="test_accuracy")
+        ax_acc.plot(test[0], test[1], "o", color="#d62728", markersize=6, label=eval_label)
     ax_loss.set_ylabel("−log p")
     ax_acc.set_ylim(0, 1.02)
     if ax_acc.get_lines():
