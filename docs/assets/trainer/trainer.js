@@ -50,7 +50,7 @@ const STRINGS = {
     loading: "학습 이미지를 불러오는 중…",
     failed: "학습을 시작하지 못했습니다: ",
     loaded: (nTrain, nVal, kb) => `학습 이미지 ${nTrain.toLocaleString("ko")}장과 검증 이미지 ${nVal.toLocaleString("ko")}장을 불러왔습니다(${kb} KB). 시작을 누르세요.`,
-    start: "시작", pause: "일시 정지", reset: "초기화 (새 시드)",
+    start: "시작", pause: "일시 정지", reset: "다시 시작 (새 시드)",
     seed: "시드",
     lr: "학습률", batch: "배치 크기", init: "초기화 방식", dropout: "드롭아웃 (완전 연결 계층)",
     inits: { he: "He (잘린 정규분포)", glorot: "Glorot (균등분포)", lecture: "강의: 잘린 정규분포, 표준편차 1" },
