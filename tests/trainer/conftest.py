@@ -9,12 +9,10 @@ widget itself is tested on the built site (``site_url`` of tests/browser.py).
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
 from browser import serve
 
@@ -84,20 +82,3 @@ def net_page(tab, harness):
     opened.page.wait_for_function("window.ready === true")
     yield opened.page
     assert not opened.errors, opened.errors
-
-
-def as_lists(weights: dict[str, np.ndarray]) -> dict[str, list[float]]:
-    return {name: np.asarray(v, np.float32).ravel().tolist() for name, v in weights.items()}
-
-
-def js_weights(page, seed: int, initializer: str) -> dict[str, np.ndarray]:
-    """The browser's initial weights for ``seed`` and ``initializer``, shaped as TF's."""
-    from cnn_tutorial.browser_training import VARIABLES
-
-    flat = page.evaluate("""([seed, init]) => Object.fromEntries(Object.entries(
-        net.initWeights(seed, init)).map(([k, v]) => [k, Array.from(v)]))""", [seed, initializer])
-    return {name: np.asarray(flat[name], np.float32).reshape(shape) for name, shape, *_ in VARIABLES}
-
-
-def dumps(value) -> str:
-    return json.dumps(value)

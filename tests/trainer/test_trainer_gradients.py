@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import as_lists
+from trainer_helpers import as_lists
 
 from cnn_tutorial import browser_training as bt
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import as_lists, js_weights
+from trainer_helpers import as_lists, js_weights
 
 from cnn_tutorial import browser_training as bt
 
