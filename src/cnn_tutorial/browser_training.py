@@ -5,7 +5,7 @@ network live in a Web Worker (``docs/assets/trainer/net.js``, hand-written
 loops). This module is the same network in TensorFlow, so that every number
 the page shows can be checked against ``tf.GradientTape``:
 
-* the network ([`VARIABLES`][cnn_tutorial.browser_training.VARIABLES]): conv1 5 x 5 x 8
+* the network (``VARIABLES``): conv1 5 x 5 x 8
   ``SAME`` + ReLU, 2 x 2 max
   pool, conv2 5 x 5 x 16 ``SAME`` + ReLU, 2 x 2 max pool, flatten, dropout,
   dense 10: the lecture's ``ConvNet`` with a quarter of its kernels and no
@@ -133,7 +133,7 @@ def init_weights(seed: int = 0, initializer: str = "he") -> dict[str, np.ndarray
         initializer: ``"he"``, ``"glorot"`` or ``"lecture"``.
 
     Returns:
-        ``{name: array}`` in the order of [`VARIABLES`][cnn_tutorial.browser_training.VARIABLES].
+        ``{name: array}`` in the order of ``VARIABLES``.
 
     Examples:
         >>> w = init_weights(seed=3, initializer="lecture")
@@ -379,7 +379,7 @@ def export_subset(folder: str | os.PathLike, n_train: int = 4000, n_val: int = 1
 
     Args:
         folder: Where to write
-            [`SUBSET_FILE`][cnn_tutorial.browser_training.SUBSET_FILE] (created if needed).
+            ``SUBSET_FILE`` (created if needed).
         n_train: Training images, 1 to 60,000.
         n_val: Validation images, 1 to ``60,000 - n_train``.
         mnist: What [`load_mnist`][cnn_tutorial.data.load_mnist] returns (loaded when ``None``).

@@ -33,10 +33,10 @@ def test_hook_writes_the_subset_beside_each_script(site_dir):
     import docs_hooks.trainer as hook
 
     copies = sorted(site_dir.glob("**/assets/trainer/" + SUBSET_FILE))
-    assert len(copies) == 2  # one per language's assets
+    assert copies  # beside each built copy of trainer.js
     x_train, y_train, x_val, y_val = read_subset(copies[0])
     assert (len(y_train), len(y_val)) == (hook.N_TRAIN, hook.N_VAL)
-    assert copies[0].read_bytes() == copies[1].read_bytes()
+    assert len({p.read_bytes() for p in copies}) == 1
 
 
 def test_data_waits_for_the_reader(tab, site_url):
