@@ -4,11 +4,13 @@ The kernel widget (``docs/assets/playground/playground.js``) filters the same
 photograph the chapter "Convolution without training" uses. Nothing is pasted:
 at build time this hook computes the photo with
 ``cnn_tutorial.kernels.load_sample_image(gray=True, size=SAMPLE_SIZE)`` and
-writes it as ``sample-photo.json`` beside every copy of ``playground.js`` in
+writes it as ``sample-photo.png`` beside every copy of ``playground.js`` in
 the built site (mkdocs-static-i18n copies shared assets once per language).
-The pixels are stored as little-endian float32 (base64), exactly the values
-``apply_kernel`` sees, so the widget's output matches the package's to float
-precision (tests/playground/ checks it).
+The file is an 8-bit grayscale PNG (35 KB; the float32 JSON it replaces
+was 350 KB): each pixel is the photo's value rounded to the nearest of 256
+gray levels. The widget computes on exactly those quantised values
+(``sample_pixels``), so its output matches ``apply_kernel`` on them to float
+precision (tests/playground/ checks both).
 
 The photo is cached on disk (``.cache/playground/`` beside ``mkdocs.yml``)
 under a key made of the code and library versions that decide its pixels, so
@@ -17,9 +19,8 @@ a rebuild does not import TensorFlow again.
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import json
+import io
 import logging
 import os
 from importlib import metadata
@@ -36,9 +37,11 @@ SAMPLE_SIZE = 256
 #: Which of cnn_tutorial.kernels.SAMPLE_IMAGES the widget shows.
 SAMPLE_NAME = "astronaut"
 #: File name the widget fetches, relative to playground.js.
-SAMPLE_FILE = "sample-photo.json"
+SAMPLE_FILE = "sample-photo.png"
+#: Gray levels of the shipped photo (8-bit PNG).
+LEVELS = 255
 
-_memory: dict[str, str] = {}
+_memory: dict[str, bytes] = {}
 
 
 def _cache_key(size: int, name: str) -> str:
@@ -46,7 +49,7 @@ def _cache_key(size: int, name: str) -> str:
     import cnn_tutorial.kernels as kernels
 
     digest = hashlib.sha256()
-    digest.update(f"{size}:{name}:".encode())
+    digest.update(f"png8:{size}:{name}:".encode())
     digest.update(Path(kernels.__file__).read_bytes())
     for package in ("tensorflow", "scikit-image", "numpy"):
         try:
@@ -74,78 +77,120 @@ def _import_tensorflow_quietly() -> None:
             os.environ["TF_CPP_MIN_LOG_LEVEL"] = previous
 
 
-def sample_payload(size: int = SAMPLE_SIZE, name: str = SAMPLE_NAME) -> dict[str, Any]:
-    """The sample photo as the widget reads it (a JSON-ready dict).
+def quantise(pixels: np.ndarray) -> np.ndarray:
+    """Gray values in [0, 1] as the 8-bit levels the PNG stores (nearest level).
+
+    Examples:
+        >>> quantise(np.array([[0.0, 0.5, 1.0]], dtype=np.float32)).tolist()
+        [[0, 128, 255]]
+    """
+    return np.round(np.clip(pixels, 0.0, 1.0) * LEVELS).astype(np.uint8)
+
+
+def levels_to_pixels(levels: np.ndarray) -> np.ndarray:
+    """8-bit levels as float32 values in [0, 1], computed as the widget does.
+
+    ``level / 255`` in float64, then rounded to float32: what ``sample.js``
+    stores in its ``Float32Array``, bit for bit.
+
+    Examples:
+        >>> levels_to_pixels(np.array([0, 51, 255], dtype=np.uint8)).tolist()
+        [0.0, 0.20000000298023224, 1.0]
+    """
+    return (levels.astype(np.float64) / LEVELS).astype(np.float32)
+
+
+def sample_levels(size: int = SAMPLE_SIZE, name: str = SAMPLE_NAME) -> np.ndarray:
+    """The sample photo as ``size x size`` 8-bit gray levels (what the PNG holds).
 
     Args:
         size: Side of the square photo in pixels.
         name: A key of ``cnn_tutorial.kernels.SAMPLE_IMAGES``.
 
-    Returns:
-        ``{"name", "width", "height", "dtype", "pixels"}`` where ``pixels`` is
-        the base64 of the row-major little-endian float32 values in [0, 1].
-
     Examples:
-        >>> payload = sample_payload(size=8)
-        >>> payload["width"], payload["height"], payload["dtype"]
-        (8, 8, 'float32')
-        >>> len(base64.b64decode(payload["pixels"]))
-        256
+        >>> levels = sample_levels(size=8)
+        >>> levels.shape, levels.dtype.name
+        ((8, 8), 'uint8')
     """
     from cnn_tutorial.kernels import load_sample_image
 
     _import_tensorflow_quietly()
-    pixels = load_sample_image(gray=True, size=size, name=name)
-    height, width = pixels.shape
-    raw = np.ascontiguousarray(pixels, dtype="<f4").tobytes()
-    return {
-        "name": name,
-        "width": int(width),
-        "height": int(height),
-        "dtype": "float32",
-        "pixels": base64.b64encode(raw).decode("ascii"),
-    }
+    return quantise(load_sample_image(gray=True, size=size, name=name))
 
 
-def decode_pixels(payload: dict[str, Any]) -> np.ndarray:
-    """The ``height x width`` float32 array stored in a :func:`sample_payload` dict.
+def sample_pixels(size: int = SAMPLE_SIZE, name: str = SAMPLE_NAME) -> np.ndarray:
+    """The float32 pixels the widget computes on: the photo at 256 gray levels.
+
+    Each is within half a level (``0.5 / 255``) of ``load_sample_image(gray=True,
+    size=size)``.
 
     Examples:
-        >>> payload = sample_payload(size=4)
-        >>> decode_pixels(payload).shape
-        (4, 4)
+        >>> pixels = sample_pixels(size=8)
+        >>> pixels.dtype.name, bool(pixels.min() >= 0 and pixels.max() <= 1)
+        ('float32', True)
     """
-    raw = base64.b64decode(payload["pixels"])
-    return np.frombuffer(raw, dtype="<f4").reshape(payload["height"], payload["width"])
+    return levels_to_pixels(sample_levels(size, name))
 
 
-def sample_json(project_dir: Path, size: int = SAMPLE_SIZE, name: str = SAMPLE_NAME) -> str:
-    """The JSON text of :func:`sample_payload`, cached in memory and under ``.cache/``."""
+def encode_png(levels: np.ndarray) -> bytes:
+    """An ``H x W`` uint8 array as an 8-bit grayscale PNG (no colour profile, no gamma).
+
+    Examples:
+        >>> encode_png(np.zeros((2, 3), dtype=np.uint8))[:8]
+        b'\\x89PNG\\r\\n\\x1a\\n'
+    """
+    from PIL import Image  # matplotlib's dependency
+
+    if levels.dtype != np.uint8 or levels.ndim != 2:
+        raise ValueError(f"levels must be a 2-D uint8 array, got {levels.dtype} {levels.shape}")
+    buffer = io.BytesIO()
+    Image.fromarray(levels, mode="L").save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def decode_png(data: bytes) -> np.ndarray:
+    """The ``H x W`` uint8 gray levels of a PNG written by :func:`encode_png`.
+
+    Examples:
+        >>> levels = np.array([[0, 7], [128, 255]], dtype=np.uint8)
+        >>> decode_png(encode_png(levels)).tolist()
+        [[0, 7], [128, 255]]
+    """
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        if image.mode != "L":
+            raise ValueError(f"data must be an 8-bit grayscale PNG, got mode {image.mode!r}")
+        return np.asarray(image, dtype=np.uint8).copy()
+
+
+def sample_png(project_dir: Path, size: int = SAMPLE_SIZE, name: str = SAMPLE_NAME) -> bytes:
+    """The PNG of :func:`sample_levels`, cached in memory and under ``.cache/``."""
     key = _cache_key(size, name)
     if key in _memory:
         return _memory[key]
-    cache_file = project_dir / ".cache" / "playground" / f"sample-{key}.json"
+    cache_file = project_dir / ".cache" / "playground" / f"sample-{key}.png"
     try:
-        text = cache_file.read_text(encoding="utf-8")
+        data = cache_file.read_bytes()
     except OSError:
-        text = json.dumps(sample_payload(size, name), separators=(",", ":"))
+        data = encode_png(sample_levels(size, name))
         try:
             cache_file.parent.mkdir(parents=True, exist_ok=True)
-            cache_file.write_text(text, encoding="utf-8")
+            cache_file.write_bytes(data)
         except OSError as error:  # a read-only checkout still builds
             log.debug("playground: could not cache the sample photo: %s", error)
-    _memory[key] = text
-    return text
+    _memory[key] = data
+    return data
 
 
 def on_post_build(config: Any, **kwargs: Any) -> None:
-    """Write ``sample-photo.json`` beside every built copy of ``playground.js``."""
+    """Write ``sample-photo.png`` beside every built copy of ``playground.js``."""
     site_dir = Path(config["site_dir"])
     scripts = sorted(site_dir.glob("**/assets/playground/playground.js"))
     if not scripts:
         log.info("playground: no assets/playground/playground.js in the site; "
                  "the kernel widget's photo was not written")
         return
-    text = sample_json(Path(config["config_file_path"]).resolve().parent)
+    data = sample_png(Path(config["config_file_path"]).resolve().parent)
     for script in scripts:
-        (script.parent / SAMPLE_FILE).write_text(text, encoding="utf-8")
+        (script.parent / SAMPLE_FILE).write_bytes(data)

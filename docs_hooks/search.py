@@ -154,7 +154,10 @@ def split_word(word: str, morphemes: list) -> tuple[list[str], list[str], str]:
     for form, tag, start, end in morphemes:
         if tag.startswith(CONTENT_TAGS) and HANGUL.search(form):
             surface = word[start:end]
-            if surface == form:  # as written (not a contracted or restored form)
+            # As written (not a contracted or restored form). A one-syllable noun
+            # inside a word (파 of 역전파) is no stem: a query would match every
+            # word that starts with that syllable (파이썬, 파라미터).
+            if surface == form and (start == 0 or len(form) > 1):
                 stems.extend(form.split())
                 if start > 0 and len(form) > 1:  # one-syllable inner nouns are mostly noise
                     inner.extend(form.split())
@@ -194,12 +197,84 @@ def korean_lexicon(docs: list[dict], synonyms: list[list[str]]) -> dict:
         inner = sorted({stem for w in words for stem in inner_of.get(w, [])})
         if inner:
             doc["stems"] = " ".join(inner)
+    text = " ".join(_TAG.sub(" ", f"{doc.get('title', '')} {doc.get('text', '')}") for doc in docs)
     return {
         "stems": sorted(s for s in stems if HANGUL.search(s)),
         "suffixes": sorted(tails | pieces | kiwi_suffixes(_kiwi(user_words))),
         "synonyms": [[w for w in row if " " not in w] for row in synonyms
                      if sum(" " not in w for w in row) > 1],
+        "names": site_names(text),
     }
+
+
+#: Hangul spellings readers type for names the pages write in Latin letters
+#: (케라스 for Keras). Only the names a page of the index contains are kept.
+TRANSLITERATIONS = {
+    "Keras": ("케라스",),
+    "TensorFlow": ("텐서플로", "텐서플로우"),
+    "TensorBoard": ("텐서보드",),
+    "NumPy": ("넘파이",),
+    "Python": ("파이썬",),
+    "Colab": ("코랩",),
+    "Jupyter": ("주피터",),
+    "MNIST": ("엠니스트",),
+    "matplotlib": ("맷플롯립",),
+    "Adam": ("아담",),
+    "ReLU": ("렐루",),
+    "CUDA": ("쿠다",),
+    "Stanford": ("스탠퍼드", "스탠포드"),
+    "PyTorch": ("파이토치",),
+}
+
+
+def site_names(text: str, table: dict[str, tuple[str, ...]] = TRANSLITERATIONS) -> dict[str, str]:
+    """Hangul spelling -> the name as the pages write it, for names in ``text``."""
+    words = {word.lower() for word in _WORD.findall(text)}
+    return {hangul: name for name, spellings in table.items() if name.lower() in words
+            for hangul in spellings}
+
+
+# Notebook cells as Material's search plugin reads them: their prompts, the copy
+# button's notice and a hidden copy of the code (what the button copies) after
+# the highlighted <pre>. None of it is what a reader searches for.
+_PROMPT = re.compile(r"(?<![\w\[])(?:In|Out)\s?\[\s*\d*\s*\]:\s*")
+_COPIED = re.compile(r"(?<!\w)Copied!\s*")
+_PRE = re.compile(r"<pre\b[^>]*>(.*?)</pre>", re.S)
+
+
+def _skip_copy(text: str, start: int, code: str) -> int:
+    """The end of a whitespace-insensitive copy of ``code`` at ``text[start:]``, else ``start``."""
+    from html import unescape
+
+    code = _TAG.sub("", code)
+    for form in (code, unescape(code)):  # the copy may be escaped like the <pre> or not
+        wanted = [c for c in form if not c.isspace()]
+        if not wanted:
+            return start
+        index = start
+        for char in wanted:
+            while index < len(text) and text[index].isspace():
+                index += 1
+            if index >= len(text) or text[index] != char:
+                break
+            index += 1
+        else:
+            return index
+    return start
+
+
+def clean_section_text(text: str) -> str:
+    """A section's indexed text without notebook prompts, "Copied!" or the second
+    copy of each code cell."""
+    text = _COPIED.sub("", _PROMPT.sub("", text))
+    out, position = [], 0
+    for match in _PRE.finditer(text):
+        if match.start() < position:
+            continue
+        out.append(text[position:match.end()])
+        position = _skip_copy(text, match.end(), match[1])
+    out.append(text[position:])
+    return "".join(out).strip()
 
 
 #: Kiwi's analysis of the Korean sections is kept here between builds (mkdocs
@@ -312,6 +387,8 @@ def split_site_index(site_dir: Path, synonyms: list[list[str]]) -> None:
     if not index_path.is_file():
         return
     data = json.loads(index_path.read_text(encoding="utf-8"))
+    for doc in data["docs"]:
+        doc["text"] = clean_section_text(doc.get("text", ""))
     for folder, index in split_index(data).items():
         if not folder:
             index["config"]["korean"] = cached_korean_lexicon(index["docs"], synonyms)

@@ -14,7 +14,9 @@ ask for them by name:
 * ``site_dir`` / ``site_url``: the built site (``built_site`` of
   ``tests/conftest.py``; ``CNN_TUTORIAL_SITE_DIR=/path/to/site`` reuses a site
   built beforehand) and its URL on 127.0.0.1.
-* ``serve(folder)``: serves any folder on 127.0.0.1 (the widgets' harness).
+* ``serve(folder)``: serves any folder on 127.0.0.1 (the widgets' harness);
+  ``serve(folder, prefix=SUBPATH)`` under a project sub-path (``/cnn-tutorial/``),
+  as a project's Pages site is served.
 
 Helpers for pages: ``page_path`` (a chapter's URL path in a language),
 ``set_palette`` (Material's light or dark scheme), ``axe_violations`` (axe-core,
@@ -77,18 +79,70 @@ QuietHandler.extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions
                                 ".json": "application/json"}
 
 
+#: The project sub-path under which ``site_subpath_url`` serves the site, as a
+#: project's GitHub Pages site is served (``https://owner.github.io/name/``).
+SUBPATH = "/cnn-tutorial/"
+
+
+class SubPathHandler(QuietHandler):
+    """Serves its folder under ``prefix`` only, like a project's Pages site: anything
+    outside it is a 404, and a missing file gets the nearest ``404.html`` above it
+    (Cloudflare Pages; GitHub Pages serves the root one) with status 404."""
+
+    prefix = SUBPATH
+
+    def translate_path(self, path):
+        clean = path.split("?", 1)[0].split("#", 1)[0]
+        if not clean.startswith(self.prefix):
+            return str(Path(self.directory) / "\0outside")  # no such file: a 404
+        return super().translate_path("/" + clean[len(self.prefix):])
+
+    def send_error(self, code, message=None, explain=None):
+        page = self._not_found_page() if code == 404 else None
+        if page is None:
+            return super().send_error(code, message, explain)
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+        return None
+
+    def _not_found_page(self):
+        clean = self.path.split("?", 1)[0]
+        if not clean.startswith(self.prefix):
+            return None
+        root = Path(self.directory).resolve()
+        folder = Path(super().translate_path("/" + clean[len(self.prefix):])).resolve()
+        for candidate in (folder, *folder.parents):
+            if candidate != root and root not in candidate.parents:
+                break
+            if (candidate / "404.html").is_file():
+                return candidate / "404.html"
+        return None
+
+
 @contextlib.contextmanager
-def serve(directory: Path, handler_class: type = QuietHandler) -> Iterator[str]:
+def serve(directory: Path, handler_class: type = QuietHandler,
+          prefix: str = "/") -> Iterator[str]:
     """Serve ``directory`` on 127.0.0.1 (a free port); yields the base URL, ending in ``/``.
 
+    ``prefix`` (``"/cnn-tutorial/"``): serve it under that sub-path instead, with
+    :class:`SubPathHandler` (the base URL then ends in the prefix).
     Also used by the scripts in ``benchmarks/`` that drive the browser.
     """
+    if prefix != "/":
+        if not (prefix.startswith("/") and prefix.endswith("/")):
+            raise ValueError(f"prefix must start and end with '/', got {prefix!r}")
+        handler_class = type("PrefixHandler", (SubPathHandler,), {"prefix": prefix})
     handler = functools.partial(handler_class, directory=str(directory))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
+        yield f"http://127.0.0.1:{server.server_address[1]}{prefix}"
     finally:
         server.shutdown()
         server.server_close()

@@ -78,6 +78,10 @@ SLOW = (
     "tests/docs/test_claims.py::test_a_false_claim_fails_the_execution",
     "tests/test_checkpointing.py::",  # subprocesses, signals and training steps
     "tests/trainer/test_trainer_training.py::test_validation_accuracy_agrees_after_300_steps",
+    "tests/test_distributed.py::test_each_worker_keeps_its_slice_of_every_global_batch",
+    "tests/test_distributed.py::test_checkpoints_go_from_one_process_to_two_workers_and_back",
+    "tests/test_distributed.py::test_a_killed_worker_restarted_resumes_from_the_last_checkpoint",
+    "tests/test_distributed.py::test_sigterm_to_the_chief_saves_where_it_stopped",
     "tests/test_cli.py::test_cli_prints_no_tensorflow_startup_lines",
     "tests/test_cli.py::test_full_disk_while_saving_a_checkpoint",
     "tests/test_cli.py::test_cli_errors_after_the_quiet_import_are_printed",
@@ -105,6 +109,9 @@ SLOW = (
     "tests/test_train.py::test_tensorboard_logs",
     "tests/test_train.py::test_checkpoint_of_another_model_is_refused",
     "tests/test_train.py::test_keyboard_interrupt_saves_a_checkpoint_and_keeps_other_files",
+    "tests/docs/test_notebook_export.py::test_built_wheel_holds_the_package",  # pip wheel
+    "tests/docs/test_notebook_export.py::test_embedded_install_cell_installs",
+    "tests/docs/test_notebook_export.py::test_a_downloaded_notebook_runs_outside",
 )
 
 

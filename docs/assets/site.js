@@ -72,6 +72,61 @@
     });
   }
 
+  // A code block that shows ">>>" prompts (exercise solutions, the reference's
+  // examples): its copy button copies code that runs, the prompts (">>> ",
+  // "... ") stripped and the printed outputs left out. Material's button copies
+  // the data-copy attribute of the closest element that has one.
+  function doctestCode(text) {
+    var lines = [];
+    var inSource = false;  // "..." continues a ">>>" line, as in doctest; else it is output
+    text.split("\n").forEach(function (line) {
+      var match = /^(>>>|\.\.\.)( |$)(.*)$/.exec(line);
+      if (match && (match[1] === ">>>" || inSource)) {
+        lines.push(match[3]);
+        inSource = true;
+      } else {
+        inSource = false;
+      }
+    });
+    return lines.join("\n");
+  }
+
+  function markDoctests() {
+    document.querySelectorAll(".md-typeset pre > code").forEach(function (code) {
+      var text = code.textContent;
+      if (!/^\s*>>>( |$)/.test(text)) return;
+      setAttribute(code.parentElement, "data-copy", doctestCode(text.replace(/^\s+/, "")));
+    });
+  }
+  window.cnnTutorialSite = { doctestCode: doctestCode };
+
+  // Both languages give a section the same id ("## 패딩 {#padding}" and
+  // "## Padding {#padding}"): the language switch keeps the reader there. The
+  // section is the address's #fragment, else the last heading scrolled past.
+  function currentSection() {
+    if (window.location.hash.length > 1) return window.location.hash;
+    var header = document.querySelector(".md-header");
+    var top = (header ? header.getBoundingClientRect().bottom : 0) + 8;
+    var id = "";
+    document.querySelectorAll(".md-content h2[id], .md-content h3[id]").forEach(function (h) {
+      if (h.getBoundingClientRect().top <= top) id = h.id;
+    });
+    return id ? "#" + id : "";
+  }
+
+  function keepSection(event) {
+    var link = event.target && event.target.closest &&
+      event.target.closest("a.md-select__link[hreflang]");
+    if (!link) return;
+    var base = link.href.split("#")[0];
+    var section = currentSection();
+    setAttribute(link, "href", base + section);
+  }
+  // Before the link is followed or opened elsewhere (click, keyboard, a long press).
+  ["pointerdown", "focusin", "click"].forEach(function (type) {
+    document.addEventListener(type, keepSection, true);
+  });
+
   var lastWidth = -1;
   function onResize() {
     if (window.innerWidth === lastWidth) return;
@@ -81,8 +136,10 @@
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", onResize);
+    document.addEventListener("DOMContentLoaded", markDoctests);
   } else {
     onResize();
+    markDoctests();
   }
   window.addEventListener("resize", onResize);
   window.addEventListener("load", function () {

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -72,6 +73,9 @@ class _Scan:
     package_hash: str
     versions: dict[str, str]
     commit: str | None
+    #: The package's wheel, built once per package digest (the notebooks install it).
+    wheel: bytes | None = None
+    wheel_name: str | None = None
 
 
 @dataclass
@@ -91,6 +95,7 @@ class NotebookSite:
     shown: dict[str, tuple] = field(default_factory=dict)
     css: str | None = None
     classes: set[str] = field(default_factory=set)
+    files: Any = None
     _read: dict[tuple, nbformat.NotebookNode | None] = field(default_factory=dict)
 
     # -- configuration -----------------------------------------------------
@@ -128,6 +133,7 @@ class NotebookSite:
             render._renderer_digest.cache_clear()  # versions may change between serve builds
             self.scan = _Scan(sources_digest(SOURCE_FOLDERS), environment_versions(),
                               export.git_commit(ROOT))
+            self._build_wheel()
             self.cache.prune()
             render.html_cache(self.cache).prune()
         chapters = []
@@ -141,6 +147,45 @@ class NotebookSite:
             # The outer build saw both languages' files; a nested one reuses its entries.
             self.entries = ensure_executed(chapters, self.cache)
         self.chapters = {str(c.path): c for c in chapters}
+        self.files = files
+
+    def _build_wheel(self) -> None:
+        """The package's wheel, from the cache when the package is unchanged."""
+        folder = self.cache.directory / "wheels" / self.scan.package_hash[:16]
+        wheels = sorted(folder.glob("cnn_tutorial-*.whl")) if folder.is_dir() else []
+        wheel = wheels[-1] if wheels else export.build_wheel(ROOT, folder)
+        self.scan.wheel, self.scan.wheel_name = wheel.read_bytes(), wheel.name
+
+    @property
+    def wheel_path(self) -> str:
+        """The wheel's path under the site's root."""
+        return f"{export.WHEEL_FOLDER}/{self.scan.package_hash[:16]}/{self.scan.wheel_name}"
+
+    @property
+    def install(self) -> export.Install:
+        return export.choose_install(
+            site_url=self.site_url, repo_url=self.repo_url, commit=self.scan.commit,
+            wheel=self.scan.wheel, wheel_name=self.scan.wheel_name, wheel_path=self.wheel_path)
+
+    def install_text(self, page: Page) -> str:
+        return export.install_paragraph(self.install, page_language(page),
+                                        colab=export.github_repository(self.repo_url) is not None)
+
+    def notebook_link(self, page: Page):
+        """Where a notebook's link to ``path`` (a page's ``.md``, relative to ``page``)
+        goes: the published page when the site's address is known, else the sibling
+        notebook of a chapter; ``None`` (text only) for a page without a notebook."""
+        def target(path: str, anchor: str) -> str | None:
+            source = posixpath.normpath(posixpath.join(posixpath.dirname(page.file.src_uri), path))
+            file = self.files.get_file_from_path(source) if self.files is not None else None
+            if file is None:
+                return None
+            if self.site_url:
+                return self.site_url.rstrip("/") + "/" + file.url + anchor
+            if str(Path(file.abs_src_path)) in self.chapters:
+                return f"{Path(source).stem}.ipynb"
+            return None
+        return target
 
     # -- rendering a page -------------------------------------------------------
     def chapter_of(self, page: Page) -> Chapter | None:
@@ -156,7 +201,8 @@ class NotebookSite:
             executed, Path(page.file.src_uri).stem, page.file.src_uri,
             self.cache.directory / "figures")
         self.shown[page.file.abs_dest_path] = (executed, with_files, images)
-        return render.prose_markdown(with_files)
+        return render.prose_markdown(with_files).replace(export.INSTALL_MARKER,
+                                                         self.install_text(page))
 
     def page_content(self, prose_html: str, page: Page) -> str:
         """A chapter's HTML: its rendered prose and its cells by mkdocs-jupyter's template.
@@ -177,7 +223,8 @@ class NotebookSite:
         slug = Path(page.file.src_uri).stem
         page.meta["notebook"] = self._banner(page, entry, page_language(page), slug)
         folder = Path(page.file.abs_dest_path).parent
-        notebook_text = export.export_notebook(executed, self.repo_url, self.scan.commit)
+        notebook_text = export.export_notebook(executed, self.install, self.notebook_link(page),
+                                               install_text=self.install_text(page))
         self.pending[page.file.abs_dest_path] = (
             [(folder / f"{slug}.ipynb", notebook_text.encode("utf-8"))]
             + [(folder / image.name, image.data) for image in images])
@@ -212,6 +259,10 @@ class NotebookSite:
         css = _pruned_css(self.css, frozenset(self.classes | {"jp-mod-active", "jp-mod-selected"}))
         export.write_text(Path(site_dir) / render.NOTEBOOK_CSS, css)
         export.write_text(Path(site_dir) / COPY_SCRIPT, copy_script())
+        if self.scan is not None and self.scan.wheel:  # the wheel the notebooks may install
+            wheel = Path(site_dir) / self.wheel_path
+            wheel.parent.mkdir(parents=True, exist_ok=True)
+            wheel.write_bytes(self.scan.wheel)
 
 
 @functools.lru_cache(maxsize=4)

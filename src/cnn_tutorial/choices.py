@@ -20,7 +20,7 @@ __all__ = ["COMPUTE_DTYPES", "INITIALIZERS", "LR_SCHEDULES", "MODELS", "STRATEGI
 MODELS = ("lowlevel", "keras")
 #: ``tf.distribute`` strategies by name (``--strategy``); see
 #: [`cnn_tutorial.train.make_strategy`][cnn_tutorial.train.make_strategy].
-STRATEGIES = ("default", "mirrored", "one-device")
+STRATEGIES = ("default", "mirrored", "one-device", "multi-worker")
 #: Learning-rate schedules of [`cnn_tutorial.train.train`][cnn_tutorial.train.train] (``--lr-schedule``).
 LR_SCHEDULES = ("cosine", "constant")
 #: Compute dtypes of the models (``--precision``); variables stay float32.

@@ -37,6 +37,7 @@ from pathlib import Path
 from cnn_tutorial import __version__
 from cnn_tutorial._quiet import import_tensorflow
 from cnn_tutorial.choices import COMPUTE_DTYPES, LR_SCHEDULES, MODELS, STRATEGIES
+from cnn_tutorial.distributed import WorkerUnavailableError
 from cnn_tutorial.interrupts import TrainingInterrupted
 
 __all__ = ["build_parser", "main"]
@@ -198,7 +199,16 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--max-steps", type=_positive_int, default=None,
                        help="stop when the global step reaches this number")
     train.add_argument("--strategy", choices=STRATEGIES, default=STRATEGIES[0],
-                       help="tf.distribute strategy (default: %(default)s)")
+                       help="tf.distribute strategy (default: %(default)s); multi-worker "
+                            "reads the cluster from $TF_CONFIG or --worker/--task-index")
+    train.add_argument("--worker", action="append", default=None, metavar="HOST:PORT",
+                       help="with --strategy multi-worker: one worker's address, once per "
+                            "worker, the chief first (written to TF_CONFIG)")
+    train.add_argument("--task-index", type=_non_negative_int, default=None, metavar="N",
+                       help="with --worker: this process's position in the --worker list")
+    train.add_argument("--connect-timeout", type=_positive_float, default=60.0, metavar="S",
+                       help="with --strategy multi-worker: seconds to wait for every worker "
+                            "to answer (default: %(default)s)")
     train.add_argument("--seed", type=_non_negative_int, default=0,
                        help="seed of the weights and of the shuffled order (default: "
                             "%(default)s)")
@@ -214,6 +224,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "TensorFlow's choice, one per core)")
     train.add_argument("--no-progress", action="store_true",
                        help="no progress bar (it is shown only on a terminal anyway)")
+    train.add_argument("--history", type=_path, default=None, metavar="FILE",
+                       help="write the per-step loss/accuracy and test accuracy history as "
+                            "JSON (under multi-worker: the chief only)")
     train.add_argument("--json", action="store_true",
                        help="print a JSON summary as the last line (step, epoch, "
                             "eval_accuracy: the validation split's, test_accuracy: the test "
@@ -381,11 +394,34 @@ def _run_kernels(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cluster_from_args(args: argparse.Namespace):
+    """Check the multi-worker options and TF_CONFIG (before TensorFlow loads); wait for peers."""
+    from cnn_tutorial import distributed
+
+    given = args.worker is not None or args.task_index is not None
+    if args.strategy != "multi-worker":
+        if given:
+            raise _CommandError("--worker and --task-index go with --strategy multi-worker")
+        return None
+    if given:
+        if args.worker is None or args.task_index is None:
+            missing = "--task-index" if args.task_index is None else "--worker"
+            raise _CommandError(f"--worker and --task-index go together: {missing} is missing")
+        if os.environ.get(distributed.TF_CONFIG):
+            raise _CommandError("TF_CONFIG is set and so are --worker/--task-index: give one "
+                                "of them (unset TF_CONFIG or drop the options)")
+        os.environ[distributed.TF_CONFIG] = distributed.tf_config(args.worker, args.task_index)
+    config = distributed.parse_tf_config(os.environ.get(distributed.TF_CONFIG))
+    distributed.wait_for_workers(config, args.connect_timeout)
+    return config
+
+
 def _run_train(args: argparse.Namespace) -> int:
     for option, folder in (("--checkpoint-dir", args.checkpoint_dir),
                            ("--log-dir", args.log_dir)):
         if folder is not None:
             _prepare_folder(option, folder)
+    cluster = _cluster_from_args(args)
     tf = import_tensorflow()
     if args.threads:
         tf.config.threading.set_intra_op_parallelism_threads(args.threads)
@@ -405,13 +441,18 @@ def _run_train(args: argparse.Namespace) -> int:
         x_val, y_val = x_val[:args.limit], y_val[:args.limit]
         x_test, y_test = x_test[:args.limit], y_test[:args.limit]
     progress = False if args.no_progress else None
+    strategy = args.strategy
+    if cluster is not None:
+        from cnn_tutorial.distributed import make_multi_worker_strategy
+
+        strategy = make_multi_worker_strategy(args.connect_timeout)
     validation = (x_val, y_val) if len(x_val) else None
     result = train(args.model, (x_train, y_train), validation, epochs=args.epochs,
                    batch_size=args.batch_size, learning_rate=args.learning_rate,
                    lr_schedule=args.lr_schedule,
                    max_steps=args.max_steps, log_dir=args.log_dir,
                    checkpoint_dir=args.checkpoint_dir,
-                   checkpoint_every=args.checkpoint_every, strategy=args.strategy,
+                   checkpoint_every=args.checkpoint_every, strategy=strategy,
                    compute_dtype=args.precision, jit_compile=args.xla, seed=args.seed,
                    progress=progress)
     if result.resumed_from_step is not None:
@@ -426,6 +467,8 @@ def _run_train(args: argparse.Namespace) -> int:
     # The test set, once, after every choice was made on the validation split.
     test_accuracy = evaluate(result.model, x_test, y_test)
     print(f"test accuracy {test_accuracy:.4f} ({len(x_test):,} test images, once, at the end)")
+    if args.history is not None and (cluster is None or cluster.is_chief):
+        _write_history(args.history, result.history)
     if args.json:
         summary = result.summary()
         summary.update(test_accuracy=test_accuracy,
@@ -435,8 +478,18 @@ def _run_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _write_history(path: Path, history: dict) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_text(json.dumps(history), encoding="utf-8")
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
 # Options whose value is a path, to say which one a failing file belongs to.
 _PATH_OPTIONS = (("checkpoint_dir", "--checkpoint-dir"), ("log_dir", "--log-dir"),
+                 ("history", "--history"),
                  ("data_dir", "--data-dir"), ("output", "--output"), ("image", "image"))
 
 # OSErrors that say the path given is wrong (bad input), not that the system failed.
@@ -537,6 +590,8 @@ def _run_guarded(runner, args: argparse.Namespace) -> int:
         return _fail(str(error), error.status)
     except _BAD_PATH_ERRORS as error:
         return _fail(_os_error_message(error, args), EXIT_USAGE)
+    except WorkerUnavailableError as error:  # names its worker, not a path option
+        return _fail(_first_line(error), EXIT_ENVIRONMENT)
     except OSError as error:  # read-only, full disk, permissions, ...
         return _fail(_os_error_message(error, args), EXIT_ENVIRONMENT)
     except MemoryError:

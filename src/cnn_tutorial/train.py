@@ -26,7 +26,10 @@ before anything loads, [`Recorder`][cnn_tutorial.recorder.Recorder] keeps the
 history, the TensorBoard logs and the progress bar, and [`train`][cnn_tutorial.train.train] itself
 is a short ``fit``/``fit_epoch`` loop over them.
 * A ``tf.distribute`` strategy: the default one for one device,
-  ``MirroredStrategy`` to spread each batch over several devices.
+  ``MirroredStrategy`` to spread each batch over several devices,
+  ``MultiWorkerMirroredStrategy`` over several processes or machines
+  ([`cnn_tutorial.distributed`][cnn_tutorial.distributed]; only worker 0 writes
+  checkpoints and logs).
 
 From a notebook, on a subset (the chapter "A convnet on MNIST",
 convnet-mnist.md, does this):
@@ -66,6 +69,9 @@ from cnn_tutorial.checkpointing import CheckpointFolder, TrainingState
 from cnn_tutorial.choices import LR_SCHEDULES, MODELS, STRATEGIES
 from cnn_tutorial.config import TrainConfig
 from cnn_tutorial.data import load_mnist, make_dataset
+from cnn_tutorial.distributed import (WorkerUnavailableError, checkpoint_folder, cluster_of,
+                                      check_same_settings, describe_failure, distribute_dataset,
+                                      make_multi_worker_strategy)
 from cnn_tutorial.interrupts import StopSignals, TrainingInterrupted
 from cnn_tutorial.recorder import NonFiniteLossError, Recorder, _variable_key
 
@@ -182,8 +188,11 @@ def make_strategy(name: str | tf.distribute.Strategy | None = "default"
         name: ``"default"`` (one device, no distribution), ``"mirrored"``
             (``MirroredStrategy`` over every local GPU, or the CPU(s) when there
             is none), ``"one-device"`` (``OneDeviceStrategy`` on the first GPU,
-            else the CPU), a strategy object (returned as is) or ``None``
-            (the strategy currently in scope).
+            else the CPU), ``"multi-worker"`` (``MultiWorkerMirroredStrategy``
+            over the workers of ``TF_CONFIG``, see
+            [`make_multi_worker_strategy`][cnn_tutorial.distributed.make_multi_worker_strategy]),
+            a strategy object (returned as is) or ``None`` (the strategy
+            currently in scope).
 
     Returns:
         The strategy.
@@ -197,7 +206,7 @@ def make_strategy(name: str | tf.distribute.Strategy | None = "default"
         >>> make_strategy("parallel")
         Traceback (most recent call last):
         ...
-        ValueError: strategy must be one of 'default', 'mirrored', 'one-device', got 'parallel'
+        ValueError: strategy must be one of 'default', 'mirrored', 'one-device', 'multi-worker', got 'parallel'
     """
     if isinstance(name, tf.distribute.Strategy):
         return name
@@ -206,6 +215,8 @@ def make_strategy(name: str | tf.distribute.Strategy | None = "default"
     check_choice("strategy", name, STRATEGIES)
     if name == "default":
         return tf.distribute.get_strategy()
+    if name == "multi-worker":
+        return make_multi_worker_strategy()
     gpus = tf.config.list_logical_devices("GPU")
     if name == "mirrored":
         devices = [d.name for d in gpus] or [d.name for d in tf.config.list_logical_devices("CPU")]
@@ -470,8 +481,13 @@ def train(model: Any = "lowlevel", train_data: tuple[Any, Any] | None = None,
         checkpoint_every: Save every this many steps (besides each epoch's end).
         keep_checkpoints: How many recent checkpoints to keep.
         log_every: Steps between loss/accuracy records (history and TensorBoard).
-        strategy: ``"default"``, ``"mirrored"``, ``"one-device"`` or a
-            ``tf.distribute.Strategy`` (see [`make_strategy`][cnn_tutorial.train.make_strategy]).
+        strategy: ``"default"``, ``"mirrored"``, ``"one-device"``,
+            ``"multi-worker"`` or a ``tf.distribute.Strategy`` (see
+            [`make_strategy`][cnn_tutorial.train.make_strategy]). Under
+            ``"multi-worker"`` every worker runs this call with the same
+            arguments; ``batch_size`` stays the global batch, and only worker 0
+            (the chief) writes to ``checkpoint_dir`` and ``log_dir`` and shows
+            progress.
         compute_dtype: ``"float32"`` (default), ``"bfloat16"`` or ``"float16"``
             for models built here (mixed precision; float16 adds loss scaling).
         jit_compile: Compile the training step with XLA.
@@ -524,12 +540,17 @@ def train(model: Any = "lowlevel", train_data: tuple[Any, Any] | None = None,
         compute_dtype=compute_dtype, jit_compile=jit_compile, seed=seed, progress=progress,
         eval_batch_size=eval_batch_size, data_dir=data_dir)
     with contextlib.ExitStack() as stack:
-        checkpoints = None if config.checkpoint_dir is None else stack.enter_context(
-            CheckpointFolder(config.checkpoint_dir, config.keep_checkpoints))
-        recorder = stack.enter_context(
-            Recorder(config.log_dir, config.log_every, config.progress))
-        train_split, eval_split = _training_data(train_data, eval_data, config.data_dir)
         strategy = make_strategy(config.strategy)
+        cluster = cluster_of(strategy)
+        chief = cluster is None or cluster.is_chief
+        checkpoints = None if config.checkpoint_dir is None else stack.enter_context(
+            CheckpointFolder(config.checkpoint_dir, config.keep_checkpoints) if cluster is None
+            else checkpoint_folder(strategy, config.checkpoint_dir, config.keep_checkpoints))
+        recorder = stack.enter_context(Recorder(config.log_dir if chief else None,
+                                                config.log_every, config.progress if chief else False))
+        train_split, eval_split = _training_data(train_data, eval_data, config.data_dir)
+        if cluster is not None:
+            check_same_settings(strategy, config, len(train_split[0]))
         built = _build_model(config.model, strategy, config.compute_dtype, config.seed)
         run = _Run(config, built, strategy, train_split, eval_split, checkpoints, recorder)
         return run.fit(stack.enter_context(StopSignals()))
@@ -597,6 +618,12 @@ class _Run:
         except KeyboardInterrupt as interrupt:
             self._save_on_interrupt(interrupt)
             raise
+        except tf.errors.OpError as error:  # under multi-worker: another worker went away
+            message = describe_failure(error, self.strategy, self.state.step,
+                                       self.checkpoints.last_saved if self.checkpoints else None)
+            if message is None:
+                raise
+            raise WorkerUnavailableError(message) from None
         if self.eval_data is not None and self.eval_accuracy is None:
             self.evaluate()  # nothing left to train (already finished): report the model
         return self.result()
@@ -640,7 +667,7 @@ class _Run:
                                skip_examples=self.state.position,
                                reshuffle_each_iteration=False)
         if not _is_default(self.strategy):
-            dataset = self.strategy.experimental_distribute_dataset(dataset)
+            dataset = distribute_dataset(self.strategy, dataset)
         return dataset
 
     def _max_steps_reached(self) -> bool:

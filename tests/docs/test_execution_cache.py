@@ -201,16 +201,18 @@ def test_exported_notebook_strips_anchors_and_installs_the_package(project, capl
     entries, _, _ = run(project, caplog)
     ko = chapters(project)[0]
     merged = execute.merge_outputs(ko.notebook, entries[ko.key])
-    text = export.export_notebook(merged, "https://github.com/someone/cnn-tutorial")
+    install = export.choose_install(site_url=None, repo_url="https://github.com/someone/cnn-tutorial",
+                                    commit="a" * 40, wheel=None, wheel_name=None, wheel_path=None)
+    text = export.export_notebook(merged, install)
     exported = nbformat.reads(text, as_version=4)
     nbformat.validate(exported)
     assert exported.cells[0].source.startswith("%pip install")
-    assert "git+https://github.com/someone/cnn-tutorial" in exported.cells[0].source
+    assert f"git+https://github.com/someone/cnn-tutorial@{'a' * 40}" in exported.cells[0].source
     assert exported.cells[1].source.startswith("# 합성곱 설명\n")  # {#top} stripped
     assert "{#" not in exported.cells[1].source
     assert exported.cells[2].outputs[0]["text"] == "42\n"
     plain = nbformat.reads(export.export_notebook(merged, None), as_version=4)
-    assert not plain.cells[0].source.startswith("%pip")
+    assert not plain.cells[0].source.startswith("%pip")  # no install given: no install cell
 
 
 def test_colab_url():

@@ -174,6 +174,45 @@ def test_english_page_lists_english_pages(english_box, query):
     assert all(p.startswith("/en/") for p in paths), paths
 
 
+def _missing_terms(box: SearchBox) -> list[str]:
+    """The words Material lists under results as missing ("포함되지 않은 검색어")."""
+    return box.page.eval_on_selector_all(".md-search-result__terms del",
+                                         "els => els.map(e => e.textContent)")
+
+
+@pytest.mark.parametrize("query", ["합성곱", "합성곱이란", "케라스"])
+def test_words_the_reader_never_typed_are_not_listed_as_missing(korean_box, query):
+    count, _ = korean_box.search(query)
+    assert count > 0
+    missing = _missing_terms(korean_box)
+    assert not {"컨볼루션", "콘볼루션", "keras"} & {m.lower() for m in missing}, missing
+
+
+def _pages_containing(site: Path, word: str) -> set[str]:
+    return {"/" + page.parent.relative_to(site).as_posix().strip(".") + "/"
+            if page.parent != site else "/"
+            for page in site.glob("**/index.html")
+            if not page.relative_to(site).as_posix().startswith("en/")
+            and word in page.read_text(encoding="utf-8")}
+
+
+def test_an_unknown_word_is_not_searched_by_its_syllables(korean_box, built_site):
+    """역전파 (Kiwi: 역전 + 파) found 파이썬 and 파라미터 pages through 파."""
+    count, paths = korean_box.search("역전파")
+    pages = {p.replace("//", "/") for p in _pages_containing(built_site, "역전파")}
+    assert count > 0 and paths
+    assert set(paths) <= pages, set(paths) - pages
+    more, more_paths = korean_box.search("역전파를")
+    assert set(more_paths) <= pages and more >= 1
+
+
+@pytest.mark.parametrize(("query", "page"), [("케라스", "/layers-api/"), ("텐서플로", "/tf1-code/"),
+                                             ("케라스로", "/layers-api/")])
+def test_hangul_spellings_of_names_find_their_pages(korean_box, query, page):
+    count, paths = korean_box.search(query)
+    assert page in paths, (query, paths)
+
+
 def material_search(box: SearchBox, query: str) -> list[str]:
     """Locations Material's own worker finds for ``query`` in the page's index."""
     material = box.config["search"].rsplit("/", 1)[0] + "/" + box.material_worker

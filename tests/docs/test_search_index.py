@@ -71,3 +71,44 @@ def test_lexicon_is_reused_from_the_cache(tmp_path, monkeypatch):
     (next(tmp_path.glob("*.json"))).write_text("{not json", encoding="utf-8")
     monkeypatch.undo()
     assert search.cached_korean_lexicon([dict(d) for d in docs], [["합성곱"]], tmp_path) == first
+
+
+def test_notebook_cells_are_indexed_once_without_prompts_or_button_text():
+    text = ('<p>Setup.</p> In [8]: Copied! <pre>x = 1\n\nprint(x)  # one\n</pre> x = 1  print(x)  # one '
+            'Out[8]: <pre>1\n</pre> 1 <p>After In [3]: no more.</p>')
+    assert search.clean_section_text(text) == (
+        "<p>Setup.</p> <pre>x = 1\n\nprint(x)  # one\n</pre> <pre>1\n</pre> <p>After no more.</p>")
+    # Prose that repeats a code cell's text elsewhere keeps it; arrays stay.
+    assert search.clean_section_text("<pre>a</pre> b a") == "<pre>a</pre> b a"
+    assert search.clean_section_text("x[0] = [1]: y") == "x[0] = [1]: y"
+
+
+def test_one_syllable_nouns_inside_words_are_no_stems():
+    docs = [{"location": "a/", "title": "역전파", "text": "<p>역전파를 계산합니다. 특성 맵은 파이썬으로.</p>"}]
+    lexicon = search.korean_lexicon(docs, [["특성 맵"]])
+    assert "파" not in lexicon["stems"]  # 역전 + 파: a query 파 would find 파이썬
+    assert {"역전", "맵", "파이썬"} <= set(lexicon["stems"])
+
+
+def test_hangul_spellings_of_the_names_on_the_site():
+    names = search.site_names("Keras 3 and TensorFlow 2 with tf.keras")
+    assert names["케라스"] == "Keras" and names["텐서플로"] == names["텐서플로우"] == "TensorFlow"
+    assert "파이토치" not in names  # PyTorch is on no page of this text
+
+
+@pytest.mark.site
+def test_built_index_has_no_prompts_copy_notices_or_second_copies(built_site):
+    import re
+
+    for folder in ("", "en/"):
+        index = json.loads((built_site / folder / search.FULL_INDEX).read_text(encoding="utf-8"))
+        texts = [doc["text"] for doc in index["docs"]]
+        assert not [t for t in texts if "Copied!" in t]
+        assert not [t for t in texts if re.search(r"(?:In|Out) ?\[\d*\]:", t)]
+        for text in texts:
+            for code in re.findall(r"<pre>(.*?)</pre>", text, flags=re.S):
+                flat = " ".join(code.split())
+                if len(flat) > 40:
+                    assert " ".join(text.split()).count(flat) == 1, flat[:80]
+    korean = json.loads((built_site / search.FULL_INDEX).read_text(encoding="utf-8"))["config"]["korean"]
+    assert korean["names"]["케라스"] == "Keras" and korean["names"]["텐서플로"] == "TensorFlow"

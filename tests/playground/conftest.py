@@ -12,7 +12,6 @@ The browser, the servers and the built site come from ``tests/browser.py``
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -63,18 +62,24 @@ def hook():
 
 
 @pytest.fixture(scope="session")
-def sample_json(hook) -> str:
-    """The sample photo exactly as the site ships it (JSON text)."""
-    return json.dumps(hook.sample_payload(), separators=(",", ":"))
+def sample_png(hook) -> bytes:
+    """The sample photo exactly as the site ships it (PNG bytes)."""
+    return hook.encode_png(hook.sample_levels())
 
 
 @pytest.fixture(scope="session")
-def harness(tmp_path_factory, sample_json) -> Iterator[str]:
+def sample_pixels(hook, sample_png):
+    """The float32 pixels the kernel widget computes on (the PNG's levels / 255)."""
+    return hook.levels_to_pixels(hook.decode_png(sample_png))
+
+
+@pytest.fixture(scope="session")
+def harness(tmp_path_factory, sample_png) -> Iterator[str]:
     """Base URL of a served folder with ``harness-ko.html`` and ``harness-en.html``."""
     folder = tmp_path_factory.mktemp("playground-harness")
     target = folder / "assets" / "playground"
     shutil.copytree(ASSETS, target)
-    (target / "sample-photo.json").write_text(sample_json, encoding="utf-8")
+    (target / "sample-photo.png").write_bytes(sample_png)
     for lang in ("ko", "en"):
         (folder / f"harness-{lang}.html").write_text(HARNESS.format(lang=lang),
                                                     encoding="utf-8")

@@ -40,13 +40,28 @@ def page(chromium, harness):
     assert not errors, errors
 
 
-def test_sample_photo_is_the_packages_photo(hook):
-    """The shipped pixels are load_sample_image(gray=True, size=SAMPLE_SIZE), bit for bit."""
-    payload = hook.sample_payload()
-    pixels = hook.decode_pixels(payload)
+def test_sample_photo_is_the_packages_photo_at_256_gray_levels(hook, sample_png):
+    """The shipped levels are load_sample_image(gray=True, size=SAMPLE_SIZE) rounded to the
+    nearest of 256 levels: each pixel within half a level of the package's."""
+    levels = hook.decode_png(sample_png)
     expected = load_sample_image(gray=True, size=hook.SAMPLE_SIZE, name=hook.SAMPLE_NAME)
-    assert pixels.shape == (hook.SAMPLE_SIZE, hook.SAMPLE_SIZE)
-    assert np.array_equal(pixels, expected)
+    assert levels.shape == (hook.SAMPLE_SIZE, hook.SAMPLE_SIZE)
+    assert np.array_equal(levels, np.round(expected * 255).astype(np.uint8))
+    assert float(np.max(np.abs(hook.levels_to_pixels(levels) - expected))) <= 0.5 / 255 + 1e-7
+
+
+def test_widget_reads_the_quantised_pixels_bit_for_bit(page, sample_pixels):
+    """sample.js decodes the PNG to exactly the float32 values the tests hand apply_kernel."""
+    result = page.evaluate("""() => import('./assets/playground/sample.js')
+        .then(m => m.loadSample()).then(image => {
+            const bytes = new Uint8Array(image.pixels.buffer);
+            let text = '';
+            for (let i = 0; i < bytes.length; i++) text += String.fromCharCode(bytes[i]);
+            return {width: image.width, height: image.height, pixels: btoa(text)};
+        })""")
+    assert (result["height"], result["width"]) == sample_pixels.shape
+    got = np.frombuffer(base64.b64decode(result["pixels"]), "<f4").reshape(sample_pixels.shape)
+    assert np.array_equal(got, sample_pixels)
 
 
 def test_kernel_table_matches_package(page):
@@ -57,9 +72,10 @@ def test_kernel_table_matches_package(page):
 
 
 @pytest.mark.parametrize("padding", ["SAME", "VALID"])
-def test_convolve_matches_apply_kernel(page, hook, padding):
-    """Every kernel the widget offers, strides 1..3: same pixels as apply_kernel (<= 1e-4)."""
-    photo = load_sample_image(gray=True, size=hook.SAMPLE_SIZE, name=hook.SAMPLE_NAME)
+def test_convolve_matches_apply_kernel(page, sample_pixels, padding):
+    """Every kernel the widget offers, strides 1..3, on the pixels the widget has: same
+    values as apply_kernel (<= 1e-4)."""
+    photo = sample_pixels
     height, width = photo.shape
     page.evaluate("""(b64) => {
         const text = atob(b64);

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
+import io
 
 import numpy as np
+import pytest
 
 
-def test_on_post_build_writes_the_photo_beside_every_script(hook, tmp_path, sample_json):
+def test_on_post_build_writes_the_photo_beside_every_script(hook, tmp_path, sample_png):
     project = tmp_path / "project"
     project.mkdir()
     (project / "mkdocs.yml").write_text("site_name: t\n")
@@ -20,16 +21,16 @@ def test_on_post_build_writes_the_photo_beside_every_script(hook, tmp_path, samp
     hook._memory.clear()
     hook.on_post_build(config)
     for prefix in ("", "en/"):
-        written = (site / f"{prefix}assets" / "playground" / hook.SAMPLE_FILE).read_text()
-        assert written == sample_json
+        written = (site / f"{prefix}assets" / "playground" / hook.SAMPLE_FILE).read_bytes()
+        assert written == sample_png
     # Cached on disk under the project's .cache/, keyed by what decides the pixels.
-    cached = list((project / ".cache" / "playground").glob("sample-*.json"))
-    assert len(cached) == 1 and cached[0].read_text() == sample_json
+    cached = list((project / ".cache" / "playground").glob("sample-*.png"))
+    assert len(cached) == 1 and cached[0].read_bytes() == sample_png
     # A second build (fresh process: empty memory) reads the cache, same bytes.
     hook._memory.clear()
     (site / "assets" / "playground" / hook.SAMPLE_FILE).unlink()
     hook.on_post_build(config)
-    assert (site / "assets" / "playground" / hook.SAMPLE_FILE).read_text() == sample_json
+    assert (site / "assets" / "playground" / hook.SAMPLE_FILE).read_bytes() == sample_png
 
 
 def test_on_post_build_without_the_scripts_writes_nothing(hook, tmp_path):
@@ -38,8 +39,25 @@ def test_on_post_build_without_the_scripts_writes_nothing(hook, tmp_path):
     assert not (tmp_path / "site").exists()
 
 
-def test_payload_round_trip(hook, sample_json):
-    payload = json.loads(sample_json)
-    pixels = hook.decode_pixels(payload)
-    assert pixels.dtype == np.float32 and pixels.shape == (hook.SAMPLE_SIZE, hook.SAMPLE_SIZE)
-    assert 0.0 <= float(pixels.min()) < float(pixels.max()) <= 1.0
+def test_the_photo_is_an_8_bit_gray_png_far_smaller_than_float32(hook, sample_png):
+    """The shipped file: a PNG of SAMPLE_SIZE x SAMPLE_SIZE gray levels, under 15 % of
+    the float32 pixels' 4 bytes each (the JSON it replaces: 350 KB with base64)."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(sample_png)) as image:
+        assert image.format == "PNG" and image.mode == "L"
+        assert image.size == (hook.SAMPLE_SIZE, hook.SAMPLE_SIZE)
+        assert "icc_profile" not in image.info and "gamma" not in image.info
+    assert len(sample_png) < 0.15 * 4 * hook.SAMPLE_SIZE ** 2
+    levels = hook.decode_png(sample_png)
+    assert 0 <= int(levels.min()) < int(levels.max()) <= 255
+
+
+def test_levels_round_trip_and_bad_input(hook):
+    levels = np.arange(256, dtype=np.uint8).reshape(16, 16)
+    assert np.array_equal(hook.decode_png(hook.encode_png(levels)), levels)
+    pixels = hook.levels_to_pixels(levels)
+    assert pixels.dtype == np.float32 and pixels[0, 0] == 0 and pixels[-1, -1] == 1
+    assert np.array_equal(hook.quantise(pixels), levels)
+    with pytest.raises(ValueError, match="levels must be a 2-D uint8 array"):
+        hook.encode_png(levels.astype(np.float32))

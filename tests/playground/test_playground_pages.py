@@ -10,7 +10,6 @@ room while the chapter's static figure stays.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -95,8 +94,9 @@ def test_sample_photo_beside_every_script(site_dir, hook):
     scripts = sorted(site_dir.glob("**/assets/playground/playground.js"))
     assert scripts, "the site has no assets/playground/playground.js (extra_javascript?)"
     for script in scripts:
-        payload = json.loads((script.parent / "sample-photo.json").read_text())
-        assert (payload["width"], payload["height"]) == (hook.SAMPLE_SIZE, hook.SAMPLE_SIZE)
+        levels = hook.decode_png((script.parent / hook.SAMPLE_FILE).read_bytes())
+        assert levels.shape == (hook.SAMPLE_SIZE, hook.SAMPLE_SIZE)
+    assert not list(site_dir.glob("**/sample-photo.json")), "the float32 JSON is still shipped"
 
 
 @pytest.mark.parametrize("widget", sorted(CHAPTERS))
@@ -143,7 +143,7 @@ def test_the_sample_photo_loads_only_near_the_kernel_widget(tab, site_url):
     opened = tab(site_url)
     page = opened.page
     photo = []
-    page.on("request", lambda request: request.url.endswith("sample-photo.json")
+    page.on("request", lambda request: request.url.endswith("sample-photo.png")
             and photo.append(request.url))
     page.goto(f"{site_url}en/convolution/", wait_until="networkidle")
     assert photo == []

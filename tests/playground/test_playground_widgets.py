@@ -12,7 +12,7 @@ import base64
 import numpy as np
 import pytest
 
-from cnn_tutorial.kernels import KERNELS, apply_kernel, load_sample_image
+from cnn_tutorial.kernels import KERNELS, apply_kernel
 
 KERNEL = '.cnn-playground[data-widget="kernel"]'
 STEPPER = '.cnn-playground[data-widget="stepper"]'
@@ -78,10 +78,11 @@ def text(page, selector):
 # --- widget 1: kernel on the photo ---------------------------------------------
 
 
-def test_kernel_widget_draws_apply_kernel(pages, hook):
-    """The drawn output is apply_kernel's result clipped to [0, 1] (within one gray level)."""
+def test_kernel_widget_draws_apply_kernel(pages, sample_pixels):
+    """The drawn output is apply_kernel's result on the widget's pixels (the photo at 256
+    gray levels) clipped to [0, 1] (within one gray level)."""
     page = fresh(pages)
-    photo = load_sample_image(gray=True, size=hook.SAMPLE_SIZE, name=hook.SAMPLE_NAME)
+    photo = sample_pixels
     page.select_option(f'{KERNEL} select[data-role="kernel"]', "emboss")
     page.select_option(f'{KERNEL} select[data-role="stride"]', "2")
     expected = np.clip(apply_kernel(photo, KERNELS["emboss"], strides=2), 0, 1) * 255
@@ -114,11 +115,11 @@ def test_changing_stride_and_padding_changes_the_size(pages, hook):
     assert output_pixels(page).shape == (out, out)
 
 
-def test_editing_a_kernel_cell_makes_a_custom_kernel(pages, hook):
+def test_editing_a_kernel_cell_makes_a_custom_kernel(pages, sample_pixels):
     page = fresh(pages)
     page.select_option(f'{KERNEL} select[data-role="kernel"]', "identity")
     identity = output_pixels(page)
-    photo = load_sample_image(gray=True, size=hook.SAMPLE_SIZE, name=hook.SAMPLE_NAME)
+    photo = sample_pixels
     assert np.max(np.abs(identity - np.round(photo * 255))) <= 1
     cell = page.locator(f'{KERNEL} input[data-role="cell-1-1"]')
     cell.fill("0.5")

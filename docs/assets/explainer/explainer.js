@@ -373,6 +373,25 @@ function Explainer(root, net) {
   }
 
   // ---- detail: kernel + multiply-accumulate ----
+  // Close (the button, or Esc anywhere in the widget while the detail is open):
+  // focus goes back to the map that opened it.
+  function closeDetail() {
+    if (!state.selected) return;
+    const { layer, channel } = state.selected;
+    state.selected = null;
+    detail.hidden = true;
+    root.querySelectorAll(".cnn-ex-map-button").forEach((b) => b.setAttribute("aria-pressed", "false"));
+    const opener = root.querySelector(
+      `.cnn-ex-map-button[data-layer="${layer}"][data-channel="${channel}"]`);
+    if (opener) opener.focus({ preventScroll: false });
+  }
+  root.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && state.selected && !event.defaultPrevented) {
+      event.preventDefault();
+      closeDetail();
+    }
+  });
+
   function select(layer, channel) {
     const [h, w, channels] = state.result.activations[layer].shape;
     const data = state.result.activations[layer].data;
@@ -474,7 +493,7 @@ function Explainer(root, net) {
       el("div", { class: "cnn-ex-detail-head" },
         el("h4", { text: S.detailTitle(layer, channel) }),
         el("button", { type: "button", class: "cnn-ex-button", text: S.close,
-          onclick: () => { state.selected = null; detail.hidden = true; } })),
+          "data-role": "close", onclick: closeDetail })),
       el("div", { class: "cnn-ex-detail-body" },
         el("div", { class: "cnn-ex-detail-map" },
           el("p", { class: "cnn-ex-caption", text: S.pixel }),

@@ -132,7 +132,7 @@ export function kernelWidget(root) {
       root.setAttribute("data-ready", "error");
     });
   }
-  // The photo is the largest file of its page (about 350 KB): fetch it only when
+  // The photo (a 35 KB PNG) is the widget's largest file: fetch it only when
   // the reader comes near the widget.
   if ("IntersectionObserver" in window) {
     var observer = new IntersectionObserver(function (entries) {

@@ -1,23 +1,37 @@
-/* The sample photo (sample-photo.json, written beside these files by
-   docs_hooks/playground.py at build time) and drawing gray images on a canvas. */
+/* The sample photo (sample-photo.png, an 8-bit grayscale PNG written beside
+   these files by docs_hooks/playground.py at build time) and drawing gray
+   images on a canvas. */
 const core = window.cnnTutorial;
-const SAMPLE_URL = new URL("sample-photo.json", import.meta.url).href;
+const SAMPLE_URL = new URL("sample-photo.png", import.meta.url).href;
+
+// The PNG's gray levels as decoded bytes: no colour management (the file has no
+// profile; "none" keeps any browser default from touching the values).
+function decodeLevels(blob) {
+  var options = { colorSpaceConversion: "none", premultiplyAlpha: "none" };
+  return createImageBitmap(blob, options).then(function (bitmap) {
+    var canvas = document.createElement("canvas");
+    canvas.width = bitmap.width;
+    canvas.height = bitmap.height;
+    var context = canvas.getContext("2d", { willReadFrequently: true });
+    context.drawImage(bitmap, 0, 0);
+    var rgba = context.getImageData(0, 0, bitmap.width, bitmap.height).data;
+    if (bitmap.close) bitmap.close();
+    return { width: canvas.width, height: canvas.height, rgba: rgba };
+  });
+}
 
 let samplePromise = null;
 export function loadSample() {
   if (!samplePromise) {
     samplePromise = fetch(SAMPLE_URL, { credentials: "same-origin" }).then(function (response) {
       if (!response.ok) throw new Error("HTTP " + response.status);
-      return response.json();
-    }).then(function (data) {
-      var binary = atob(data.pixels);
-      var bytes = new Uint8Array(binary.length);
-      for (var i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-      // Stored little-endian float32; DataView keeps it right on any machine.
-      var view = new DataView(bytes.buffer);
-      var pixels = new Float32Array(data.width * data.height);
-      for (var j = 0; j < pixels.length; j++) pixels[j] = view.getFloat32(4 * j, true);
-      return { width: data.width, height: data.height, pixels: pixels, name: data.name };
+      return response.blob();
+    }).then(decodeLevels).then(function (decoded) {
+      // level / 255 as float32: the values docs_hooks/playground.py's
+      // sample_pixels() gives the package's apply_kernel in the tests.
+      var pixels = new Float32Array(decoded.width * decoded.height);
+      for (var i = 0; i < pixels.length; i++) pixels[i] = decoded.rgba[4 * i] / 255;
+      return { width: decoded.width, height: decoded.height, pixels: pixels };
     });
   }
   return samplePromise;

@@ -45,13 +45,12 @@ export function stackWidget(root) {
     shapeInputs[0], el("span", { text: " × ", "aria-hidden": "true" }),
     shapeInputs[1], el("span", { text: " × ", "aria-hidden": "true" }), shapeInputs[2]
   ]);
-  var tbody = el("tbody");
-  var table = el("table", { className: "cnn-pg-table", "data-role": "stack" }, [
-    el("thead", {}, [el("tr", {}, [
-      el("th", { scope: "col", text: "#" }), el("th", { scope: "col", text: t.layer }),
-      el("th", { scope: "col", text: t.settings }), el("th", { scope: "col", text: t.shape }),
-      el("th", { scope: "col", text: t.params }), el("th", { scope: "col", text: t.actions })
-    ])]),
+  var tbody = el("tbody", { role: "rowgroup" });
+  var table = el("table", { className: "cnn-pg-table", "data-role": "stack", role: "table" }, [
+    el("thead", { role: "rowgroup" }, [el("tr", { role: "row" }, ["#", t.layer, t.settings,
+      t.shape, t.params, t.actions].map(function (name) {
+      return el("th", { scope: "col", role: "columnheader", text: name });
+    }))]),
     tbody
   ]);
   var totalText = el("p", { className: "cnn-pg-size", "data-role": "total", role: "status",
@@ -128,12 +127,18 @@ export function stackWidget(root) {
         buildRows(state.layers.length ? { index: Math.min(index, state.layers.length - 1),
           role: "remove" } : { add: true });
       });
-      var shapeCell = el("td", { "data-role": "shape" });
-      var paramsCell = el("td", { className: "cnn-pg-num", "data-role": "params" });
-      var row = el("tr", { "data-index": index }, [
-        el("th", { scope: "row", text: String(n) }), el("td", {}, [typeSelect]),
-        el("td", {}, [settings]), shapeCell, paramsCell,
-        el("td", { className: "cnn-pg-actions" }, [up, down, remove])
+      // data-label: the column's name, shown inside each cell when a narrow
+      // widget lays a row out as a card (playground.css); the roles keep the
+      // table's semantics when CSS changes its display.
+      var shapeCell = el("td", { "data-role": "shape", role: "cell", "data-label": t.shape });
+      var paramsCell = el("td", { className: "cnn-pg-num", "data-role": "params", role: "cell",
+        "data-label": t.params });
+      var row = el("tr", { "data-index": index, role: "row" }, [
+        el("th", { scope: "row", role: "rowheader", text: String(n) }),
+        el("td", { className: "cnn-pg-type", role: "cell" }, [typeSelect]),
+        el("td", { className: "cnn-pg-settings-cell", role: "cell" }, [settings]),
+        shapeCell, paramsCell,
+        el("td", { className: "cnn-pg-actions", role: "cell" }, [up, down, remove])
       ]);
       tbody.appendChild(row);
       return { row: row, shape: shapeCell, params: paramsCell };
