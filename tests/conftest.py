@@ -77,6 +77,7 @@ SLOW = (
     "tests/docs/test_execution_cache.py::",
     "tests/docs/test_claims.py::test_a_false_claim_fails_the_execution",
     "tests/test_checkpointing.py::",  # subprocesses, signals and training steps
+    "tests/trainer/test_trainer_training.py::test_validation_accuracy_agrees_after_300_steps",
     "tests/test_distributed.py::test_each_worker_keeps_its_slice_of_every_global_batch",
     "tests/test_distributed.py::test_checkpoints_go_from_one_process_to_two_workers_and_back",
     "tests/test_distributed.py::test_a_killed_worker_restarted_resumes_from_the_last_checkpoint",
