@@ -54,6 +54,7 @@ def _window_fits(size, window, padding):
     return padding == "SAME" or window <= size
 
 
+@pytest.mark.slow
 def test_conv_output_size_matches_tf_conv2d_on_the_whole_grid(inputs):
     checked = 0
     for kernel, stride, dilation, padding in _conv_cases():
@@ -73,6 +74,7 @@ def test_conv_output_size_matches_tf_conv2d_on_the_whole_grid(inputs):
     assert checked > 2000  # the grid really ran
 
 
+@pytest.mark.slow
 def test_pool_output_size_matches_tf_max_pool2d_on_the_whole_grid(inputs):
     checked = 0
     for pool, stride, padding in itertools.product(KERNELS, STRIDES, PADDINGS):
@@ -88,6 +90,7 @@ def test_pool_output_size_matches_tf_max_pool2d_on_the_whole_grid(inputs):
     assert checked > 1500
 
 
+@pytest.mark.slow
 def test_same_padding_reproduces_tf_same_with_tf_pad_and_valid(inputs):
     for kernel, stride, dilation, padding in _conv_cases():
         if padding != "SAME":

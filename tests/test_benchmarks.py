@@ -8,11 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from cnn_tutorial.data import _write_idx_folder_for_examples
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 def test_training_speed_quick_run_writes_every_configuration(tmp_path):
     _write_idx_folder_for_examples(tmp_path, train=2048, test=64)
     output = tmp_path / "speed.json"

@@ -26,6 +26,8 @@ from cnn_tutorial.data import _write_idx_folder_for_examples
 from cnn_tutorial.model import ConvNet
 from cnn_tutorial.train import train
 
+pytestmark = pytest.mark.slow  # subprocesses, signals and training steps
+
 STEP_KEY = "step/.ATTRIBUTES/VARIABLE_VALUE"
 
 

@@ -132,6 +132,7 @@ def _latest_step(checkpoints: Path) -> int | None:
     return None
 
 
+@pytest.mark.slow
 def test_train_killed_then_resumed(tmp_path):
     """SIGKILL after the first checkpoint; the same command resumes at its step and finishes."""
     data = _write_idx_folder_for_examples(tmp_path / "data", train=288, test=32)
@@ -171,6 +172,7 @@ def test_train_killed_then_resumed(tmp_path):
     assert _latest_step(checkpoints) == 48
 
 
+@pytest.mark.slow
 def test_train_max_steps_and_limit(capsys, tmp_path, monkeypatch):
     data = _write_idx_folder_for_examples(tmp_path / "data", train=64, test=16)
     status, out, _ = run_main(capsys, "train", "--data-dir", str(data), "--max-steps", "3",
@@ -219,6 +221,7 @@ def _clean_env() -> dict[str, str]:
     return env
 
 
+@pytest.mark.slow
 def test_cli_prints_no_tensorflow_startup_lines(tmp_path):
     env = _clean_env()
     control = subprocess.run(
@@ -260,6 +263,7 @@ def test_quiet_stderr_still_lets_real_errors_through():
         "after"]
 
 
+@pytest.mark.slow
 def test_cli_errors_after_the_quiet_import_are_printed(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "cnn_tutorial", "kernels", "--stride", "2", "-o",
@@ -407,6 +411,7 @@ def test_read_only_file_system_for_real(tmp_path):
                                       f"the folder {mount / 'ckpt'}: Read-only file system")
 
 
+@pytest.mark.slow
 def test_full_disk_while_saving_a_checkpoint(tmp_path):
     data = _write_idx_folder_for_examples(tmp_path / "data", train=16, test=8)
     mount = tmp_path / "small"

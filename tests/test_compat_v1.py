@@ -117,6 +117,7 @@ def test_conv_relu_computes_relu_of_conv_plus_bias():
     np.testing.assert_allclose(result, np.maximum(expected + biases, 0), rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.slow
 def test_a_few_steps_lower_the_loss_and_accuracy_is_a_fraction(tiny_set):
     images, labels = tiny_set
     result = train_compat_v1(images, labels, images, labels, steps=25, batch_size=8, seed=3)
@@ -128,6 +129,7 @@ def test_a_few_steps_lower_the_loss_and_accuracy_is_a_fraction(tiny_set):
     assert tf.executing_eagerly()
 
 
+@pytest.mark.slow
 def test_accuracy_counts_every_test_batch_with_dropout_off(tiny_set):
     images, labels = tiny_set
     parts = build_graph(images, labels, images[:10], labels[:10], batch_size=4, seed=1)
@@ -154,6 +156,7 @@ def test_accuracy_counts_every_test_batch_with_dropout_off(tiny_set):
         assert not np.allclose(dropped, logits)
 
 
+@pytest.mark.slow
 def test_the_lecture_initialiser_starts_with_a_huge_loss(tiny_set):
     images, labels = tiny_set
     first = {}
@@ -166,6 +169,7 @@ def test_the_lecture_initialiser_starts_with_a_huge_loss(tiny_set):
     assert first["he"] < 5 and first["lecture"] > 100
 
 
+@pytest.mark.slow
 def test_log_dir_gets_a_tensorboard_event_file(tiny_set, tmp_path):
     images, labels = tiny_set
     train_compat_v1(images[:8], labels[:8], images[:8], labels[:8], steps=1, batch_size=8,

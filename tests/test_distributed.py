@@ -155,6 +155,7 @@ def _finish(processes):
                 p.communicate()
 
 
+@pytest.mark.slow
 def test_each_worker_keeps_its_slice_of_every_global_batch():
     ports = free_ports(2)
     workers = [f"127.0.0.1:{p}" for p in ports]
@@ -197,6 +198,7 @@ def _summary(out: str) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 def test_checkpoints_go_from_one_process_to_two_workers_and_back(data_dir, tmp_path):
     from cnn_tutorial.train import train
 
@@ -227,6 +229,7 @@ def test_checkpoints_go_from_one_process_to_two_workers_and_back(data_dir, tmp_p
     assert (back.resumed_from_step, back.step) == (12, 16)
 
 
+@pytest.mark.slow
 def test_a_killed_worker_restarted_resumes_from_the_last_checkpoint(data_dir, tmp_path):
     folder = tmp_path / "ckpt"
     options = _train_options(data_dir, folder, 16)  # one epoch: 1024 images, batch 64
@@ -258,6 +261,7 @@ def test_a_killed_worker_restarted_resumes_from_the_last_checkpoint(data_dir, tm
     assert _numbers(folder)[-1] == 16
 
 
+@pytest.mark.slow
 def test_sigterm_to_the_chief_saves_where_it_stopped_and_the_other_worker_stops(data_dir,
                                                                               tmp_path):
     folder = tmp_path / "ckpt"

@@ -333,6 +333,7 @@ def test_draw_pooling_rejects_bad_arguments(kwargs, error, message):
 
 # --- shared ---------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_every_public_figure_shows_once_as_png():
     drawn = [figures.kernel_grid({"a": np.zeros((2, 2))}), figures.draw_kernel(np.eye(3)),
              figures.draw_weighted_sum(np.eye(4), np.ones((2, 2))),

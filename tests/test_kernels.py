@@ -318,6 +318,7 @@ def test_im2col_errors(call, error, message):
         call()
 
 
+@pytest.mark.slow
 def test_data_format_support_reports_both_onednn_settings():
     on, off = data_format_support("1"), data_format_support("0")
     assert on["onednn"] is True and off["onednn"] is False

@@ -63,6 +63,7 @@ def test_variables_exist_before_the_first_call_so_checkpoints_restore(tmp_path, 
     np.testing.assert_array_equal(fresh(images).numpy(), trained(images).numpy())
 
 
+@pytest.mark.slow
 def test_the_same_seed_gives_the_same_model(images):
     np.testing.assert_array_equal(ConvNet(seed=3)(images).numpy(),
                                   ConvNet(seed=3)(images).numpy())
@@ -162,6 +163,7 @@ def test_one_trace_serves_every_batch_size(model):
     assert predict.experimental_get_tracing_count() == 1
 
 
+@pytest.mark.slow
 def test_a_few_adam_steps_lower_the_loss():
     net = ConvNet(seed=5)
     images = tf.random.stateless_uniform([16, 28, 28, 1], seed=(5, 6))
@@ -261,6 +263,7 @@ def test_copy_between_two_convnets(images):
     np.testing.assert_array_equal(a(images).numpy(), b(images).numpy())
 
 
+@pytest.mark.slow
 def test_copy_weights_errors():
     with pytest.raises(TypeError, match="source must be a ConvNet or a keras.Model"):
         copy_weights("model", ConvNet())

@@ -28,6 +28,7 @@ def _train(optimizer_class, steps=4, **optimizer_args):
     return model, optimizer
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("arguments", [
     {"learning_rate": 1e-3},
     {"learning_rate": 3e-3, "beta_1": 0.8, "beta_2": 0.99, "epsilon": 1e-4},
@@ -61,6 +62,7 @@ def test_amsgrad_and_sparse_gradients_fall_back_to_keras():
     np.testing.assert_allclose(w.numpy(), v.numpy(), rtol=1e-6)
 
 
+@pytest.mark.slow
 def test_checkpoint_of_keras_adam_restores_into_fused_adam(tmp_path):
     """Same slot variables: checkpoints written before FusedAdam existed still resume."""
     model, plain = _train(keras.optimizers.Adam, steps=2, learning_rate=1e-3)
@@ -74,6 +76,7 @@ def test_checkpoint_of_keras_adam_restores_into_fused_adam(tmp_path):
         np.testing.assert_array_equal(np.asarray(ours), np.asarray(theirs))
 
 
+@pytest.mark.slow
 def test_every_replica_of_a_mirrored_variable_is_updated():
     script = textwrap.dedent("""
         import numpy as np, tensorflow as tf

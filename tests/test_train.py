@@ -33,6 +33,7 @@ def _weights(model):
     return [v.numpy() for v in model.trainable_variables]
 
 
+@pytest.mark.slow
 def test_resumed_run_equals_uninterrupted_run(tiny, tmp_path):
     train_data, test_data = tiny
     straight = train(_no_dropout, train_data, test_data, epochs=2, batch_size=32,
@@ -114,6 +115,7 @@ def test_without_data_train_holds_out_the_lecture_validation_split(monkeypatch):
     np.testing.assert_array_equal(seen["eval"][1], labels[55_000:])
 
 
+@pytest.mark.slow
 def test_tensorboard_logs(tiny, tmp_path):
     train_data, test_data = tiny
     train("lowlevel", train_data, test_data, epochs=1, batch_size=32, progress=False,
@@ -128,6 +130,7 @@ def test_tensorboard_logs(tiny, tmp_path):
     assert tags["graph_run_metadata_graph"] == {"train_step"}  # the graph, written once
 
 
+@pytest.mark.slow
 def test_checkpoint_of_another_model_is_refused(tiny, tmp_path):
     train_data, _ = tiny
     folder = tmp_path / "ckpt"
@@ -147,6 +150,7 @@ def test_checkpoint_of_another_model_is_refused(tiny, tmp_path):
               checkpoint_dir=folder, progress=False)
 
 
+@pytest.mark.slow
 def test_keyboard_interrupt_saves_a_checkpoint_and_keeps_other_files(tiny, tmp_path,
                                                                      monkeypatch, capsys):
     train_data, _ = tiny
@@ -220,6 +224,7 @@ def test_bad_arguments(tiny, kwargs, error, message):
         train(**arguments)
 
 
+@pytest.mark.slow
 def test_mirrored_strategy_on_two_logical_cpus(tmp_path):
     """Two replicas compute the same update as one device (TF must be set up before use)."""
     script = textwrap.dedent("""
@@ -250,6 +255,7 @@ def test_mirrored_strategy_on_two_logical_cpus(tmp_path):
     assert (tmp_path / "ckpt" / "ckpt-2.index").is_file()
 
 
+@pytest.mark.slow
 def test_cosine_schedule_reaches_zero_at_the_end_of_the_epochs(tiny):
     from cnn_tutorial.train import make_optimizer
 

@@ -105,6 +105,7 @@ Nor does an unknown name help.
 """
 
 
+@pytest.mark.slow
 def test_a_false_claim_fails_the_execution_and_a_cached_one_too(tmp_path):
     ko = tmp_path / "docs" / "ko" / "probe.md"
     en = tmp_path / "docs" / "en" / "probe.md"

@@ -17,6 +17,9 @@ import pytest
 from docs_hooks.notebooks import chapters as chapter_files
 from docs_hooks.notebooks import execute, export, figures, fingerprint, render, store
 
+# Every test here runs a Jupyter kernel.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 
 FRONT_MATTER = """---

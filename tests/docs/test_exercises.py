@@ -192,6 +192,7 @@ def test_solution_code_is_found_and_run():
         path.unlink(missing_ok=True)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("page", pages_with_solution_code())
 def test_solutions_run(page, monkeypatch):
     monkeypatch.chdir(ROOT)  # as in the site's kernel

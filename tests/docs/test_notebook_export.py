@@ -90,6 +90,7 @@ def test_home_page_paragraph_says_what_this_build_does():
         assert "%pip install" not in source.split("{#run-in-colab}")[1].split("\n## ")[0], page
 
 
+@pytest.mark.slow
 def test_built_wheel_holds_the_package_and_no_build_folder_is_left(tmp_path):
     wheel = export.build_wheel(ROOT, tmp_path)
     names = zipfile.ZipFile(wheel).namelist()
@@ -97,6 +98,7 @@ def test_built_wheel_holds_the_package_and_no_build_folder_is_left(tmp_path):
     assert not any(name.startswith(("tests/", "docs/", "docs_hooks/")) for name in names)
 
 
+@pytest.mark.slow
 def test_embedded_install_cell_installs_the_package_it_carries(tmp_path):
     """The cell's own code (its %pip line run as pip, into a target folder instead of
     the environment) leaves an importable cnn_tutorial there."""
@@ -170,6 +172,7 @@ def test_downloaded_notebooks_install_the_package_from_a_place_of_this_build(bui
         assert f"<code>{commit[:12]}</code>" in home
 
 
+@pytest.mark.slow
 def test_a_downloaded_notebook_runs_outside_the_repository(built_site, tmp_path):
     """padding-stride.ipynb, as downloaded, in a folder outside the repository: its
     install cell (here the wheel embedded, installed into a folder of the test rather

@@ -61,6 +61,7 @@ def test_pages_were_found():
     assert set(_distinct_chapters()) >= {p for p in CHAPTERS if p.startswith("ko/")}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("page", _distinct_chapters())
 def test_chapter_runs_without_errors_or_warnings(page, fingerprint_parts):
     package_hash, versions = fingerprint_parts
@@ -96,6 +97,7 @@ SYBIL = Sybil(parsers=[TopLevelPythonParser(
     setup=_setup, teardown=_teardown)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("page", OTHER_PAGES)
 def test_page_code_runs(page, monkeypatch):
     monkeypatch.chdir(ROOT)  # as in the site's kernel

@@ -66,6 +66,7 @@ def test_different_seeds_give_different_curves(net_page, subset):
     assert np.abs(np.asarray(js["losses"]) - np.asarray(ref.losses)).max() > 100 * CURVE_TOLERANCE
 
 
+@pytest.mark.slow
 def test_validation_accuracy_agrees_after_300_steps(net_page, subset):
     x_train, y_train, x_val, y_val = subset
     init = js_weights(net_page, 0, "he")
