@@ -17,8 +17,16 @@ import pytest
 import tensorflow as tf
 
 from cnn_tutorial.checkpointing import (
-    LOCK_FILE, METADATA_FILE, STATE_FILE, CheckpointFiles, CheckpointFolder,
-    CheckpointFolderInUseError, FolderLock, ModelSignature, TrainingState)
+    LOCK_FILE,
+    METADATA_FILE,
+    STATE_FILE,
+    CheckpointFiles,
+    CheckpointFolder,
+    CheckpointFolderInUseError,
+    FolderLock,
+    ModelSignature,
+    TrainingState,
+)
 
 NO_SUCH_PID = 4194305  # above Linux's largest pid_max: no process has it
 
@@ -129,12 +137,12 @@ def test_the_signature_of_a_model_names_its_kind_and_shapes():
 
 
 @pytest.mark.parametrize("saved, expected", [
-    (ModelSignature("keras", {}), r"holds checkpoints of a 'keras' model, not of this "
-                                  r"'lowlevel' model; use another folder \(or the matching "
-                                  r"--model\)$"),
+    (ModelSignature("keras", {}), (r"holds checkpoints of a 'keras' model, not of this "
+                                   r"'lowlevel' model; use another folder \(or the matching "
+                                   r"--model\)$")),
     (ModelSignature("lowlevel", {"dense/bias": [5]}),
-     r"holds a different model: variable 'dense/bias' has shape \[5\] there but \[10\] here "
-     r"\(e.g. another n_classes\); use another folder$"),
+     (r"holds a different model: variable 'dense/bias' has shape \[5\] there but \[10\] "
+      r"here \(e.g. another n_classes\); use another folder$")),
 ])
 def test_a_signature_mismatch_is_one_line_naming_the_difference(tmp_path, saved, expected):
     ours = ModelSignature("lowlevel", {"dense/bias": [10]})

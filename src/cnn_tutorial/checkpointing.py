@@ -239,7 +239,7 @@ class FolderLock:
         self.acquire()
         return self
 
-    def __exit__(self, *exc_info: Any) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.release()
 
     def acquire(self) -> None:
@@ -331,7 +331,9 @@ class ModelSignature:
     def of(cls, model: Any) -> ModelSignature:
         """The signature of ``model`` (a [`ConvNet`][cnn_tutorial.model.ConvNet] or a Keras model)."""
         from cnn_tutorial.model import ConvNet
-        from cnn_tutorial.recorder import _variable_key  # the names TensorBoard shows too
+        from cnn_tutorial.recorder import (
+            _variable_key,  # the names TensorBoard shows too
+        )
 
         kind = "lowlevel" if isinstance(model, ConvNet) else (
             "keras" if hasattr(model, "get_layer") else type(model).__name__)
@@ -667,5 +669,5 @@ class CheckpointFolder(CheckpointFiles):
             unlock_on_error.pop_all()
         return self
 
-    def __exit__(self, *exc_info: Any) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.lock.release()
