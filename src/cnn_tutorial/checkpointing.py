@@ -307,7 +307,7 @@ class ModelSignature:
     """Which model a folder's checkpoints are of: its kind and its variables' shapes.
 
     It is saved beside the checkpoints as ``cnn_tutorial_checkpoint.json``
-    ([`METADATA_FILE`][cnn_tutorial.checkpointing.METADATA_FILE]), so that a run
+    (``METADATA_FILE``), so that a run
     of another model (or another ``n_classes``) is refused with one clear line
     instead of TensorFlow's long error or, worse, a partial restore.
 
