@@ -55,7 +55,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # TensorFlow loads only when a strategy or a checkpoint is made
-    from cnn_tutorial.checkpointing import TrainingState
+    from cnn_tutorial.checkpointing import ModelSignature, TrainingState
 
 __all__ = ["ChiefCheckpoints", "ClusterConfig", "WorkerCheckpoints",
            "WorkerUnavailableError", "check_same_settings", "checkpoint_folder",
@@ -370,9 +370,9 @@ class WorkerCheckpoints:
     """
 
     def __init__(self, folder: str | os.PathLike, keep: int, strategy: Any) -> None:
-        from cnn_tutorial.checkpointing import CheckpointFolder
+        from cnn_tutorial.checkpointing import CheckpointFiles
 
-        self.chief = CheckpointFolder(folder, keep)  # read only: never locked or written
+        self.chief = CheckpointFiles(folder, keep)  # read only: never locked or written
         self.strategy = strategy
         self.last_saved: str | None = None
 
@@ -382,12 +382,12 @@ class WorkerCheckpoints:
     def __exit__(self, *exc_info: object) -> None:
         pass
 
-    def check_signature(self, signature: dict[str, Any]) -> None:
+    def check_signature(self, signature: ModelSignature) -> None:
         """As the chief does (reading the chief's folder only)."""
         if self.chief.folder.is_dir():
             self.chief.check_signature(signature)
 
-    def write_signature(self, signature: dict[str, Any]) -> None:
+    def write_signature(self, signature: ModelSignature) -> None:
         """Nothing: the chief writes it."""
 
     def restore(self, checkpoint: Any, state: TrainingState) -> str | None:

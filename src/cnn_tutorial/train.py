@@ -65,7 +65,7 @@ import numpy as np
 import tensorflow as tf
 
 from cnn_tutorial._validation import check_choice, check_images_and_labels, check_int
-from cnn_tutorial.checkpointing import CheckpointFolder, TrainingState
+from cnn_tutorial.checkpointing import CheckpointFolder, ModelSignature, TrainingState
 from cnn_tutorial.choices import LR_SCHEDULES, MODELS, STRATEGIES
 from cnn_tutorial.config import TrainConfig
 from cnn_tutorial.data import load_mnist, make_dataset
@@ -73,7 +73,7 @@ from cnn_tutorial.distributed import (WorkerUnavailableError, checkpoint_folder,
                                       check_same_settings, describe_failure, distribute_dataset,
                                       make_multi_worker_strategy)
 from cnn_tutorial.interrupts import StopSignals, TrainingInterrupted
-from cnn_tutorial.recorder import NonFiniteLossError, Recorder, _variable_key
+from cnn_tutorial.recorder import NonFiniteLossError, Recorder
 
 # MODELS, STRATEGIES and LR_SCHEDULES live in cnn_tutorial.choices (no TensorFlow there).
 __all__ = ["LR_SCHEDULES", "MODELS", "STRATEGIES", "EpochStats", "TrainResult", "evaluate", "make_optimizer",
@@ -296,15 +296,6 @@ def evaluate(model: Any, images: Any, labels: Any, batch_size: int = 1000) -> fl
     count_correct = _predict_function(model)
     correct = sum(int(count_correct(x, y)) for x, y in dataset)
     return correct / len(labels)
-
-
-def _model_signature(model: Any) -> dict[str, Any]:
-    from cnn_tutorial.model import ConvNet
-
-    kind = "lowlevel" if isinstance(model, ConvNet) else (
-        "keras" if hasattr(model, "get_layer") else type(model).__name__)
-    return {"model": kind,
-            "variables": {_variable_key(v): list(v.shape) for v in model.trainable_variables}}
 
 
 def _named_model(name: str, dtype: str, seed: int | None) -> Any:
@@ -601,7 +592,7 @@ class _Run:
         self.stop = StopSignals()
 
     def _resume(self) -> int | None:
-        signature = _model_signature(self.model)
+        signature = ModelSignature.of(self.model)
         self.checkpoints.check_signature(signature)
         restored = self.checkpoints.restore(self.checkpoint, self.state)
         self.checkpoints.write_signature(signature)
