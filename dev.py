@@ -9,10 +9,12 @@ the locked dependencies into it and then run the site or the tests inside it.
 * ``serve``: ``mkdocs serve`` on http://127.0.0.1:8000 (extra arguments go to mkdocs).
 * ``test``: every test: the package, its docstring examples, every code block on
   every page in both languages, the strict site build and the headless-browser
-  checks (extra arguments go to pytest).
+  checks (extra arguments go to pytest). The tests run on every core
+  (pytest-xdist, ``-n auto --dist loadfile``: a file's tests stay in one worker);
+  ``-n 0`` runs them in this process (for ``--pdb``).
 * ``test --fast``: only the tests that need no browser, no site build and no
-  chapter run or training (the markers ``browser``, ``site``, ``slow``): a minute or
-  two, for the edit-test loop.
+  chapter run or training (the markers ``browser``, ``site``, ``slow``): about a
+  minute on two cores, for the edit-test loop.
 * ``test-floor``: the package's tests (not the site, not the browser) in
   ``.venv-floor``, which holds the oldest versions ``pyproject.toml`` allows
   (``tensorflow>=2.20.0`` gives ``tensorflow==2.20.0``, and so on), so that the
@@ -53,6 +55,8 @@ PIP_TOOLS = "pip-tools==7.6.2"
 # need the docs extra, a build or Chromium, and do not depend on the package's floors).
 #: ``dev.py test --fast``: the tests that need no browser, no built site and no training.
 FAST_MARKERS = "not browser and not site and not slow"
+#: Every core; a file's tests (and its module fixtures) stay in one worker.
+PARALLEL = ["-n", "auto", "--dist", "loadfile"]
 FLOOR_TESTS = ["tests", "src/cnn_tutorial", "--ignore=tests/docs",
                "--ignore=tests/playground", "--ignore=tests/explainer",
                "--ignore=tests/test_workflows.py", "--ignore=tests/trainer",
@@ -220,7 +224,7 @@ def _main(argv: list[str]) -> int:
         return subprocess.call([sys.executable, "-m", "docs_hooks.translations", *rest])
     if command == "test-floor":
         python = install_floor()
-        return subprocess.call([str(python), "-m", "pytest", *FLOOR_TESTS, *rest])
+        return subprocess.call([str(python), "-m", "pytest", *PARALLEL, *FLOOR_TESTS, *rest])
     install()
     if command == "install":
         return 0
@@ -228,9 +232,10 @@ def _main(argv: list[str]) -> int:
         return subprocess.call([str(BIN / "mkdocs"), "serve", *rest])
     if "--fast" in rest:  # no browser, no site build, no chapter runs or training
         rest = [arg for arg in rest if arg != "--fast"]
-        return subprocess.call([str(PYTHON), "-m", "pytest", "-m", FAST_MARKERS, *rest])
+        return subprocess.call([str(PYTHON), "-m", "pytest", *PARALLEL, "-m", FAST_MARKERS,
+                                *rest])
     _ensure_chromium()
-    return subprocess.call([str(PYTHON), "-m", "pytest", *rest])
+    return subprocess.call([str(PYTHON), "-m", "pytest", *PARALLEL, *rest])
 
 
 if __name__ == "__main__":

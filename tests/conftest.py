@@ -16,30 +16,20 @@ The browser fixtures (``chromium``, ``tab``, ``site_dir``, ``site_url``) live in
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from browser import chromium, mark_items, site_dir, site_url, tab  # noqa: F401 - fixtures
-
-ROOT = Path(__file__).resolve().parent.parent
-MKDOCS = [sys.executable, "-m", "mkdocs"]
-
-
-@dataclass(frozen=True)
-class SiteBuild:
-    """The outcome of one ``mkdocs build --strict``."""
-
-    site_dir: Path
-    log: str
-    returncode: int
+from shared_build import SiteBuild, build_site, run_site_files_last, shared_site_build
 
 
 @pytest.fixture(scope="session")
 def site_build(tmp_path_factory) -> SiteBuild:
     """Run ``mkdocs build --strict`` once; the build's folder, log and exit status.
+
+    Under pytest-xdist the workers share one build: the first worker that needs
+    the site builds it into the run's common temporary folder while holding a
+    file lock, and the others wait for it and read its outcome.
 
     ``CNN_TUTORIAL_SITE_DIR=/path/to/site`` skips the build and tests that
     folder instead (for iterating on the site tests after a manual build; build
@@ -48,14 +38,10 @@ def site_build(tmp_path_factory) -> SiteBuild:
     reuse = os.environ.get("CNN_TUTORIAL_SITE_DIR")
     if reuse:
         return SiteBuild(Path(reuse), "", 0)
-    site_dir = tmp_path_factory.mktemp("site") / "site"
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
-    # With a repository the chapters get their edit/report/Colab links and install cell.
-    env.setdefault("SITE_REPO_URL", "https://github.com/cnn-tutorial/cnn-tutorial")
-    result = subprocess.run(
-        [*MKDOCS, "build", "--strict", "--site-dir", str(site_dir)],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=False)
-    return SiteBuild(site_dir, result.stdout + result.stderr, result.returncode)
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return build_site(tmp_path_factory.mktemp("site") / "site")
+    # The same folder for every worker of this run (their basetemps are inside it).
+    return shared_site_build(tmp_path_factory.getbasetemp().parent, build_site)
 
 
 @pytest.fixture(scope="session")
@@ -71,5 +57,9 @@ def built_site(site_build: SiteBuild) -> Path:
 
 
 def pytest_collection_modifyitems(config, items):
-    """``browser``/``site`` from the fixtures a test uses (``slow`` is on the tests)."""
+    """``browser``/``site`` from the fixtures a test uses (``slow`` is on the tests).
+
+    Files that need the built site run last (``run_site_files_last``).
+    """
     mark_items(items)
+    run_site_files_last(items)

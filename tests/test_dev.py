@@ -70,3 +70,17 @@ def test_a_failed_install_is_one_line_and_leaves_nothing_trusted(root, monkeypat
     assert "dev.py: '" in err and "-m pip install" in err and "failed with exit status 1" in err
     # The old stamp is gone: a run with the earlier lock must install again too.
     assert not dev.STAMP.exists()
+
+
+@pytest.mark.parametrize("argv, markers", [(["test"], []),
+                                           (["test", "--fast", "-x"], ["-m", dev.FAST_MARKERS])])
+def test_the_tests_run_on_every_core_and_extra_arguments_come_last(monkeypatch, argv, markers):
+    calls = []
+    monkeypatch.setattr(dev, "install", lambda: None)
+    monkeypatch.setattr(dev, "_ensure_chromium", lambda: None)
+    monkeypatch.setattr(dev.subprocess, "call", lambda cmd: calls.append(cmd) or 0)
+    assert dev.main(argv) == 0
+    [cmd] = calls
+    # Last wins for "-n", so "dev.py test -n 0" runs in one process (for --pdb).
+    assert cmd[1:] == ["-m", "pytest", "-n", "auto", "--dist", "loadfile", *markers,
+                       *argv[2:]]
