@@ -16,6 +16,8 @@ The browser fixtures (``chromium``, ``tab``, ``site_dir``, ``site_url``) live in
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -54,6 +56,23 @@ def built_site(site_build: SiteBuild) -> Path:
     return site_build.site_dir
 
 
+
+
+def pytest_sessionstart(session):
+    """Send ``tempfile`` (the docstring examples' ``mkdtemp()``) to a folder of this run."""
+    session.config.stash[_TEMP_ROOT] = Path(tempfile.mkdtemp(prefix="cnn-tutorial-tests-"))
+    tempfile.tempdir = str(session.config.stash[_TEMP_ROOT])
+
+
+def pytest_sessionfinish(session):
+    """Remove that folder: a test run leaves nothing in the system's temporary folder."""
+    root = session.config.stash.get(_TEMP_ROOT, None)
+    if root is not None:
+        tempfile.tempdir = None
+        shutil.rmtree(root, ignore_errors=True)
+
+
+_TEMP_ROOT = pytest.StashKey[Path]()
 
 
 def pytest_collection_modifyitems(config, items):

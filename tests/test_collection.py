@@ -71,3 +71,11 @@ def test_files_that_need_the_site_run_after_the_others():
         "tests/docs/test_a.py::test_text", "tests/docs/test_a.py::test_page",
         "tests/docs/test_c.py::test_box"]
     assert items[-1].markers == {"browser", "site"}
+
+
+def test_temporary_files_of_a_run_go_to_its_own_folder():
+    # tests/conftest.py removes this folder when the run ends (mkdtemp() in docstrings).
+    import tempfile
+
+    assert Path(tempfile.gettempdir()).name.startswith("cnn-tutorial-tests-")
+    assert Path(tempfile.mkdtemp()).parent == Path(tempfile.gettempdir())
