@@ -10,6 +10,9 @@ pytest.importorskip("kiwipiepy")
 
 from docs_hooks import search  # noqa: E402
 
+# One glossary for every test here: Kiwi is built once per set of user words (seconds).
+SYNONYMS = [["합성곱", "컨볼루션"], ["신경망"], ["패딩"], ["특성 맵"]]
+
 
 def test_glossary_terms_and_their_other_names_are_read_from_the_tables(tmp_path):
     glossary = tmp_path / "glossary.md"
@@ -25,7 +28,7 @@ def test_glossary_terms_and_their_other_names_are_read_from_the_tables(tmp_path)
 
 def test_lexicon_has_stems_particles_and_inner_nouns():
     docs = [{"location": "a/", "title": "합성곱이란", "text": "<p>합성곱신경망에서 패딩을 씁니다.</p>"}]
-    lexicon = search.korean_lexicon(docs, [["합성곱", "컨볼루션"], ["신경망"], ["패딩"]])
+    lexicon = search.korean_lexicon(docs, SYNONYMS)
     assert {"합성곱", "신경망", "패딩"} <= set(lexicon["stems"])
     # Particles and endings of the text, and Kiwi's own inventory.
     assert {"이란", "을", "에서", "은", "는", "이", "다", "으로"} <= set(lexicon["suffixes"])
@@ -63,14 +66,14 @@ def test_pages_name_our_worker_and_english_pages_their_own_base():
 
 def test_lexicon_is_reused_from_the_cache(tmp_path, monkeypatch):
     docs = [{"location": "a/", "title": "합성곱이란", "text": "합성곱신경망"}]
-    first = search.cached_korean_lexicon([dict(d) for d in docs], [["합성곱"]], tmp_path)
+    first = search.cached_korean_lexicon([dict(d) for d in docs], SYNONYMS, tmp_path)
     monkeypatch.setattr(search, "korean_lexicon", lambda *args: pytest.fail("analysed again"))
     again = [dict(d) for d in docs]
-    assert search.cached_korean_lexicon(again, [["합성곱"]], tmp_path) == first
+    assert search.cached_korean_lexicon(again, SYNONYMS, tmp_path) == first
     assert again[0]["stems"] == "신경망"
     (next(tmp_path.glob("*.json"))).write_text("{not json", encoding="utf-8")
     monkeypatch.undo()
-    assert search.cached_korean_lexicon([dict(d) for d in docs], [["합성곱"]], tmp_path) == first
+    assert search.cached_korean_lexicon([dict(d) for d in docs], SYNONYMS, tmp_path) == first
 
 
 def test_notebook_cells_are_indexed_once_without_prompts_or_button_text():
@@ -85,7 +88,7 @@ def test_notebook_cells_are_indexed_once_without_prompts_or_button_text():
 
 def test_one_syllable_nouns_inside_words_are_no_stems():
     docs = [{"location": "a/", "title": "역전파", "text": "<p>역전파를 계산합니다. 특성 맵은 파이썬으로.</p>"}]
-    lexicon = search.korean_lexicon(docs, [["특성 맵"]])
+    lexicon = search.korean_lexicon(docs, SYNONYMS)
     assert "파" not in lexicon["stems"]  # 역전 + 파: a query 파 would find 파이썬
     assert {"역전", "맵", "파이썬"} <= set(lexicon["stems"])
 
