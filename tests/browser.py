@@ -34,6 +34,7 @@ import contextlib
 import functools
 import http.server
 import os
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -124,6 +125,14 @@ class SubPathHandler(QuietHandler):
         return None
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    """Quiet when the browser drops a connection (it does when a test moves on)."""
+
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 @contextlib.contextmanager
 def serve(directory: Path, handler_class: type = QuietHandler,
           prefix: str = "/") -> Iterator[str]:
@@ -138,7 +147,7 @@ def serve(directory: Path, handler_class: type = QuietHandler,
             raise ValueError(f"prefix must start and end with '/', got {prefix!r}")
         handler_class = type("PrefixHandler", (SubPathHandler,), {"prefix": prefix})
     handler = functools.partial(handler_class, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = _Server(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -155,7 +155,20 @@ FIGURE_WIDTHS = """() => {
         .map(img => ({src: img.getAttribute('src'), width: img.getBoundingClientRect().width,
                       natural: img.naturalWidth, column: column,
                       link: img.closest('a') ? img.closest('a').href : null,
-                      file: img.currentSrc || img.src}));
+                      file: img.currentSrc || img.src, boxes: boxes(img)}));
+    // What takes the room (for the failure message): each box from the figure up
+    // to the column, with its width and the padding, margin and border it adds.
+    function boxes(img) {
+        const chain = [];
+        for (let el = img; el && !el.matches('.md-content__inner'); el = el.parentElement) {
+            const style = getComputedStyle(el);
+            const side = name => parseFloat(style[name + 'Left']) + parseFloat(style[name + 'Right']);
+            chain.push(`${el.tagName.toLowerCase()}.${[...el.classList].join('.')} ` +
+                       `${el.getBoundingClientRect().width.toFixed(0)} px (padding ` +
+                       `${side('padding')}, margin ${side('margin')}, display ${style.display})`);
+        }
+        return chain;
+    }
 }"""
 
 
@@ -184,7 +197,8 @@ def test_every_figure_uses_the_column_on_a_phone(tab, site_url, lang, width):
             wanted = min(figure["natural"], figure["column"] - 2 * FIGURE_MARGIN)
             if figure["width"] < wanted - 0.5:
                 narrow.append(f"{slug}: {figure['src']} {figure['width']:.0f} px "
-                              f"(natural {figure['natural']}, column {figure['column']:.0f})")
+                              f"(natural {figure['natural']}, column {figure['column']:.0f}); "
+                              "inside: " + " < ".join(figure["boxes"]))
             assert figure["link"] == figure["file"], f"{slug}: {figure['src']} is no link to its file"
     assert seen > 0, "no figure on any chapter (the notebook template?)"
     assert narrow == [], f"figures narrower than the column at {width} px:\n" + "\n".join(narrow)
