@@ -95,7 +95,7 @@ class SubPathHandler(QuietHandler):
     def translate_path(self, path):
         clean = path.split("?", 1)[0].split("#", 1)[0]
         if not clean.startswith(self.prefix):
-            return str(Path(self.directory) / "\0outside")  # no such file: a 404
+            return str(Path(self.directory) / ".outside-the-prefix" / "none")  # no such file: 404
         return super().translate_path("/" + clean[len(self.prefix):])
 
     def send_error(self, code, message=None, explain=None):
