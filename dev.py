@@ -10,8 +10,9 @@ the locked dependencies into it and then run the site or the tests inside it.
 * ``test``: every test: the package, its docstring examples, every code block on
   every page in both languages, the strict site build and the headless-browser
   checks (extra arguments go to pytest). The tests run on every core
-  (pytest-xdist, ``-n auto --dist loadfile``: a file's tests stay in one worker);
-  ``-n 0`` runs them in this process (for ``--pdb``).
+  (pytest-xdist, ``-n auto``: each worker takes the next tests as it gets free,
+  so the 288 accessibility checks of one file are shared too); ``-n 0`` runs
+  them in this process (for ``--pdb``).
 * ``test --fast``: only the tests that need no browser, no site build and no
   chapter run or training (the markers ``browser``, ``site``, ``slow``): about a
   minute on two cores, for the edit-test loop.
@@ -55,8 +56,9 @@ PIP_TOOLS = "pip-tools==7.6.2"
 # need the docs extra, a build or Chromium, and do not depend on the package's floors).
 #: ``dev.py test --fast``: the tests that need no browser, no built site and no training.
 FAST_MARKERS = "not browser and not site and not slow"
-#: Every core; a file's tests (and its module fixtures) stay in one worker.
-PARALLEL = ["-n", "auto", "--dist", "loadfile"]
+#: Every core. Tests, not files, are shared out: one file (tests/docs/test_a11y.py)
+#: held half of the browser time, and its worker finished last.
+PARALLEL = ["-n", "auto"]
 FLOOR_TESTS = ["tests", "src/cnn_tutorial", "--ignore=tests/docs",
                "--ignore=tests/playground", "--ignore=tests/explainer",
                "--ignore=tests/test_workflows.py", "--ignore=tests/trainer",

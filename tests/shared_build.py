@@ -3,7 +3,7 @@
 ``tests/conftest.py``'s ``site_build`` fixture calls ``build_site`` (without
 xdist) or ``shared_site_build`` (with it: the first worker that needs the site
 builds it under a file lock, the others read its outcome), and its collection
-hook calls ``run_site_files_last``, so that with ``-n 2 --dist loadfile`` both
+hook calls ``run_site_files_last``, so that with ``-n 2`` both
 workers have other files to run before one of them starts the build.
 """
 

@@ -82,5 +82,5 @@ def test_the_tests_run_on_every_core_and_extra_arguments_come_last(monkeypatch, 
     assert dev.main(argv) == 0
     [cmd] = calls
     # Last wins for "-n", so "dev.py test -n 0" runs in one process (for --pdb).
-    assert cmd[1:] == ["-m", "pytest", "-n", "auto", "--dist", "loadfile", *markers,
+    assert cmd[1:] == ["-m", "pytest", "-n", "auto", *markers,
                        *argv[2:]]
