@@ -260,7 +260,13 @@ def test_the_literal_numbers_of_inference_are_the_lecture_network_s():
     cnn_tutorial.arithmetic.LECTURE_NETWORK's (kernels, units, flat size, parameters)."""
     import inspect
 
-    from cnn_tutorial.arithmetic import LECTURE_NETWORK, Conv, Dense, Dropout, describe_stack
+    from cnn_tutorial.arithmetic import (
+        LECTURE_NETWORK,
+        Conv,
+        Dense,
+        Dropout,
+        describe_stack,
+    )
 
     with tf.Graph().as_default():
         images = v1.placeholder(tf.float32, [None, 28, 28, 1])
