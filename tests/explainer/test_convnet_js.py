@@ -89,7 +89,8 @@ def test_examples_file_must_be_a_name_beside_model_json(tab, served, index):
     (lambda m: m["layers"][0].update(strides=2), "layers[0] must be a SAME convolution of stride 1"),
     (lambda m: m["layers"][0].update(output=[28, 28, 31]), "layers[0].output must be [28,28,32]"),
     (lambda m: m["layers"].insert(5, dict(m["layers"][4])), "layers[5] must be an object with a new name"),
-    (lambda m: m["layers"].pop(), "(the last layer) must be the dense logits"),
+    (lambda m: m["layers"].pop(), "layers[4].units must be an integer from 1 to 10, got 1024"),
+    (lambda m: m.update(layers=m["layers"][:4]), "layers[3] (the last layer) must be the dense logits"),
 ])
 def test_a_tampered_manifest_is_refused_before_weights_are_fetched(tab, served, change, message):
     root, base_url = served
