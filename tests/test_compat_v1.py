@@ -253,3 +253,39 @@ def test_one_list_of_initializers_and_one_check_of_mnist_arrays():
         data.make_dataset(images, float_labels)
     assert str(from_compat.value) == str(from_data.value) == (
         "labels must be integers (class indices), got an array of shape (4,) and dtype float32")
+
+
+def test_the_literal_numbers_of_inference_are_the_lecture_network_s():
+    """inference writes 32, 64, 1024 as the lecture's script does; they must stay
+    cnn_tutorial.arithmetic.LECTURE_NETWORK's (kernels, units, flat size, parameters)."""
+    import inspect
+
+    from cnn_tutorial.arithmetic import (
+        LECTURE_NETWORK,
+        Conv,
+        Dense,
+        Dropout,
+        describe_stack,
+    )
+
+    with tf.Graph().as_default():
+        images = v1.placeholder(tf.float32, [None, 28, 28, 1])
+        inference(images, training=False, n_classes=LECTURE_NETWORK[-1].units)
+        shapes = {v.name.split(":")[0]: tuple(v.shape) for v in v1.trainable_variables()}
+    rows = {row.name: row for row in describe_stack(LECTURE_NETWORK, (28, 28, 1))}
+    flat_size = rows["flatten"].output_shape[0]
+    in_channels = 1
+    for spec in LECTURE_NETWORK:
+        if isinstance(spec, Conv):
+            assert shapes[f"{spec.name}/kernel"] == (spec.kernel_size, spec.kernel_size,
+                                                     in_channels, spec.filters)
+            in_channels = spec.filters
+        if isinstance(spec, Dense):
+            assert shapes[f"{spec.name}/weights"][1] == spec.units
+        if isinstance(spec, (Conv, Dense)):
+            kernel = "kernel" if isinstance(spec, Conv) else "weights"
+            params = sum(int(np.prod(shapes[f"{spec.name}/{part}"])) for part in (kernel, "biases"))
+            assert params == rows[spec.name].params, spec.name
+    assert shapes["fc/weights"][0] == flat_size
+    (dropout,) = [spec for spec in LECTURE_NETWORK if isinstance(spec, Dropout)]
+    assert inspect.signature(inference).parameters["dropout_rate"].default == dropout.rate

@@ -251,3 +251,26 @@ def test_bad_constructor_arguments(make, error, message):
 def test_bad_inputs(layer, inputs, error, message):
     with pytest.raises(error, match=message):
         layer(inputs)
+
+
+def test_the_initialiser_rule_and_the_seed_formula_are_written_once():
+    from cnn_tutorial import compat_v1, model
+    from cnn_tutorial.layers import layer_initializer, layer_seed
+
+    assert [layer_initializer(name, None) for name in ("he", "glorot", "lecture")] == [
+        "glorot", "glorot", "lecture"]
+    assert [layer_initializer(name, "relu") for name in ("he", "glorot", "lecture")] == [
+        "he", "glorot", "lecture"]
+    assert [layer_seed(2, p) for p in range(1, 6)] == [17, 18, 19, 20, 21]
+    with pytest.raises(ValueError, match="activation must be 'relu' or None, got 'tanh'"):
+        layer_initializer("he", "tanh")
+    with pytest.raises(ValueError, match="position must be an integer >= 1 and <= 7, got 8"):
+        layer_seed(0, 8)
+    # The models ask these functions; none restates the rule or the formula.
+    import inspect
+    import re
+
+    for module in (model, compat_v1):
+        source = inspect.getsource(module)
+        assert not re.search(r"seed \* 8", source), module.__name__
+        assert not re.search(r'"glorot" if', source), module.__name__

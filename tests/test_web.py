@@ -451,3 +451,24 @@ def test_randomly_broken_manifests_raise_only_the_documented_errors(export_dir, 
                 assert "\n" not in str(error)
                 outcomes["refused"] += 1
     assert outcomes["refused"] > 300, outcomes
+
+
+def test_model_json_layers_follow_lecture_network(monkeypatch):
+    """model.json's layers (which convnet.js builds its pass from) come from
+    LECTURE_NETWORK: a change there shows in the manifest and in the shapes checked."""
+    import dataclasses
+
+    from cnn_tutorial import arithmetic, web
+
+    layers = web._lecture_layers(10)
+    rows = [row for row in arithmetic.describe_stack(arithmetic.LECTURE_NETWORK)
+            if row.kind in ("conv", "pool", "dense")]
+    assert [(layer["name"], tuple(layer["output"])) for layer in layers] == [
+        (row.name, row.output_shape) for row in rows]
+    narrower = tuple(dataclasses.replace(spec, filters=8) if spec.name == "conv1" else spec
+                     for spec in arithmetic.LECTURE_NETWORK)
+    monkeypatch.setattr(arithmetic, "LECTURE_NETWORK", narrower)
+    assert web._lecture_layers(3)[0]["filters"] == 8
+    shapes = web._lecture_shapes(3)
+    assert shapes["conv1/kernel"] == (5, 5, 1, 8) and shapes["conv2/kernel"] == (5, 5, 8, 64)
+    assert shapes["logits/kernel"] == (1024, 3)

@@ -63,7 +63,7 @@ from cnn_tutorial._validation import (
     check_padding,
     check_rate,
 )
-from cnn_tutorial.layers import INITIALIZERS  # one list for the TF 1 and TF 2 layers
+from cnn_tutorial.layers import INITIALIZERS, layer_initializer  # shared with TF 2
 
 __all__ = [
     "CompatV1Graph", "CompatV1Result", "INITIALIZERS", "build_graph", "conv_relu",
@@ -246,22 +246,23 @@ def inference(images: tf.Tensor, training: Any, n_classes: int = 10,
     images = _check_tensor("images", images, 4, "N x 28 x 28 x 1")
     if tuple(images.shape[1:]) != (28, 28, 1):
         raise ValueError(f"images must be N x 28 x 28 x 1, got shape {images.shape}")
-    conv1 = conv_relu(images, 32, 5, 1, "SAME", "conv1", initializer)
+    relu_init = layer_initializer(initializer, "relu")
+    # The lecture's numbers, kept literal to read like its script; a test holds
+    # them against cnn_tutorial.arithmetic.LECTURE_NETWORK.
+    conv1 = conv_relu(images, 32, 5, 1, "SAME", "conv1", relu_init)
     pool1 = maxpool(conv1, 2, 2, "VALID", "pool1")
-    conv2 = conv_relu(pool1, 64, 5, 1, "SAME", "conv2", initializer)
+    conv2 = conv_relu(pool1, 64, 5, 1, "SAME", "conv2", relu_init)
     pool2 = maxpool(conv2, 2, 2, "VALID", "pool2")
     feature_dim = pool2.shape[1] * pool2.shape[2] * pool2.shape[3]
     flat = tf.reshape(pool2, [-1, feature_dim])
-    fc = tf.nn.relu(fully_connected(flat, 1024, "fc", initializer))
+    fc = tf.nn.relu(fully_connected(flat, 1024, "fc", relu_init))
     if dropout_rate > 0:
         if isinstance(training, (bool, np.bool_)):
             fc = tf.nn.dropout(fc, rate=dropout_rate) if training else fc
         else:
             fc = tf.cond(training, lambda: tf.nn.dropout(fc, rate=dropout_rate),
                          lambda: fc, name="dropout")
-    # The logits layer is linear: Glorot rather than He (whose factor 2 is for ReLU).
-    logits_init = "glorot" if initializer == "he" else initializer
-    return fully_connected(fc, n_classes, "logits", logits_init)
+    return fully_connected(fc, n_classes, "logits", layer_initializer(initializer, None))
 
 
 @dataclasses.dataclass

@@ -48,7 +48,8 @@ from cnn_tutorial.choices import INITIALIZERS  # one list, shared with the CLI
 
 __all__ = [
     "INITIALIZERS", "AvgPool", "ConvReLU", "FullyConnected", "MaxPool",
-    "avgpool", "conv_relu", "fully_connected", "initial_value", "maxpool",
+    "avgpool", "conv_relu", "fully_connected", "initial_value", "layer_initializer",
+    "layer_seed", "maxpool",
 ]
 
 
@@ -107,6 +108,42 @@ def initial_value(initializer: str, shape: tuple[int, ...], fan_in: int, fan_out
             return tf.random.normal(shape)
         return tf.random.stateless_normal(shape, seed=seed)
     return tf.zeros(shape)
+
+
+def layer_initializer(initializer: str, activation: str | None) -> str:
+    """The initialiser one layer of a network uses when the network asks for ``initializer``.
+
+    He's factor 2 makes up for the half of the values that ReLU zeroes, so a
+    linear layer (``activation=None``, the logits) takes Glorot instead. Every
+    model of the package ([`ConvNet`][cnn_tutorial.model.ConvNet],
+    [`keras_convnet`][cnn_tutorial.model.keras_convnet], the TF 1
+    [`inference`][cnn_tutorial.compat_v1.inference]) asks this function.
+
+    Examples:
+        >>> [layer_initializer("he", "relu"), layer_initializer("he", None)]
+        ['he', 'glorot']
+        >>> layer_initializer("lecture", None)
+        'lecture'
+    """
+    check_choice("initializer", initializer, INITIALIZERS)
+    if activation not in ("relu", None):
+        raise ValueError(f"activation must be 'relu' or None, got {activation!r}")
+    return "glorot" if initializer == "he" and activation is None else initializer
+
+
+def layer_seed(seed: int | None, position: int) -> int | None:
+    """The seed of the layer at ``position`` of a model seeded with ``seed``.
+
+    ``seed * 8 + position``: position 1 is the first layer with weights, 2 the
+    next, ..., and the lecture network's dropout is 5, so the layers of one
+    model draw different values and no two seeds share a layer's seed.
+
+    Examples:
+        >>> [layer_seed(3, position) for position in (1, 2, 5)], layer_seed(None, 1)
+        ([25, 26, 29], None)
+    """
+    position = check_int("position", position, minimum=1, maximum=7)
+    return None if seed is None else check_int("seed", seed, minimum=0) * 8 + position
 
 
 def _check_seed(seed: Any) -> int | None:

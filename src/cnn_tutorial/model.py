@@ -50,7 +50,14 @@ from cnn_tutorial.arithmetic import (
     format_stack,
 )
 from cnn_tutorial.choices import COMPUTE_DTYPES  # one list, shared with the CLI
-from cnn_tutorial.layers import INITIALIZERS, conv_relu, fully_connected, maxpool
+from cnn_tutorial.layers import (
+    INITIALIZERS,
+    conv_relu,
+    fully_connected,
+    layer_initializer,
+    layer_seed,
+    maxpool,
+)
 
 __all__ = ["COMPUTE_DTYPES", "IMAGE_SHAPE", "ConvNet", "copy_weights", "keras_convnet"]
 
@@ -151,20 +158,20 @@ class ConvNet(tf.Module):
         for spec, row in zip(stack, rows):
             if isinstance(spec, (Conv, Dense)):
                 weighted += 1
-                layer_seed = None if seed is None else seed * 8 + weighted
+                this_seed = layer_seed(seed, weighted)
             if isinstance(spec, Conv):
                 layer = conv_relu(spec.filters, spec.kernel_size, spec.stride, spec.padding,
-                                  spec.name, in_channels=shape[-1], initializer=initializer,
-                                  seed=layer_seed)
+                                  spec.name, in_channels=shape[-1],
+                                  initializer=layer_initializer(initializer, "relu"),
+                                  seed=this_seed)
             elif isinstance(spec, Pool):
                 layer = maxpool(spec.pool_size, spec.stride, spec.padding, spec.name)
             elif isinstance(spec, Dense):
-                output = spec is stack[-1]
-                # The logits layer is linear: Glorot rather than He (whose factor 2 is for ReLU).
+                activation = None if spec is stack[-1] else "relu"  # the logits are linear
                 layer = fully_connected(
                     spec.units, spec.name, in_dim=shape[0],
-                    initializer="glorot" if output and initializer == "he" else initializer,
-                    activation=None if output else "relu", seed=layer_seed)
+                    initializer=layer_initializer(initializer, activation),
+                    activation=activation, seed=this_seed)
             else:  # Flatten and Dropout have no variables
                 layer = None
             if isinstance(spec, Flatten):
@@ -315,11 +322,10 @@ def keras_convnet(n_classes: int = 10, dropout_rate: float = 0.25,
     if seed is not None:
         seed = check_int("seed", seed, minimum=0)
 
-    def kernel_init(index: int, relu: bool = True):
-        layer_seed = None if seed is None else seed * 8 + index
-        if initializer == "he" and relu:
-            return keras.initializers.HeNormal(seed=layer_seed)
-        return keras.initializers.GlorotUniform(seed=layer_seed)
+    def kernel_init(position: int, activation: str | None = "relu"):
+        if layer_initializer(initializer, activation) == "he":
+            return keras.initializers.HeNormal(seed=layer_seed(seed, position))
+        return keras.initializers.GlorotUniform(seed=layer_seed(seed, position))
 
     stack = _lecture_stack(n_classes, dropout_rate)
     inputs = x = keras.Input(shape=IMAGE_SHAPE, name="images")
@@ -336,13 +342,13 @@ def keras_convnet(n_classes: int = 10, dropout_rate: float = 0.25,
         elif isinstance(spec, Flatten):
             x = keras.layers.Flatten(name=spec.name)(x)
         elif isinstance(spec, Dropout):
-            dropout_seed = None if seed is None else seed * 8 + 5
-            x = keras.layers.Dropout(spec.rate, seed=dropout_seed, name=spec.name)(x)
+            x = keras.layers.Dropout(spec.rate, name=spec.name,
+                                     seed=layer_seed(seed, len(_WEIGHTED_LAYERS) + 1))(x)
         else:
             weighted += 1
-            output = spec is stack[-1]
-            x = keras.layers.Dense(spec.units, activation=None if output else "relu",
-                                   kernel_initializer=kernel_init(weighted, relu=not output),
+            activation = None if spec is stack[-1] else "relu"
+            x = keras.layers.Dense(spec.units, activation=activation,
+                                   kernel_initializer=kernel_init(weighted, activation),
                                    name=spec.name)(x)
     logits = x
     return keras.Model(inputs, logits, name="keras_convnet")

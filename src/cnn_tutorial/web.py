@@ -37,6 +37,7 @@ build anything.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -59,8 +60,6 @@ QUANTIZE = ("int4", "int8", "float16", "float32")
 _MANIFEST = "model.json"
 _WEIGHTS = "weights.bin"
 _EXAMPLES = "examples.bin"
-# (name, kind) of the layers with weights, in the order of the forward pass.
-_LAYERS = (("conv1", "conv"), ("conv2", "conv"), ("fc", "dense"), ("logits", "dense"))
 _KERNEL_DTYPES = ("float32", "float16", "int8", "int4")
 _MAX_CLASSES = 10
 _MAX_EXAMPLES = 10_000  # MNIST's test set
@@ -74,43 +73,53 @@ def _layer_variables(model: Any, name: str, kind: str) -> tuple[Any, Any]:
 
 
 def _lecture_layers(n_classes: int) -> list[dict[str, Any]]:
-    """``model.json``'s ``layers``: the lecture network (``examples/07_convnet_mnist.py``)."""
-    return [
-        {"name": "conv1", "type": "conv", "kernel": [5, 5], "filters": 32,
-         "strides": 1, "padding": "SAME", "activation": "relu", "output": [28, 28, 32]},
-        {"name": "pool1", "type": "maxpool", "pool": 2, "strides": 2, "padding": "VALID",
-         "output": [14, 14, 32]},
-        {"name": "conv2", "type": "conv", "kernel": [5, 5], "filters": 64,
-         "strides": 1, "padding": "SAME", "activation": "relu", "output": [14, 14, 64]},
-        {"name": "pool2", "type": "maxpool", "pool": 2, "strides": 2, "padding": "VALID",
-         "output": [7, 7, 64]},
-        {"name": "fc", "type": "dense", "units": 1024, "activation": "relu",
-         "output": [1024]},
-        {"name": "logits", "type": "dense", "units": n_classes, "activation": None,
-         "output": [n_classes]},
-    ]
+    """``model.json``'s ``layers``: the convolution, pooling and dense layers of
+    [`LECTURE_NETWORK`][cnn_tutorial.arithmetic.LECTURE_NETWORK] with ``n_classes`` logits.
+
+    The page's script (``convnet.js``) builds its forward pass from this list.
+
+    Examples:
+        >>> [(layer["name"], layer["output"]) for layer in _lecture_layers(3)][-2:]
+        [('fc', [1024]), ('logits', [3])]
+    """
+    from cnn_tutorial.arithmetic import LECTURE_NETWORK, Conv, Dense, Pool, describe_stack
+
+    stack = list(LECTURE_NETWORK)
+    last = max(i for i, spec in enumerate(stack) if isinstance(spec, Dense))
+    stack[last] = dataclasses.replace(stack[last], units=n_classes)
+    layers = []
+    for index, (spec, row) in enumerate(zip(stack, describe_stack(stack, (28, 28, 1)))):
+        if isinstance(spec, Conv):
+            layer = {"type": "conv", "kernel": [spec.kernel_size] * 2, "filters": spec.filters,
+                     "strides": spec.stride, "padding": spec.padding, "activation": "relu"}
+        elif isinstance(spec, Pool):
+            layer = {"type": "maxpool", "pool": spec.pool_size,
+                     "strides": spec.stride or spec.pool_size, "padding": spec.padding}
+        elif isinstance(spec, Dense):
+            layer = {"type": "dense", "units": spec.units,
+                     "activation": None if index == last else "relu"}
+        else:  # Flatten and Dropout: nothing to compute at inference but a reshape
+            continue
+        layers.append({"name": spec.name, **layer, "output": list(row.output_shape)})
+    return layers
 
 
 def _lecture_shapes(n_classes: int) -> dict[str, tuple[int, ...]]:
     """The shape of every tensor of the lecture network, by ``model.json`` key.
 
-    Read from [`LECTURE_NETWORK`][cnn_tutorial.arithmetic.LECTURE_NETWORK], as
-    [`ConvNet`][cnn_tutorial.model.ConvNet] builds it, without building one.
+    Read from ``model.json``'s ``layers`` (as ``convnet.js`` reads them), as
+    [`ConvNet`][cnn_tutorial.model.ConvNet] builds them, without building one.
     """
-    from cnn_tutorial.arithmetic import LECTURE_NETWORK, Conv, Dense, describe_stack
-
     shapes, previous = {}, (28, 28, 1)
-    stack = list(LECTURE_NETWORK)
-    for spec, row in zip(stack, describe_stack(stack)):
-        if isinstance(spec, Conv):
-            shapes[f"{spec.name}/kernel"] = (spec.kernel_size, spec.kernel_size, previous[-1],
-                                             spec.filters)
-        elif isinstance(spec, Dense):
-            units = n_classes if spec is stack[-1] else spec.units
-            shapes[f"{spec.name}/kernel"] = (int(np.prod(previous)), units)
-        if isinstance(spec, (Conv, Dense)):
-            shapes[f"{spec.name}/biases"] = shapes[f"{spec.name}/kernel"][-1:]
-        previous = row.output_shape
+    for layer in _lecture_layers(n_classes):
+        name = layer["name"]
+        if layer["type"] == "conv":
+            shapes[f"{name}/kernel"] = (*layer["kernel"], previous[-1], layer["filters"])
+        elif layer["type"] == "dense":
+            shapes[f"{name}/kernel"] = (int(np.prod(previous)), layer["units"])
+        if layer["type"] != "maxpool":
+            shapes[f"{name}/biases"] = shapes[f"{name}/kernel"][-1:]
+        previous = tuple(layer["output"])
     return shapes
 
 
@@ -210,7 +219,7 @@ def export_convnet(model: Any, folder: str | os.PathLike, *,
         ...
         ValueError: quantize must be one of 'int4', 'int8', 'float16', 'float32', got 'int2'
     """
-    from cnn_tutorial.model import ConvNet
+    from cnn_tutorial.model import _WEIGHTED_LAYERS, ConvNet
 
     if not isinstance(model, ConvNet):
         raise TypeError(f"model must be a cnn_tutorial.model.ConvNet, got {type(model).__name__}")
@@ -248,7 +257,7 @@ def export_convnet(model: Any, folder: str | os.PathLike, *,
         blob.extend(raw)
         return offset, len(raw)
 
-    for name, kind in _LAYERS:
+    for name, kind in _WEIGHTED_LAYERS:
         kernel, biases = _layer_variables(model, name, kind)
         dtype = "float32" if kind == "conv" and quantize in ("int8", "int4") else quantize
         raw, entry = _encode(kernel.numpy(), dtype)
@@ -396,10 +405,10 @@ def _read_file(folder: Path, manifest: dict[str, Any], name: str, need: int) -> 
 
 def _n_classes(manifest: dict[str, Any]) -> int:
     """The number of classes, after ``layers`` is checked to be the lecture network's."""
-    layers = _field(manifest, "layers", "the manifest")
-    if not isinstance(layers, list) or len(layers) != 6:
-        raise _bad("layers", "a list of the lecture network's 6 layers", layers)
-    n_classes = _count(layers[-1], "units", "layers[5]", 1, _MAX_CLASSES)
+    layers, count = _field(manifest, "layers", "the manifest"), len(_lecture_layers(1))
+    if not isinstance(layers, list) or len(layers) != count:
+        raise _bad("layers", f"a list of the lecture network's {count} layers", layers)
+    n_classes = _count(layers[-1], "units", f"layers[{count - 1}]", 1, _MAX_CLASSES)
     for index, (found, expected) in enumerate(zip(layers, _lecture_layers(n_classes))):
         if found != expected:
             raise _bad(f"layers[{index}]", f"{expected} (the lecture network's)", found)
@@ -497,10 +506,10 @@ def load_exported(folder: str | os.PathLike) -> Any:
         if not np.isfinite(values[key]).all():
             raise ValueError(f"{folder / _WEIGHTS}: tensor {key!r} holds NaN or infinite values")
 
-    from cnn_tutorial.model import ConvNet
+    from cnn_tutorial.model import _WEIGHTED_LAYERS, ConvNet
 
     model = ConvNet(n_classes=n_classes, seed=0)
-    for name, kind in _LAYERS:
+    for name, kind in _WEIGHTED_LAYERS:
         for variable, key in zip(_layer_variables(model, name, kind),
                                  (f"{name}/kernel", f"{name}/biases")):
             variable.assign(values[key])

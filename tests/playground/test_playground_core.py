@@ -207,6 +207,22 @@ def test_lecture_network_is_the_packages(page):
     expected = arithmetic.describe_stack(arithmetic.LECTURE_NETWORK)
     assert [tuple(r["shape"]) for r in result["rows"]] == [r.output_shape for r in expected]
     assert result["total"] == 3274634
+    # Field by field too: the widget's starting stack is LECTURE_NETWORK, dropout rate included.
+    python = []
+    for spec in arithmetic.LECTURE_NETWORK:
+        if isinstance(spec, arithmetic.Conv):
+            python.append({"type": "conv", "filters": spec.filters, "kernel": spec.kernel_size,
+                           "stride": spec.stride, "padding": spec.padding})
+        elif isinstance(spec, arithmetic.Pool):
+            python.append({"type": "pool", "size": spec.pool_size,
+                           "stride": spec.stride or spec.pool_size, "padding": spec.padding})
+        elif isinstance(spec, arithmetic.Dense):
+            python.append({"type": "dense", "units": spec.units})
+        elif isinstance(spec, arithmetic.Dropout):
+            python.append({"type": "dropout", "rate": spec.rate})
+        else:
+            python.append({"type": "flatten"})
+    assert page.evaluate("() => cnnTutorial.LECTURE_NETWORK") == python
 
 
 def test_describe_stack_reports_the_failing_layer(page):

@@ -3,21 +3,22 @@
  *
  * Reads the export written by cnn_tutorial.web.export_convnet (model.json +
  * weights.bin [+ examples.bin]) and runs the forward pass exactly as
- * cnn_tutorial.model.ConvNet does: conv1 5x5x32 SAME + ReLU, 2x2 max pool,
- * conv2 5x5x64 SAME + ReLU, 2x2 max pool, flatten (NHWC, row-major), fc 1024
- * + ReLU, logits. Weights are multiplied out to float32 once, as
+ * cnn_tutorial.model.ConvNet does, layer by layer as model.json's `layers`
+ * lists them (the lecture's conv1 5x5x32 SAME + ReLU, 2x2 max pool, conv2,
+ * pool, flatten (NHWC, row-major), fc + ReLU, logits: nothing here restates
+ * their sizes). Weights are multiplied out to float32 once, as
  * cnn_tutorial.web.load_exported does, so Python and the page use the same
  * numbers. Sums are accumulated in float64 and stored as float32.
  *
- * The manifest is checked as load_exported checks it (the lecture network's
- * shapes, known dtypes, byte counts, pieces inside weights.bin) before
- * anything is decoded, and files are fetched only from model.json's own
- * folder: examples.file must be a plain file name there (no other origin, no
- * absolute path, no "..").
+ * The manifest is checked as load_exported checks it (layers this script can
+ * compute, tensor shapes that follow from them, known dtypes, byte counts,
+ * pieces inside weights.bin) before anything is decoded, and files are fetched
+ * only from model.json's own folder: examples.file must be a plain file name
+ * there (no other origin, no absolute path, no "..").
  *
  * Why not cnn-core.js's convolve: it filters one gray image with one small
  * kernel, checking its arguments on every call (for the teaching widgets);
- * here 32 -> 64 channels are needed, so the convolution loops over output
+ * here 32 -> 64 channels (the lecture's) are needed, so the convolution loops over output
  * channels innermost (contiguous in the HWIO kernel), skips zero inputs
  * (ReLU and MNIST's black background make most of them zero) and never builds
  * an im2col matrix. A library (TensorFlow.js, ONNX Runtime Web) would add
@@ -39,14 +40,63 @@ async function fetchOk(url, kind) {
   return kind === "json" ? response.json() : response.arrayBuffer();
 }
 
-/** The lecture network's tensor shapes, by model.json key. */
-function lectureShapes(nClasses) {
-  return {
-    "conv1/kernel": [5, 5, 1, 32], "conv1/biases": [32],
-    "conv2/kernel": [5, 5, 32, 64], "conv2/biases": [64],
-    "fc/kernel": [3136, 1024], "fc/biases": [1024],
-    "logits/kernel": [1024, nClasses], "logits/biases": [nClasses],
-  };
+const INPUT_SHAPE = [28, 28, 1];
+const MAX_LAYERS = 16;
+const MAX_SIZE = 100000; // filters or units of one layer (weights.bin's 14 MB bound the rest)
+const NAME = /^[a-z][a-z0-9_]{0,31}$/;
+
+/**
+ * The layers of model.json checked against what this script computes (SAME
+ * stride-1 convolutions with an odd square kernel + ReLU, 2x2 max pooling of
+ * stride 2, dense layers, the last one linear), with each tensor's shape by
+ * model.json key. Returns {layers, shapes, nClasses}.
+ */
+export function networkShapes(layers) {
+  if (!Array.isArray(layers) || layers.length < 1 || layers.length > MAX_LAYERS) {
+    fail(`model.json: layers must be a list of 1 to ${MAX_LAYERS} layers`);
+  }
+  const shapes = {}, names = new Set();
+  let shape = INPUT_SHAPE;
+  layers.forEach((layer, i) => {
+    const where = `layers[${i}]`;
+    const last = i === layers.length - 1;
+    const expect = (ok, what) => { if (!ok) fail(`model.json: ${where}${what}`); };
+    const count = (key, max) => expect(Number.isSafeInteger(layer[key]) && layer[key] >= 1 &&
+      layer[key] <= max, `.${key} must be an integer from 1 to ${max}, got ${JSON.stringify(layer[key])}`);
+    expect(isObject(layer) && typeof layer.name === "string" && NAME.test(layer.name) &&
+      !names.has(layer.name), " must be an object with a new name (a-z, 0-9, _)");
+    names.add(layer.name);
+    if (layer.type === "conv") {
+      const k = layer.kernel;
+      expect(shape.length === 3, " (conv) needs an image-shaped input");
+      expect(Array.isArray(k) && k.length === 2 && k[0] === k[1] && Number.isSafeInteger(k[0]) &&
+        k[0] >= 1 && k[0] <= 15 && k[0] % 2 === 1, `.kernel must be [k, k] with k odd, 1 to 15, got ${JSON.stringify(k)}`);
+      count("filters", MAX_SIZE);
+      expect(layer.strides === 1 && layer.padding === "SAME" && layer.activation === "relu",
+        " must be a SAME convolution of stride 1 with ReLU (what convnet.js computes)");
+      shapes[`${layer.name}/kernel`] = [k[0], k[1], shape[2], layer.filters];
+      shapes[`${layer.name}/biases`] = [layer.filters];
+      shape = [shape[0], shape[1], layer.filters];
+    } else if (layer.type === "maxpool") {
+      expect(shape.length === 3 && shape[0] >= 2 && shape[1] >= 2, " (maxpool) needs an image of 2 x 2 or more");
+      expect(layer.pool === 2 && layer.strides === 2 && layer.padding === "VALID",
+        " must be 2x2 max pooling of stride 2, VALID (what convnet.js computes)");
+      shape = [shape[0] >> 1, shape[1] >> 1, shape[2]];
+    } else if (layer.type === "dense") {
+      count("units", last ? MAX_CLASSES : MAX_SIZE);
+      expect(layer.activation === (last ? null : "relu"),
+        `.activation must be ${last ? "null (the logits are linear)" : "\"relu\""}`);
+      shapes[`${layer.name}/kernel`] = [shape.reduce((a, b) => a * b, 1), layer.units];
+      shapes[`${layer.name}/biases`] = [layer.units];
+      shape = [layer.units];
+    } else {
+      fail(`model.json: ${where}.type must be "conv", "maxpool" or "dense", got ${JSON.stringify(layer.type)}`);
+    }
+    expect(!last || layer.type === "dense", " (the last layer) must be the dense logits");
+    expect(Array.isArray(layer.output) && layer.output.join() === shape.join(),
+      `.output must be [${shape}], got ${JSON.stringify(layer.output)}`);
+  });
+  return { layers, shapes, nClasses: shape[0] };
 }
 
 const BYTES = { float32: (n) => 4 * n, float16: (n) => 2 * n, int8: (n) => n, int4: (n) => (n + 1) >> 1 };
@@ -58,21 +108,14 @@ export function checkManifest(manifest, weightsBytes) {
   if (!isObject(manifest) || manifest.format !== FORMAT) {
     fail(`model.json must have format ${FORMAT}, got ${isObject(manifest) ? manifest.format : manifest}`);
   }
-  const layers = manifest.layers;
-  if (!Array.isArray(layers) || layers.length !== 6 || !isObject(layers[5])) {
-    fail("model.json: layers must be the lecture network's 6 layers");
-  }
-  const nClasses = layers[5].units;
-  if (!Number.isSafeInteger(nClasses) || nClasses < 1 || nClasses > MAX_CLASSES) {
-    fail(`model.json: layers[5].units must be an integer from 1 to ${MAX_CLASSES}, got ${nClasses}`);
-  }
+  const { shapes, nClasses } = networkShapes(manifest.layers);
   if (!isObject(manifest.tensors)) fail("model.json: tensors must be an object");
   const end = [];
-  for (const [name, shape] of Object.entries(lectureShapes(nClasses))) {
+  for (const [name, shape] of Object.entries(shapes)) {
     const entry = manifest.tensors[name];
     if (!isObject(entry)) fail(`model.json: tensors has no entry ${name}`);
     if (!Array.isArray(entry.shape) || entry.shape.join() !== shape.join()) {
-      fail(`model.json: tensors[${name}].shape must be [${shape}] (the lecture network's), got ${JSON.stringify(entry.shape)}`);
+      fail(`model.json: tensors[${name}].shape must be [${shape}] (from model.json's layers), got ${JSON.stringify(entry.shape)}`);
     }
     const kinds = name.endsWith("/kernel") ? Object.keys(BYTES) : ["float32"];
     if (!kinds.includes(entry.dtype)) fail(`model.json: tensors[${name}].dtype must be one of ${kinds}, got ${entry.dtype}`);
@@ -326,41 +369,44 @@ export function preprocessDigit(gray, width, height) {
 class ConvNet {
   constructor(manifest, tensors, examples, url) {
     this.manifest = manifest;
+    this.layers = manifest.layers;
     this.tensors = tensors;
     this.examples = examples;
     this.url = url;
-    this.nClasses = manifest.layers[manifest.layers.length - 1].units;
+    this.nClasses = this.layers[this.layers.length - 1].units;
   }
 
-  /** Forward pass of one 28x28 image: {logits, probabilities, label, activations}. */
+  /**
+   * Forward pass of one 28x28 image, layer by layer as model.json lists them:
+   * {logits, probabilities, label, input, activations: {name: {shape, data}}}
+   * (every layer but the logits).
+   */
   predict(pixels) {
     if (!pixels || pixels.length !== 784) {
       throw new TypeError(`predict: pixels must be 784 values (28x28, row-major), got ${pixels && pixels.length}`);
     }
     const t = this.tensors;
     const input = Float32Array.from(pixels);
-    const conv1 = convRelu(input, 28, 28, 1, t["conv1/kernel"], 5, 32, t["conv1/biases"]);
-    const pool1 = maxPool(conv1, 28, 28, 32);
-    const conv2 = convRelu(pool1, 14, 14, 32, t["conv2/kernel"], 5, 64, t["conv2/biases"]);
-    const pool2 = maxPool(conv2, 14, 14, 64);
-    const fc = dense(pool2, t["fc/kernel"], 1024, t["fc/biases"], true);
-    const logits = dense(fc, t["logits/kernel"], this.nClasses, t["logits/biases"], false);
+    const activations = {};
+    let data = input, shape = INPUT_SHAPE;
+    for (const layer of this.layers) {
+      const kernel = t[`${layer.name}/kernel`], biases = t[`${layer.name}/biases`];
+      if (layer.type === "conv") {
+        data = convRelu(data, shape[0], shape[1], shape[2], kernel, layer.kernel[0], layer.filters, biases);
+      } else if (layer.type === "maxpool") {
+        data = maxPool(data, shape[0], shape[1], shape[2]);
+      } else {
+        data = dense(data, kernel, layer.units, biases, layer.activation === "relu");
+      }
+      shape = layer.output;
+      activations[layer.name] = { shape, data };
+    }
+    const logits = data;
+    delete activations[this.layers[this.layers.length - 1].name];
     const probabilities = softmax(logits);
     let label = 0;
     for (let i = 1; i < logits.length; i++) if (logits[i] > logits[label]) label = i;
-    return {
-      logits: Array.from(logits),
-      probabilities,
-      label,
-      input,
-      activations: {
-        conv1: { shape: [28, 28, 32], data: conv1 },
-        pool1: { shape: [14, 14, 32], data: pool1 },
-        conv2: { shape: [14, 14, 64], data: conv2 },
-        pool2: { shape: [7, 7, 64], data: pool2 },
-        fc: { shape: [1024], data: fc },
-      },
-    };
+    return { logits: Array.from(logits), probabilities, label, input, activations };
   }
 
   /** The 5x5 kernel slice of `layer` for input channel `inChannel` and map `channel` (25 values). */
@@ -378,8 +424,9 @@ class ConvNet {
    * kernel slice, their sum; then the total, the bias and the ReLU.
    */
   multiplyAccumulate(result, layer, channel, y, x) {
-    const source = layer === "conv1" ? { data: result.input, shape: [28, 28, 1] }
-      : result.activations.pool1;
+    const index = this.layers.findIndex((l) => l.name === layer);
+    const source = index === 0 ? { data: result.input, shape: INPUT_SHAPE }
+      : result.activations[this.layers[index - 1].name];
     const [h, w, cin] = source.shape;
     const [size] = this.manifest.tensors[`${layer}/kernel`].shape;
     const pad = (size - 1) >> 1;
@@ -435,7 +482,7 @@ export async function loadConvNet(url) {
     fail(`${examplesAt} has the wrong size`);
   }
   const tensors = {};
-  for (const name of Object.keys(lectureShapes(1))) {
+  for (const name of Object.keys(networkShapes(manifest.layers).shapes)) {
     tensors[name] = decodeTensor(weights, manifest.tensors[name], name);
   }
   let examples = null;

@@ -200,7 +200,10 @@ function Explainer(root, net) {
   root.append(el("h3", { class: "cnn-ex-heading", text: S.layers }),
     el("p", { class: "cnn-ex-hint", text: S.mapsHint }), layersBox, detail);
   const mapCanvases = {};
-  for (const [layer, count] of [["conv1", 32], ["pool1", 32], ["conv2", 64], ["pool2", 64]]) {
+  // Every layer with feature maps, as model.json lists them (conv1, pool1, conv2, pool2).
+  const mapLayers = net.layers.filter((l) => l.output.length === 3);
+  for (const { name: layer, output } of mapLayers) {
+    const count = output[2];
     const grid = el("div", { class: "cnn-ex-maps", "data-layer": layer });
     mapCanvases[layer] = [];
     for (let c = 0; c < count; c++) {
@@ -215,13 +218,13 @@ function Explainer(root, net) {
       grid.append(holder);
     }
     layersBox.append(el("section", { class: "cnn-ex-layer" },
-      el("h4", { text: `${layer} (${net.manifest.layers.find((l) => l.name === layer).output.join(" × ")})` }),
+      el("h4", { text: `${layer} (${output.join(" × ")})` }),
       grid));
   }
   const fcBox = el("div", { class: "cnn-ex-units" });
   const logitBox = el("div", { class: "cnn-ex-units" });
   layersBox.append(el("section", { class: "cnn-ex-layer" }, el("h4", { text: S.fcTop }), fcBox),
-    el("section", { class: "cnn-ex-layer" }, el("h4", { text: `${S.logits} (10)` }), logitBox));
+    el("section", { class: "cnn-ex-layer" }, el("h4", { text: `${S.logits} (${net.nClasses})` }), logitBox));
 
   // ---- gallery ----
   const gallery = el("div", { class: "cnn-ex-gallery" });
@@ -345,7 +348,7 @@ function Explainer(root, net) {
 
   function drawLayers(result) {
     const colours = palette(root);
-    for (const layer of ["conv1", "pool1", "conv2", "pool2"]) {
+    for (const { name: layer } of mapLayers) {
       const { shape, data } = result.activations[layer];
       const [h, w, channels] = shape;
       let max = 0;
@@ -514,7 +517,8 @@ function Explainer(root, net) {
   // ---- gallery: trained conv1 kernels and the hand-made ones ----
   function drawGallery() {
     const colours = palette(root);
-    const trained = Array.from({ length: 32 }, (_, c) => net.kernelSlice("conv1", 0, c));
+    const conv1 = net.layers.find((l) => l.name === "conv1");
+    const trained = Array.from({ length: conv1.filters }, (_, c) => net.kernelSlice("conv1", 0, c));
     const absMax = Math.max(...trained.map((k) => Math.max(...k.map(Math.abs))));
     const colour = (m) => (v) => (v >= 0 ? mix(colours.bg, colours.pos, Math.min(1, v / m))
       : mix(colours.bg, colours.neg, Math.min(1, -v / m)));
@@ -522,7 +526,7 @@ function Explainer(root, net) {
     const grid = el("div", { class: "cnn-ex-kernels" });
     trained.forEach((k, c) => {
       const canvas = el("canvas", { class: "cnn-ex-kernel", role: "img", "aria-label": S.map("conv1", c) });
-      paint(canvas, k, 5, 5, colour(absMax));
+      paint(canvas, k, conv1.kernel[0], conv1.kernel[1], colour(absMax));
       grid.append(canvas);
     });
     left.append(grid);
