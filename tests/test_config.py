@@ -19,7 +19,7 @@ from cnn_tutorial.config import TrainConfig
     ({"learning_rate": float("nan")}, ValueError, "learning_rate must be a positive number"),
     ({"learning_rate": True}, ValueError, "learning_rate must be a positive number"),
     ({"model": "cnn"}, ValueError, "model must be one of 'lowlevel', 'keras', got 'cnn'"),
-    ({"model": 42}, TypeError, "model must be 'lowlevel', 'keras', a model"),
+    ({"model": 42}, TypeError, "model must be one of 'lowlevel', 'keras', a model"),
     ({"model": lambda: None, "compute_dtype": "float16"}, ValueError,
      "compute_dtype applies to models built by train"),
     ({"strategy": "tpu"}, ValueError, "strategy must be one of 'default', 'mirrored'"),
