@@ -1,4 +1,4 @@
-"""The settings of one training run: checked before any data loads, and the one list of them.
+"""The settings of one training run, defined once and checked before any data loads.
 
 [`TrainConfig`][cnn_tutorial.config.TrainConfig] is where every setting of
 [`cnn_tutorial.train.train`][cnn_tutorial.train.train] is defined, once: its
@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import os
 from collections.abc import Callable
+from dataclasses import field
 from typing import Any
 
 from cnn_tutorial._validation import (
@@ -98,9 +100,9 @@ class Setting:
         return value
 
 
-def _setting(default: Any, kind: str, help: str, **options: Any) -> Any:
-    """A dataclass field with its [`Setting`][cnn_tutorial.config.Setting]."""
-    return dataclasses.field(default=default, metadata={"setting": Setting(kind, help, **options)})
+def _setting(kind: str, help: str, **options: Any) -> dict[str, Setting]:
+    """A field's metadata: its [`Setting`][cnn_tutorial.config.Setting]."""
+    return {"setting": Setting(kind, help, **options)}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -169,57 +171,62 @@ class TrainConfig:
         ValueError: batch_size must be an integer >= 1, got 0
     """
 
-    # _setting returns a dataclasses.field; ruff's RUF009 sees only a call.
-    model: Any = _setting(  # noqa: RUF009
-        MODELS[0], "choice", "lowlevel: ConvNet from tf.nn ops; keras: keras_convnet() "
-        "(default: %(default)s)", flag="--model", choices=MODELS, accepts=callable,
-        objects="a model (ConvNet or keras.Model) or a function that builds one")
-    epochs: int = _setting(1, "integer", "total epochs (default: %(default)s)", flag="--epochs")
-    batch_size: int = _setting(128, "integer", "global batch size (default: %(default)s, as "
-                               "the lecture)", flag="--batch-size")
-    learning_rate: float = _setting(1e-3, "number", "Adam's initial learning rate (default: "
-                                    "%(default)s)", flag="--learning-rate")
-    lr_schedule: str = _setting(
-        LR_SCHEDULES[0], "choice", "cosine: the rate falls to 0 at the end of --epochs; "
-        "constant: the lecture's fixed rate (default: %(default)s)", flag="--lr-schedule",
-        choices=LR_SCHEDULES)
-    max_steps: int | None = _setting(None, "integer", "stop when the global step reaches this "
-                                     "number", flag="--max-steps", optional=True)
-    log_dir: Any = _setting(None, "folder", "TensorBoard folder (default: no logs)",  # noqa: RUF009
-                            flag="--log-dir", optional=True)
-    checkpoint_dir: Any = _setting(None, "folder", "checkpoint folder; an existing one is "  # noqa: RUF009
-                                   "resumed (default: none)", flag="--checkpoint-dir",
-                                   optional=True)
-    checkpoint_every: int = _setting(500, "integer", "steps between checkpoints, besides each "
-                                     "epoch's end (default: %(default)s)",
-                                     flag="--checkpoint-every")
-    keep_checkpoints: int = _setting(3, "integer", "how many recent checkpoints to keep")
-    log_every: int = _setting(10, "integer", "steps between loss/accuracy records")
-    strategy: Any = _setting(  # noqa: RUF009
-        STRATEGIES[0], "choice", "tf.distribute strategy (default: %(default)s); multi-worker "
-        "reads the cluster from $TF_CONFIG or --worker/--task-index", flag="--strategy",
+    model: Any = field(default=MODELS[0], metadata=_setting(
+        "choice", "lowlevel: ConvNet from tf.nn ops; keras: keras_convnet() (default: "
+        "%(default)s)", flag="--model", choices=MODELS, accepts=callable,
+        objects="a model (ConvNet or keras.Model) or a function that builds one"))
+    epochs: int = field(default=1, metadata=_setting(
+        "integer", "total epochs (default: %(default)s)", flag="--epochs"))
+    batch_size: int = field(default=128, metadata=_setting(
+        "integer", "global batch size (default: %(default)s, as the lecture)",
+        flag="--batch-size"))
+    learning_rate: float = field(default=1e-3, metadata=_setting(
+        "number", "Adam's initial learning rate (default: %(default)s)", flag="--learning-rate"))
+    lr_schedule: str = field(default=LR_SCHEDULES[0], metadata=_setting(
+        "choice", "cosine: the rate falls to 0 at the end of --epochs; constant: the lecture's "
+        "fixed rate (default: %(default)s)", flag="--lr-schedule", choices=LR_SCHEDULES))
+    max_steps: int | None = field(default=None, metadata=_setting(
+        "integer", "stop when the global step reaches this number", flag="--max-steps",
+        optional=True))
+    log_dir: str | os.PathLike | None = field(default=None, metadata=_setting(
+        "folder", "TensorBoard folder (default: no logs)", flag="--log-dir", optional=True))
+    checkpoint_dir: str | os.PathLike | None = field(default=None, metadata=_setting(
+        "folder", "checkpoint folder; an existing one is resumed (default: none)",
+        flag="--checkpoint-dir", optional=True))
+    checkpoint_every: int = field(default=500, metadata=_setting(
+        "integer", "steps between checkpoints, besides each epoch's end (default: %(default)s)",
+        flag="--checkpoint-every"))
+    keep_checkpoints: int = field(default=3, metadata=_setting(
+        "integer", "how many recent checkpoints to keep"))
+    log_every: int = field(default=10, metadata=_setting(
+        "integer", "steps between loss/accuracy records"))
+    strategy: Any = field(default=STRATEGIES[0], metadata=_setting(
+        "choice", "tf.distribute strategy (default: %(default)s); multi-worker reads the "
+        "cluster from $TF_CONFIG or --worker/--task-index", flag="--strategy",
         choices=STRATEGIES, optional=True, accepts=lambda value: hasattr(value, "scope"),
-        objects="a tf.distribute.Strategy")
-    compute_dtype: str | None = _setting(
-        COMPUTE_DTYPES[0], "choice", "compute dtype (variables stay float32; default: "
-        "%(default)s)", flag="--precision", choices=COMPUTE_DTYPES, optional=True)
-    jit_compile: bool = _setting(False, "switch", "compile the training step with XLA "
-                                 "(jit_compile)", flag="--xla")
-    seed: int | None = _setting(0, "integer", "seed of the weights and of the shuffled order "
-                                "(default: %(default)s)", flag="--seed", minimum=0,
-                                optional=True)
-    progress: bool | None = _setting(None, "switch", "no progress bar (it is shown only on a "
-                                     "terminal anyway)", flag="--no-progress",
-                                     when_given=False, optional=True)
-    eval_batch_size: int = _setting(1000, "integer", "batch size of the evaluation")
-    data_dir: Any = _setting(None, "path", "folder with the four MNIST IDX files (.gz or not); "  # noqa: RUF009
-                             "default: $CNN_TUTORIAL_DATA_DIR, then the cache, then a download",
-                             flag="--data-dir", optional=True)
+        objects="a tf.distribute.Strategy"))
+    compute_dtype: str | None = field(default=COMPUTE_DTYPES[0], metadata=_setting(
+        "choice", "compute dtype (variables stay float32; default: %(default)s)",
+        flag="--precision", choices=COMPUTE_DTYPES, optional=True))
+    jit_compile: bool = field(default=False, metadata=_setting(
+        "switch", "compile the training step with XLA (jit_compile)", flag="--xla"))
+    seed: int | None = field(default=0, metadata=_setting(
+        "integer", "seed of the weights and of the shuffled order (default: %(default)s)",
+        flag="--seed", minimum=0, optional=True))
+    progress: bool | None = field(default=None, metadata=_setting(
+        "switch", "no progress bar (it is shown only on a terminal anyway)",
+        flag="--no-progress", when_given=False, optional=True))
+    eval_batch_size: int = field(default=1000, metadata=_setting(
+        "integer", "batch size of the evaluation"))
+    data_dir: str | os.PathLike | None = field(default=None, metadata=_setting(
+        "path", "folder with the four MNIST IDX files (.gz or not); default: "
+        "$CNN_TUTORIAL_DATA_DIR, then the cache, then a download", flag="--data-dir",
+        optional=True))
 
     def __post_init__(self) -> None:
-        for field in dataclasses.fields(self):  # frozen: set each normalised value once
-            value = field.metadata["setting"].check(field.name, getattr(self, field.name))
-            object.__setattr__(self, field.name, value)
+        for each in dataclasses.fields(self):  # frozen: set each normalised value once
+            value = each.metadata["setting"].check(each.name, getattr(self, each.name))
+            object.__setattr__(self, each.name, value)
         if self.compute_dtype is None:
             object.__setattr__(self, "compute_dtype", COMPUTE_DTYPES[0])
         if not isinstance(self.model, str) and self.compute_dtype != "float32":
@@ -246,7 +253,7 @@ class TrainConfig:
             ...
             TypeError: TrainConfig.replace() got an unknown setting 'epoch' (did you mean 'epochs'?); expected fields of TrainConfig: model, epochs, batch_size, learning_rate, lr_schedule, max_steps, log_dir, checkpoint_dir, checkpoint_every, keep_checkpoints, log_every, strategy, compute_dtype, jit_compile, seed, progress, eval_batch_size, data_dir
         """
-        names = [field.name for field in dataclasses.fields(self)]
+        names = [each.name for each in dataclasses.fields(self)]
         for name in changes:
             if name not in names:
                 near = difflib.get_close_matches(name, names, n=1)
