@@ -178,3 +178,14 @@ def test_train_takes_the_object_and_checks_its_keywords(monkeypatch):
         train_module.train(config={"epochs": 2})
     with pytest.raises(ValueError, match="batch_size must be an integer >= 1, got 0"):
         train_module.train(config=TrainConfig(epochs=2), batch_size=0)
+
+
+def test_a_model_function_that_returns_no_model_is_named():
+    import numpy as np
+
+    from cnn_tutorial.train import train
+
+    data = np.zeros((4, 28, 28), np.uint8), np.zeros(4, np.int64)
+    with pytest.raises(TypeError, match=r"^model is a function that returned int; it must "
+                                        r"return a model \(ConvNet or keras.Model\)$"):
+        train(lambda: 42, data, progress=False)
