@@ -21,10 +21,12 @@ Everything a long run needs is built in:
   nothing. A loss that stops being finite ends the run without replacing the
   last good checkpoint.
 
-The pieces: [`TrainConfig`][cnn_tutorial.config.TrainConfig] checks the arguments
-before anything loads, [`Recorder`][cnn_tutorial.recorder.Recorder] keeps the
-history, the TensorBoard logs and the progress bar, and [`train`][cnn_tutorial.train.train] itself
-is a short ``fit``/``fit_epoch`` loop over them.
+The pieces: [`TrainConfig`][cnn_tutorial.config.TrainConfig] holds the settings
+(``train(config=...)``, or its fields as keywords) and checks them before anything
+loads, [`Recorder`][cnn_tutorial.recorder.Recorder] keeps the history, the
+TensorBoard logs, the progress bar and each epoch's
+[`EpochStats`][cnn_tutorial.recorder.EpochStats], and [`train`][cnn_tutorial.train.train]
+itself is a short ``fit``/``fit_epoch`` loop over them.
 * A ``tf.distribute`` strategy: the default one for one device,
   ``MirroredStrategy`` to spread each batch over several devices,
   ``MultiWorkerMirroredStrategy`` over several processes or machines
