@@ -172,7 +172,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
+    _add_kernels(commands)
+    _add_shape(commands)
+    _add_train(commands)
+    return parser
 
+
+def _add_kernels(commands: argparse._SubParsersAction) -> None:
+    """The ``kernels`` subcommand's options."""
     kernels = commands.add_parser(
         "kernels", help="apply every kernel to a photo and write a figure (PNG)",
         description="Filter an image (or the bundled sample photo) with every kernel of "
@@ -190,6 +197,9 @@ def build_parser() -> argparse.ArgumentParser:
     kernels.add_argument("--padding", choices=("SAME", "VALID", "same", "valid"),
                          default="SAME", help="padding (default: %(default)s)")
 
+
+def _add_shape(commands: argparse._SubParsersAction) -> None:
+    """The ``shape`` subcommand's options."""
     shape = commands.add_parser(
         "shape", help="print each layer's output shape and parameter count",
         description="Print the output shape and parameter count of every layer of a stack. "
@@ -202,6 +212,9 @@ def build_parser() -> argparse.ArgumentParser:
     shape.add_argument("--input", default="28x28x1", metavar="HxWxC",
                        help="input shape (default: %(default)s)")
 
+
+def _add_train(commands: argparse._SubParsersAction) -> None:
+    """The ``train`` subcommand: the training settings, then the command's own options."""
     train = commands.add_parser(
         "train", help="train the convnet on MNIST (resumes from its checkpoints)",
         description="Train the lecture's convnet on MNIST with Adam on the first 55,000 "
@@ -236,7 +249,6 @@ def build_parser() -> argparse.ArgumentParser:
                        help="print a JSON summary as the last line (step, epoch, "
                             "eval_accuracy: the validation split's, test_accuracy: the test "
                             "set's at the end, seconds_per_epoch, ...)")
-    return parser
 
 
 def _fail(message: str, status: int = EXIT_USAGE) -> int:
