@@ -195,9 +195,10 @@ def check_folder(name: str, value: Any, *, optional: bool = False,
         TypeError: ``value`` is not a path.
         ValueError: an empty path, or (with ``create``) a name that is not UTF-8.
         NotAFolderError: the path, or a folder above it, is a file.
-        OSError: (with ``create``) the system refuses to create or write the
-            folder; the same type as the system's error (``PermissionError``,
-            ...), the message naming ``name``, the folder and the reason.
+        PermissionError: (with ``create``) the system refuses to create or
+            write the folder (read-only, no permission, full); the message
+            names ``name``, the folder and the system's reason, and ``errno``
+            is the system's.
 
     Examples:
         >>> import tempfile
@@ -256,9 +257,9 @@ def _check_utf8_name(name: str, folder: Path) -> None:
                          f"folder") from None
 
 
-def _reworded(error: OSError, what: str) -> OSError:
-    """``error``'s type with the message ``what: reason`` (no errno prefix, no file name)."""
-    reworded = type(error)(f"{what}: {error.strerror or error}")
+def _reworded(error: OSError, what: str) -> PermissionError:
+    """A ``PermissionError`` saying ``what: reason`` (no errno prefix, no file name)."""
+    reworded = PermissionError(f"{what}: {error.strerror or error}")
     reworded.errno = error.errno  # callers tell a full disk from a read-only one by it
     return reworded
 

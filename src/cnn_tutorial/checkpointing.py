@@ -627,8 +627,7 @@ class CheckpointFolder(CheckpointFiles):
 
     Raises:
         CheckpointFolderInUseError: another running process holds the folder.
-        PermissionError: the folder cannot be created or written (or another
-            ``OSError``: the system's reason).
+        PermissionError: the folder cannot be created or written.
         NotADirectoryError: the folder, or one above it, is a file.
         ValueError: the folder's name is not UTF-8 (TensorFlow writes
             checkpoints only under UTF-8 names).

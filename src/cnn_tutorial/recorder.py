@@ -88,8 +88,7 @@ class Recorder:
         progress: Show a progress bar; ``None``: only when stderr is a terminal.
 
     Raises:
-        PermissionError: ``log_dir`` cannot be created or written (or another
-            ``OSError``: the system's reason).
+        PermissionError: ``log_dir`` cannot be created or written.
         ValueError: ``log_dir``'s name is not UTF-8.
         NotADirectoryError: ``log_dir`` (or a parent) is a file.
 
