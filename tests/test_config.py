@@ -88,7 +88,7 @@ def test_every_field_is_documented_in_order():
 
     doc = inspect.getdoc(TrainConfig)
     section = doc.split("Attributes:\n", 1)[1].split("\n\n", 1)[0]
-    documented = re.findall(r"^    (\w+):", section, flags=re.M)
+    documented = re.findall(r"^    (\w+):", section, flags=re.MULTILINE)
     assert documented == [field.name for field in dataclasses.fields(TrainConfig)]
 
 

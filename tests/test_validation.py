@@ -68,11 +68,11 @@ def test_good_scalars_come_back_normalised():
 
 @pytest.mark.parametrize("images, error, message", [
     (np.zeros((2, 28, 28), np.int32), TypeError,
-     "images must be float (values in [0, 1]) or uint8, got an array of shape (2, 28, 28) and "
-     "dtype int32"),
+     ("images must be float (values in [0, 1]) or uint8, got an array of shape (2, 28, 28) and "
+      "dtype int32")),
     (np.zeros((2, 28, 28, 3), np.uint8), ValueError,
-     "images must be N x 28 x 28 x 1 (or N x 28 x 28), got an array of shape (2, 28, 28, 3) "
-     "and dtype uint8"),
+     ("images must be N x 28 x 28 x 1 (or N x 28 x 28), got an array of shape (2, 28, 28, 3) "
+      "and dtype uint8")),
     (np.zeros((0, 28, 28), np.uint8), ValueError, "images must be N x 28 x 28 x 1"),
     (np.zeros((28, 28), np.uint8), ValueError, "images must be N x 28 x 28 x 1"),
 ])
