@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -322,8 +323,8 @@ def test_log_dir_naming_a_file(capsys, tmp_path):
     status, _, err = run_main(capsys, "train", "--data-dir", str(data), "--log-dir",
                               str(tmp_path / "file"), "--max-steps", "1", "--no-progress")
     assert status == 2
-    assert _one_line(err) == (f"cnn-tutorial: error: --log-dir must name a folder, but "
-                              f"{tmp_path / 'file'} is a file")
+    assert _one_line(err) == (f"cnn-tutorial: error: --log-dir {tmp_path / 'file'} exists and "
+                              f"is not a folder")
 
 
 @pytest.mark.parametrize("option", ["--checkpoint-dir", "--log-dir"])
@@ -331,8 +332,8 @@ def test_folder_under_a_file(capsys, tmp_path, option):
     (tmp_path / "file").write_text("")
     status, _, err = run_main(capsys, "train", option, str(tmp_path / "file" / "sub"))
     assert status == 2
-    assert f"{option}: cannot create {tmp_path / 'file' / 'sub'} because " \
-           f"{tmp_path / 'file'} is a file" in _one_line(err)
+    assert f"{option} {tmp_path / 'file' / 'sub'} cannot be created because " \
+           f"{tmp_path / 'file'} is a file, not a folder" in _one_line(err)
 
 
 def test_kernels_output_naming_a_folder_or_a_path_under_a_file(capsys, tmp_path):
@@ -348,14 +349,14 @@ def test_kernels_output_naming_a_folder_or_a_path_under_a_file(capsys, tmp_path)
 
 def _refuse_writes_in(monkeypatch, folder: Path, error_number: int = 30):
     """Simulate a read-only folder (tests run as root, where chmod does not stop writes)."""
-    real_mkstemp = cli.tempfile.mkstemp
+    real_mkstemp = tempfile.mkstemp
 
     def mkstemp(*args, dir=None, **kwargs):
         if dir is not None and Path(dir) == folder:
             raise OSError(error_number, os.strerror(error_number), str(folder))
         return real_mkstemp(*args, dir=dir, **kwargs)
 
-    monkeypatch.setattr(cli.tempfile, "mkstemp", mkstemp)
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
 
 
 @pytest.mark.parametrize("argv_for", [
@@ -371,8 +372,8 @@ def test_read_only_output_folders_simulated(capsys, monkeypatch, tmp_path, argv_
     status, _, err = run_main(capsys, *argv)
     option = argv[1] if argv[0] == "train" else "--output"
     assert status == 1
-    assert _one_line(err) == (f"cnn-tutorial: error: {option}: cannot write in the folder "
-                              f"{folder}: Read-only file system")
+    assert _one_line(err) == (f"cnn-tutorial: error: {option} {folder} cannot be written: "
+                              f"Read-only file system")
 
 
 def _in_a_small_tmpfs(mount: Path, command: list[str], options: str, listing: str = ""):
@@ -407,8 +408,8 @@ def test_read_only_file_system_for_real(tmp_path):
                str(mount / "ckpt"), "--max-steps", "1"]
     done = _in_a_small_tmpfs(mount, command, "size=1m,ro")
     assert done.returncode == 1
-    assert _one_line(done.stderr) == (f"cnn-tutorial: error: --checkpoint-dir: cannot create "
-                                      f"the folder {mount / 'ckpt'}: Read-only file system")
+    assert _one_line(done.stderr) == (f"cnn-tutorial: error: --checkpoint-dir {mount / 'ckpt'} "
+                                      f"cannot be created: Read-only file system")
 
 
 @pytest.mark.slow
@@ -603,5 +604,5 @@ def test_a_folder_name_that_is_not_utf8_fails_at_start(capsys, tmp_path, option)
     status, _, err = run_main(capsys, "train", option, str(folder), "--data-dir",
                               str(tmp_path / "no-data"), "--max-steps", "1")
     assert status == 2
-    assert f"{option}: the folder name {os.fsencode(folder)!r} is not valid UTF-8" in err
+    assert f"{option} {os.fsencode(folder)!r} is not a valid UTF-8 name" in err
     assert not folder.exists()

@@ -215,7 +215,7 @@ def test_evaluate_is_a_fraction_with_dropout_off():
      r"train_data images must be N x 28 x 28"),
     ({"eval_data": (np.zeros((4, 28, 28), np.uint8), np.zeros(3))}, ValueError,
      r"eval_data labels must be a 1-D array with one label per image \(4\)"),
-    ({"model": 42}, TypeError, "model must be 'lowlevel', 'keras', a model"),
+    ({"model": 42}, TypeError, "model must be one of 'lowlevel', 'keras', a model"),
 ])
 def test_bad_arguments(tiny, kwargs, error, message):
     arguments = {"model": "lowlevel", "train_data": tiny[0], "progress": False}

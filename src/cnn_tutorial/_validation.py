@@ -8,7 +8,11 @@ traceback. Other modules of the package may import these helpers.
 
 from __future__ import annotations
 
+import math
 import numbers
+import os
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -144,6 +148,120 @@ def check_rate(name: str, value: Any) -> float:
     if not 0 <= value < 1:
         raise ValueError(f"{name} must be a number in [0, 1), got {value!r}")
     return float(value)
+
+
+def check_positive(name: str, value: Any) -> float:
+    """Return ``value`` if it is a positive, finite number (bools refused).
+
+    Examples:
+        >>> check_positive("learning_rate", 0.01)
+        0.01
+        >>> check_positive("learning_rate", float("nan"))
+        Traceback (most recent call last):
+        ...
+        ValueError: learning_rate must be a positive number, got nan
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or \
+            not 0 < value < math.inf:
+        raise ValueError(f"{name} must be a positive number, got {value!r}")
+    return value
+
+
+# ------------------------------------------------------------------ folders
+
+class NotAFolderError(NotADirectoryError, ValueError):
+    """A path that must be a folder names a file, or lies under one (bad input, not the system)."""
+
+
+def check_folder(name: str, value: Any, *, optional: bool = False,
+                 create: bool = False) -> Path | None:
+    """Return ``value`` as a folder path (``~`` expanded) that is, or can become, a folder.
+
+    The one check of the folders the package writes in (``log_dir``,
+    ``checkpoint_dir``, the command's ``--output`` folder). Without
+    ``create`` nothing is touched (it runs before any data loads). With
+    ``create`` the folder is made (with its parents), its name must be UTF-8
+    (TensorFlow writes only under UTF-8 names, and would fail only at its
+    first write, maybe an hour into training), and a file is written and
+    removed in it: a read-only folder fails now, not at the first checkpoint.
+
+    Args:
+        name: The argument (or option) named by the messages.
+        value: A path (``str`` or ``os.PathLike``); ``None`` only if ``optional``.
+        optional: Whether ``None`` is accepted (and returned).
+        create: Make the folder and check that files can be written in it.
+
+    Raises:
+        TypeError: ``value`` is not a path.
+        ValueError: an empty path, or (with ``create``) a name that is not UTF-8.
+        NotAFolderError: the path, or a folder above it, is a file.
+        PermissionError: (with ``create``) the system refuses to create or
+            write the folder (read-only, no permission, full); the message
+            names ``name``, the folder and the system's reason, and ``errno``
+            is the system's.
+
+    Examples:
+        >>> import tempfile
+        >>> base = Path(tempfile.mkdtemp())
+        >>> check_folder("log_dir", base / "logs", create=True) == base / "logs"
+        True
+        >>> (base / "notes.txt").write_text("")
+        0
+        >>> check_folder("log_dir", base / "notes.txt" / "logs")
+        Traceback (most recent call last):
+        ...
+        cnn_tutorial._validation.NotAFolderError: log_dir .../notes.txt/logs cannot be created because .../notes.txt is a file, not a folder
+    """
+    if value is None and optional:
+        return None
+    if not isinstance(value, (str, os.PathLike)):
+        expected = "a folder path or None" if optional else "a folder path"
+        raise TypeError(f"{name} must be {expected}, got {type(value).__name__}")
+    if not os.fspath(value):
+        raise ValueError(f"{name} must be a folder path, got an empty string")
+    folder = Path(value).expanduser()
+    try:
+        if folder.exists() and not folder.is_dir():
+            raise NotAFolderError(f"{name} {folder} exists and is not a folder")
+        existing = folder
+        while not existing.exists() and existing != existing.parent:
+            existing = existing.parent
+        if existing.exists() and not existing.is_dir():
+            raise NotAFolderError(f"{name} {folder} cannot be created because {existing} is a "
+                                  f"file, not a folder")
+    except NotAFolderError:
+        raise
+    except OSError as error:  # e.g. a parent without search permission
+        raise _reworded(error, f"{name} {folder} cannot be used") from None
+    if create:
+        _check_utf8_name(name, folder)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise _reworded(error, f"{name} {folder} cannot be created") from None
+        try:
+            handle, probe = tempfile.mkstemp(dir=folder, prefix=".cnn-tutorial-write-test-")
+            os.close(handle)
+            os.unlink(probe)
+        except OSError as error:
+            raise _reworded(error, f"{name} {folder} cannot be written") from None
+    return folder
+
+
+def _check_utf8_name(name: str, folder: Path) -> None:
+    try:
+        str(folder.absolute()).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"{name} {os.fsencode(folder)!r} is not a valid UTF-8 name, and "
+                         f"TensorFlow writes only under UTF-8 names; choose another "
+                         f"folder") from None
+
+
+def _reworded(error: OSError, what: str) -> PermissionError:
+    """A ``PermissionError`` saying ``what: reason`` (no errno prefix, no file name)."""
+    reworded = PermissionError(f"{what}: {error.strerror or error}")
+    reworded.errno = error.errno  # callers tell a full disk from a read-only one by it
+    return reworded
 
 
 def describe_array(value: Any) -> str:

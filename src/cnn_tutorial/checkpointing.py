@@ -60,6 +60,8 @@ from typing import Any
 
 import tensorflow as tf
 
+from cnn_tutorial._validation import check_folder
+
 __all__ = ["METADATA_FILE", "CheckpointFiles", "CheckpointFolder", "CheckpointFolderInUseError",
            "CheckpointSaveError", "FolderLock", "ModelSignature", "TrainingState"]
 
@@ -626,6 +628,9 @@ class CheckpointFolder(CheckpointFiles):
     Raises:
         CheckpointFolderInUseError: another running process holds the folder.
         PermissionError: the folder cannot be created or written.
+        NotADirectoryError: the folder, or one above it, is a file.
+        ValueError: the folder's name is not UTF-8 (TensorFlow writes
+            checkpoints only under UTF-8 names).
 
     Examples:
         >>> import tempfile
@@ -649,20 +654,7 @@ class CheckpointFolder(CheckpointFiles):
         self.lock = FolderLock(self.folder, log)
 
     def __enter__(self) -> CheckpointFolder:
-        try:
-            str(self.folder.absolute()).encode("utf-8")
-        except UnicodeEncodeError:
-            raise ValueError(f"checkpoint_dir {os.fsencode(self.folder)!r} is not a valid UTF-8 "
-                             "name, and TensorFlow writes checkpoints only under UTF-8 names; "
-                             "choose another folder") from None
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-        except FileExistsError:
-            raise NotADirectoryError(
-                f"checkpoint_dir {self.folder} exists and is not a folder") from None
-        except OSError as error:
-            raise type(error)(f"checkpoint_dir {self.folder} cannot be created: "
-                              f"{error.strerror or error}") from None
+        check_folder("checkpoint_dir", self.folder, create=True)
         with contextlib.ExitStack() as unlock_on_error:
             unlock_on_error.enter_context(self.lock)
             self.remove_temporary_folders()  # no other run can be writing them now

@@ -25,18 +25,19 @@ or file and what was expected, and the exit status says what happened:
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import errno
 import json
 import os
 import re
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from cnn_tutorial import __version__
 from cnn_tutorial._quiet import import_tensorflow
-from cnn_tutorial.choices import COMPUTE_DTYPES, LR_SCHEDULES, MODELS, STRATEGIES
+from cnn_tutorial._validation import check_folder
+from cnn_tutorial.config import TrainConfig
 from cnn_tutorial.distributed import WorkerUnavailableError
 from cnn_tutorial.interrupts import TrainingInterrupted
 
@@ -122,6 +123,40 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _add_settings(parser: argparse.ArgumentParser) -> None:
+    """One option for each field of [`TrainConfig`][cnn_tutorial.config.TrainConfig] that has a flag.
+
+    The option's range, choices, default and help come from the field's
+    [`Setting`][cnn_tutorial.config.Setting]; nothing about a setting is written here.
+    """
+    group = parser.add_argument_group(
+        "training settings", "the fields of cnn_tutorial.config.TrainConfig (see train())")
+    for field in dataclasses.fields(TrainConfig):
+        setting = field.metadata["setting"]
+        if setting.flag is None:
+            continue
+        if setting.kind == "switch":
+            group.add_argument(setting.flag, action="store_true", help=setting.help)
+            continue
+        reads = {"integer": {"type": _int_in_range(setting.minimum)},
+                 "number": {"type": _positive_float}, "choice": {"choices": setting.choices},
+                 "folder": {"type": _path}, "path": {"type": _path}}[setting.kind]
+        group.add_argument(setting.flag, default=field.default, help=setting.help, **reads)
+
+
+def _settings_of(args: argparse.Namespace) -> dict:
+    """The [`TrainConfig`][cnn_tutorial.config.TrainConfig] fields given by ``args``."""
+    settings = {}
+    for field in dataclasses.fields(TrainConfig):
+        setting = field.metadata["setting"]
+        if setting.flag is not None:
+            value = getattr(args, setting.flag[2:].replace("-", "_"))
+            if setting.kind == "switch":
+                value = setting.when_given if value else field.default
+            settings[field.name] = value
+    return settings
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command's argument parser (used by [`main`][cnn_tutorial.cli.main] and the docs).
 
@@ -137,7 +172,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
+    _add_kernels(commands)
+    _add_shape(commands)
+    _add_train(commands)
+    return parser
 
+
+def _add_kernels(commands: argparse._SubParsersAction) -> None:
+    """The ``kernels`` subcommand's options."""
     kernels = commands.add_parser(
         "kernels", help="apply every kernel to a photo and write a figure (PNG)",
         description="Filter an image (or the bundled sample photo) with every kernel of "
@@ -155,6 +197,9 @@ def build_parser() -> argparse.ArgumentParser:
     kernels.add_argument("--padding", choices=("SAME", "VALID", "same", "valid"),
                          default="SAME", help="padding (default: %(default)s)")
 
+
+def _add_shape(commands: argparse._SubParsersAction) -> None:
+    """The ``shape`` subcommand's options."""
     shape = commands.add_parser(
         "shape", help="print each layer's output shape and parameter count",
         description="Print the output shape and parameter count of every layer of a stack. "
@@ -167,6 +212,9 @@ def build_parser() -> argparse.ArgumentParser:
     shape.add_argument("--input", default="28x28x1", metavar="HxWxC",
                        help="input shape (default: %(default)s)")
 
+
+def _add_train(commands: argparse._SubParsersAction) -> None:
+    """The ``train`` subcommand: the training settings, then the command's own options."""
     train = commands.add_parser(
         "train", help="train the convnet on MNIST (resumes from its checkpoints)",
         description="Train the lecture's convnet on MNIST with Adam on the first 55,000 "
@@ -175,38 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "TensorBoard logs and checkpoints. Running "
                     "the same command again resumes from the latest checkpoint in "
                     "--checkpoint-dir; --epochs and --max-steps are totals over all runs.")
-    train.add_argument("--data-dir", type=_path, default=None,
-                       help="folder with the four MNIST IDX files (.gz or not); default: "
-                            "$CNN_TUTORIAL_DATA_DIR, then the cache, then a download")
-    train.add_argument("--epochs", type=_positive_int, default=1,
-                       help="total epochs (default: %(default)s)")
-    train.add_argument("--batch-size", type=_positive_int, default=128,
-                       help="global batch size (default: %(default)s, as the lecture)")
-    train.add_argument("--learning-rate", type=_positive_float, default=1e-3,
-                       help="Adam's initial learning rate (default: %(default)s)")
-    train.add_argument("--lr-schedule", choices=LR_SCHEDULES, default=LR_SCHEDULES[0],
-                       help="cosine: the rate falls to 0 at the end of --epochs; constant: "
-                            "the lecture's fixed rate (default: %(default)s)")
-    train.add_argument("--model", choices=MODELS, default=MODELS[0],
-                       help="lowlevel: ConvNet from tf.nn ops; keras: keras_convnet() "
-                            "(default: %(default)s)")
-    train.add_argument("--precision", choices=COMPUTE_DTYPES,
-                       default=COMPUTE_DTYPES[0],
-                       help="compute dtype (variables stay float32; default: %(default)s)")
-    train.add_argument("--xla", action="store_true",
-                       help="compile the training step with XLA (jit_compile)")
-    train.add_argument("--log-dir", type=_path, default=None,
-                       help="TensorBoard folder (default: no logs)")
-    train.add_argument("--checkpoint-dir", type=_path, default=None,
-                       help="checkpoint folder; an existing one is resumed (default: none)")
-    train.add_argument("--checkpoint-every", type=_positive_int, default=500,
-                       help="steps between checkpoints, besides each epoch's end "
-                            "(default: %(default)s)")
-    train.add_argument("--max-steps", type=_positive_int, default=None,
-                       help="stop when the global step reaches this number")
-    train.add_argument("--strategy", choices=STRATEGIES, default=STRATEGIES[0],
-                       help="tf.distribute strategy (default: %(default)s); multi-worker "
-                            "reads the cluster from $TF_CONFIG or --worker/--task-index")
+    _add_settings(train)
     train.add_argument("--worker", action="append", default=None, metavar="HOST:PORT",
                        help="with --strategy multi-worker: one worker's address, once per "
                             "worker, the chief first (written to TF_CONFIG)")
@@ -215,9 +232,6 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--connect-timeout", type=_positive_float, default=60.0, metavar="S",
                        help="with --strategy multi-worker: seconds to wait for every worker "
                             "to answer (default: %(default)s)")
-    train.add_argument("--seed", type=_non_negative_int, default=0,
-                       help="seed of the weights and of the shuffled order (default: "
-                            "%(default)s)")
     train.add_argument("--validation", type=_non_negative_int, default=None, metavar="N",
                        help="hold out the last N training images as the validation split, "
                             "evaluated after each epoch; 0: none (default: one twelfth, "
@@ -228,8 +242,6 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--threads", type=_thread_count, default=None,
                        help=f"TensorFlow intra-op threads, at most {MAX_THREADS} (default: "
                             "TensorFlow's choice, one per core)")
-    train.add_argument("--no-progress", action="store_true",
-                       help="no progress bar (it is shown only on a terminal anyway)")
     train.add_argument("--history", type=_path, default=None, metavar="FILE",
                        help="write the per-step loss/accuracy and test accuracy history as "
                             "JSON (under multi-worker: the chief only)")
@@ -237,7 +249,6 @@ def build_parser() -> argparse.ArgumentParser:
                        help="print a JSON summary as the last line (step, epoch, "
                             "eval_accuracy: the validation split's, test_accuracy: the test "
                             "set's at the end, seconds_per_epoch, ...)")
-    return parser
 
 
 def _fail(message: str, status: int = EXIT_USAGE) -> int:
@@ -248,40 +259,6 @@ def _fail(message: str, status: int = EXIT_USAGE) -> int:
 def _first_line(error: BaseException) -> str:
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
-
-
-def _prepare_folder(option: str, folder: Path) -> Path:
-    """Create ``folder`` if needed and check that files can be written in it.
-
-    Raises `_CommandError` naming ``option``: status 2 when the path
-    cannot be a folder (it or a parent is a file), 1 when the file system
-    refuses (read-only, permissions, full).
-    """
-    try:
-        if folder.exists() and not folder.is_dir():
-            raise _CommandError(f"{option} must name a folder, but {folder} is a file")
-        existing = folder
-        while not existing.exists() and existing != existing.parent:
-            existing = existing.parent
-        if existing.exists() and not existing.is_dir():
-            raise _CommandError(f"{option}: cannot create {folder} because {existing} is a file, "
-                                f"not a folder")
-    except OSError as error:  # e.g. a parent without search permission
-        raise _CommandError(f"{option}: cannot use {folder}: {error.strerror or error}",
-                            EXIT_ENVIRONMENT) from None
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise _CommandError(f"{option}: cannot create the folder {folder}: "
-                            f"{error.strerror or error}", EXIT_ENVIRONMENT) from None
-    try:
-        handle, probe = tempfile.mkstemp(dir=folder, prefix=".cnn-tutorial-write-test-")
-        os.close(handle)
-        os.unlink(probe)
-    except OSError as error:
-        raise _CommandError(f"{option}: cannot write in the folder {folder}: "
-                            f"{error.strerror or error}", EXIT_ENVIRONMENT) from None
-    return folder
 
 
 def _parse_input_shape(text: str) -> tuple[int, ...]:
@@ -388,7 +365,7 @@ def _check_output_file(option: str, path: Path, suffix: str) -> Path:
     if existing.exists() and not existing.is_dir():
         raise _CommandError(f"{option}: cannot write {path} because {existing} is a file, "
                             f"not a folder")
-    _prepare_folder(option, path.parent)
+    check_folder(option, path.parent, create=True)
     return path
 
 
@@ -432,17 +409,6 @@ def _run_kernels(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_utf8_name(option: str, folder: Path) -> None:
-    """Refuse a folder whose name is not UTF-8: TensorFlow's writers fail on it, but only
-    at the first checkpoint or log line (an hour into training)."""
-    try:
-        str(folder.absolute()).encode("utf-8")
-    except UnicodeEncodeError:
-        raise _CommandError(f"{option}: the folder name {os.fsencode(folder)!r} is not valid "
-                            f"UTF-8, and TensorFlow writes only under UTF-8 names; choose "
-                            f"another folder") from None
-
-
 def _cluster_from_args(args: argparse.Namespace):
     """Check the multi-worker options and TF_CONFIG (before TensorFlow loads); wait for peers."""
     from cnn_tutorial import distributed
@@ -468,9 +434,8 @@ def _cluster_from_args(args: argparse.Namespace):
 def _run_train(args: argparse.Namespace) -> int:
     for option, folder in (("--checkpoint-dir", args.checkpoint_dir),
                            ("--log-dir", args.log_dir)):
-        if folder is not None:
-            _check_utf8_name(option, folder)
-            _prepare_folder(option, folder)
+        check_folder(option, folder, optional=True, create=True)
+    config = TrainConfig(**_settings_of(args))
     cluster = _cluster_from_args(args)
     tf = import_tensorflow()
     if args.threads:
@@ -490,21 +455,12 @@ def _run_train(args: argparse.Namespace) -> int:
         x_train, y_train = x_train[:args.limit], y_train[:args.limit]
         x_val, y_val = x_val[:args.limit], y_val[:args.limit]
         x_test, y_test = x_test[:args.limit], y_test[:args.limit]
-    progress = False if args.no_progress else None
-    strategy = args.strategy
     if cluster is not None:
         from cnn_tutorial.distributed import make_multi_worker_strategy
 
-        strategy = make_multi_worker_strategy(args.connect_timeout)
+        config = config.replace(strategy=make_multi_worker_strategy(args.connect_timeout))
     validation = (x_val, y_val) if len(x_val) else None
-    result = train(args.model, (x_train, y_train), validation, epochs=args.epochs,
-                   batch_size=args.batch_size, learning_rate=args.learning_rate,
-                   lr_schedule=args.lr_schedule,
-                   max_steps=args.max_steps, log_dir=args.log_dir,
-                   checkpoint_dir=args.checkpoint_dir,
-                   checkpoint_every=args.checkpoint_every, strategy=strategy,
-                   compute_dtype=args.precision, jit_compile=args.xla, seed=args.seed,
-                   progress=progress)
+    result = train(train_data=(x_train, y_train), eval_data=validation, config=config)
     if result.resumed_from_step is not None:
         print(f"resumed from step {result.resumed_from_step}")
     for stats in result.epochs:

@@ -16,15 +16,17 @@ import dataclasses
 import math
 import os
 import sys
-import tempfile
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import tensorflow as tf
 
-__all__ = ["EpochTotals", "NonFiniteLossError", "Recorder"]
+from cnn_tutorial._validation import check_folder
+
+__all__ = ["EpochStats", "NonFiniteLossError", "Recorder"]
 
 
 class NonFiniteLossError(FloatingPointError, ValueError):
@@ -32,13 +34,43 @@ class NonFiniteLossError(FloatingPointError, ValueError):
 
 
 @dataclasses.dataclass
-class EpochTotals:
-    """Means over the batches of one epoch that ran in this process."""
+class EpochStats:
+    """What one epoch did.
 
+    Attributes:
+        epoch: The epoch's number, from 1.
+        step: Global step at the epoch's end.
+        loss: Mean training loss over the batches run in this process.
+        accuracy: Mean training-batch accuracy (dropout on) over those batches.
+        eval_accuracy: Fraction of the evaluation split (``eval_data``)
+            classified correctly (``None`` without one).
+        seconds: Training time of the epoch in this process (evaluation excluded).
+        images_per_second: Training images per second in this epoch.
+        resumed: Whether the epoch began in an earlier run (then ``seconds``
+            covers only the part run here).
+    """
+
+    epoch: int
+    step: int
     loss: float
     accuracy: float
+    eval_accuracy: float | None
     seconds: float
-    images: int
+    images_per_second: float
+    resumed: bool = False
+
+    @property
+    def test_accuracy(self) -> float | None:
+        """Deprecated name of ``eval_accuracy`` (the split is not always the test set)."""
+        _deprecated("EpochStats.test_accuracy", "EpochStats.eval_accuracy")
+        return self.eval_accuracy
+
+
+def _deprecated(old: str, new: str) -> None:
+    warnings.warn(f"{old} is deprecated and will be removed in a future release; use {new} "
+                  f"(the evaluation split is whatever you pass, usually a validation split)",
+                  DeprecationWarning, stacklevel=3)
+
 
 
 def _variable_key(variable: Any) -> str:
@@ -57,6 +89,7 @@ class Recorder:
 
     Raises:
         PermissionError: ``log_dir`` cannot be created or written.
+        ValueError: ``log_dir``'s name is not UTF-8.
         NotADirectoryError: ``log_dir`` (or a parent) is a file.
 
     Examples:
@@ -64,8 +97,8 @@ class Recorder:
         ...     recorder.start_epoch(epoch=0, epochs=1, batches=3, done=0)
         ...     for step in (1, 2, 3):
         ...         recorder.add(tf.constant(0.5), tf.constant(4.0), 8, step, last=step == 3)
-        ...     totals = recorder.end_epoch()
-        >>> recorder.history["step"], recorder.history["accuracy"], totals.loss
+        ...     stats = recorder.end_epoch(epoch=1, step=3)
+        >>> recorder.history["step"], recorder.history["accuracy"], stats.loss
         ([2, 3], [0.5, 0.5], 0.5)
     """
 
@@ -95,14 +128,9 @@ class Recorder:
 
     @staticmethod
     def _open_writer(folder: Path):
+        check_folder("log_dir", folder, create=True)
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            with tempfile.TemporaryFile(dir=folder):
-                pass  # writable (TensorFlow would only fail at the first flush)
             return tf.summary.create_file_writer(str(folder))
-        except (FileExistsError, NotADirectoryError):
-            raise NotADirectoryError(f"log_dir {folder} (or a folder above it) is a file, "
-                                     f"not a folder") from None
         except (OSError, tf.errors.OpError) as error:
             detail = getattr(error, "strerror", None) or getattr(error, "message", None) or error
             raise PermissionError(f"log_dir {folder} cannot be written: {detail}") from None
@@ -167,8 +195,18 @@ class Recorder:
         self._bar.set_postfix(loss=f"{mean_loss:.4f}", acc=f"{accuracy:.3f}", refresh=False)
         self._reset_window()
 
-    def end_epoch(self) -> EpochTotals:
-        """Close the bar; the means over this epoch's batches run here."""
+    def end_epoch(self, epoch: int, step: int, resumed: bool = False) -> EpochStats:
+        """Close the bar; what this epoch's batches run here did.
+
+        Args:
+            epoch: The epoch's number, from 1 (``EpochStats.epoch``).
+            step: The global step now.
+            resumed: Whether the epoch began in an earlier run.
+
+        Returns:
+            An [`EpochStats`][cnn_tutorial.recorder.EpochStats] without
+            ``eval_accuracy`` (the caller evaluates after the epoch).
+        """
         seconds = time.perf_counter() - self._started
         self._bar.close()
         self._bar = None
@@ -176,9 +214,11 @@ class Recorder:
             self._loss_sum += float(self._window_loss)
             self._correct_sum += float(self._window_correct)
             self._reset_window()
-        return EpochTotals(loss=self._loss_sum / max(self._epoch_steps, 1),
-                           accuracy=self._correct_sum / max(self._epoch_images, 1),
-                           seconds=seconds, images=self._epoch_images)
+        return EpochStats(epoch=epoch, step=step, loss=self._loss_sum / max(self._epoch_steps, 1),
+                          accuracy=self._correct_sum / max(self._epoch_images, 1),
+                          eval_accuracy=None, seconds=seconds,
+                          images_per_second=self._epoch_images / max(seconds, 1e-9),
+                          resumed=resumed)
 
     # -- checks and evaluation ------------------------------------------------------------
 

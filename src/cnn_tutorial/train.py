@@ -21,10 +21,12 @@ Everything a long run needs is built in:
   nothing. A loss that stops being finite ends the run without replacing the
   last good checkpoint.
 
-The pieces: [`TrainConfig`][cnn_tutorial.config.TrainConfig] checks the arguments
-before anything loads, [`Recorder`][cnn_tutorial.recorder.Recorder] keeps the
-history, the TensorBoard logs and the progress bar, and [`train`][cnn_tutorial.train.train] itself
-is a short ``fit``/``fit_epoch`` loop over them.
+The pieces: [`TrainConfig`][cnn_tutorial.config.TrainConfig] holds the settings
+(``train(config=...)``, or its fields as keywords) and checks them before anything
+loads, [`Recorder`][cnn_tutorial.recorder.Recorder] keeps the history, the
+TensorBoard logs, the progress bar and each epoch's
+[`EpochStats`][cnn_tutorial.recorder.EpochStats], and [`train`][cnn_tutorial.train.train]
+itself is a short ``fit``/``fit_epoch`` loop over them.
 * A ``tf.distribute`` strategy: the default one for one device,
   ``MirroredStrategy`` to spread each batch over several devices,
   ``MultiWorkerMirroredStrategy`` over several processes or machines
@@ -54,9 +56,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import math
-import os
 import sys
-import warnings
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -69,50 +69,25 @@ from cnn_tutorial.checkpointing import CheckpointFolder, ModelSignature, Trainin
 from cnn_tutorial.choices import LR_SCHEDULES, MODELS, STRATEGIES
 from cnn_tutorial.config import TrainConfig
 from cnn_tutorial.data import load_mnist, make_dataset
-from cnn_tutorial.distributed import (WorkerUnavailableError, checkpoint_folder, cluster_of,
-                                      check_same_settings, describe_failure, distribute_dataset,
-                                      make_multi_worker_strategy)
+from cnn_tutorial.distributed import (
+    WorkerUnavailableError,
+    check_same_settings,
+    checkpoint_folder,
+    cluster_of,
+    describe_failure,
+    distribute_dataset,
+    make_multi_worker_strategy,
+)
 from cnn_tutorial.interrupts import StopSignals, TrainingInterrupted
-from cnn_tutorial.recorder import NonFiniteLossError, Recorder
+
+# EpochStats was defined here: imports of it from this module keep working.
+from cnn_tutorial.recorder import EpochStats, NonFiniteLossError, Recorder, _deprecated
 
 # MODELS, STRATEGIES and LR_SCHEDULES live in cnn_tutorial.choices (no TensorFlow there).
-__all__ = ["LR_SCHEDULES", "MODELS", "STRATEGIES", "EpochStats", "TrainResult", "evaluate", "make_optimizer",
+__all__ = ["LR_SCHEDULES", "MODELS", "STRATEGIES", "TrainResult", "evaluate", "make_optimizer",
            "make_strategy", "make_train_step", "train"]
 
 _PREDICT_FUNCTIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-@dataclasses.dataclass
-class EpochStats:
-    """What one epoch did.
-
-    Attributes:
-        epoch: The epoch's number, from 1.
-        step: Global step at the epoch's end.
-        loss: Mean training loss over the batches run in this process.
-        accuracy: Mean training-batch accuracy (dropout on) over those batches.
-        eval_accuracy: Fraction of the evaluation split (``eval_data``)
-            classified correctly (``None`` without one).
-        seconds: Training time of the epoch in this process (evaluation excluded).
-        images_per_second: Training images per second in this epoch.
-        resumed: Whether the epoch began in an earlier run (then ``seconds``
-            covers only the part run here).
-    """
-
-    epoch: int
-    step: int
-    loss: float
-    accuracy: float
-    eval_accuracy: float | None
-    seconds: float
-    images_per_second: float
-    resumed: bool = False
-
-    @property
-    def test_accuracy(self) -> float | None:
-        """Deprecated name of ``eval_accuracy`` (the split is not always the test set)."""
-        _deprecated("EpochStats.test_accuracy", "EpochStats.eval_accuracy")
-        return self.eval_accuracy
 
 
 @dataclasses.dataclass
@@ -124,7 +99,7 @@ class TrainResult:
         step: Global step reached (batches trained, over all runs).
         epoch: Completed epochs.
         eval_accuracy: Latest accuracy on ``eval_data`` (``None`` without it).
-        epochs: One [`EpochStats`][cnn_tutorial.train.EpochStats] per epoch finished in this run.
+        epochs: One [`EpochStats`][cnn_tutorial.recorder.EpochStats] per epoch finished in this run.
         history: Lists for plotting: ``step``, ``loss`` and ``accuracy`` (mean
             over each ``log_every`` steps), ``eval_step`` and ``eval_accuracy``
             (at each evaluation); see [`plot_training_curves`][cnn_tutorial.figures.plot_training_curves].
@@ -169,12 +144,6 @@ class TrainResult:
                 "resumed_from_step": self.resumed_from_step, "stopped": self.stopped,
                 "checkpoint": self.checkpoint,
                 "epochs": [dataclasses.asdict(e) for e in self.epochs]}
-
-
-def _deprecated(old: str, new: str) -> None:
-    warnings.warn(f"{old} is deprecated and will be removed in a future release; use {new} "
-                  f"(the evaluation split is whatever you pass, usually a validation split)",
-                  DeprecationWarning, stacklevel=3)
 
 
 _UNSET: Any = object()
@@ -314,18 +283,18 @@ def _named_model(name: str, dtype: str, seed: int | None) -> Any:
         keras.config.set_dtype_policy(previous)
 
 
-def _build_model(model: Any, strategy: tf.distribute.Strategy, compute_dtype: str | None,
+def _build_model(model: Any, strategy: tf.distribute.Strategy, compute_dtype: str,
                  seed: int | None) -> Any:
     """The model to train, from a [`TrainConfig`][cnn_tutorial.config.TrainConfig]'s checked ``model``."""
     if isinstance(model, str):
         with strategy.scope():
-            return _named_model(model, compute_dtype or "float32", seed)
-    if callable(model) and not hasattr(model, "trainable_variables"):
+            return _named_model(model, compute_dtype, seed)
+    if not hasattr(model, "trainable_variables"):  # a function that builds the model
         with strategy.scope():
             model = model()
-    if not callable(model) or not hasattr(model, "trainable_variables"):
-        raise TypeError(f"model must be 'lowlevel', 'keras', a model (ConvNet or keras.Model) "
-                        f"or a function that builds one, got {type(model).__name__}")
+        if not callable(model) or not hasattr(model, "trainable_variables"):
+            raise TypeError(f"model is a function that returned {type(model).__name__}; it "
+                            f"must return a model (ConvNet or keras.Model)")
     if not model.trainable_variables:
         raise ValueError("model has no trainable variables; build it before calling train()")
     if not _is_default(strategy) and not all(
@@ -425,18 +394,9 @@ def make_train_step(model: Any, optimizer: Any, strategy: tf.distribute.Strategy
     return train_step
 
 
-def train(model: Any = "lowlevel", train_data: tuple[Any, Any] | None = None,
-          eval_data: tuple[Any, Any] | None = None, *, epochs: int = 1,
-          batch_size: int = 128, learning_rate: float = 1e-3, lr_schedule: str = "cosine",
-          max_steps: int | None = None,
-          log_dir: str | os.PathLike | None = None,
-          checkpoint_dir: str | os.PathLike | None = None, checkpoint_every: int = 500,
-          keep_checkpoints: int = 3, log_every: int = 10,
-          strategy: str | tf.distribute.Strategy | None = "default",
-          compute_dtype: str | None = None, jit_compile: bool = False, seed: int | None = 0,
-          progress: bool | None = None, eval_batch_size: int = 1000,
-          data_dir: str | os.PathLike | None = None,
-          test_data: tuple[Any, Any] | None = _UNSET) -> TrainResult:
+def train(model: Any = None, train_data: tuple[Any, Any] | None = None,
+          eval_data: tuple[Any, Any] | None = None, *, config: TrainConfig | None = None,
+          test_data: tuple[Any, Any] | None = _UNSET, **settings: Any) -> TrainResult:
     """Train the convnet with Adam and evaluate it on ``eval_data`` after each epoch.
 
     ``epochs`` and ``max_steps`` are totals over all runs that share a
@@ -445,10 +405,10 @@ def train(model: Any = "lowlevel", train_data: tuple[Any, Any] | None = None,
     (convnet-mnist.md) and the module's description for a notebook example.
 
     Args:
-        model: ``"lowlevel"`` ([`ConvNet`][cnn_tutorial.model.ConvNet]),
-            ``"keras"`` ([`keras_convnet`][cnn_tutorial.model.keras_convnet]), a model
-            object, or a function that builds one (called inside the strategy's
-            scope). Both accept ``N x 28 x 28 x 1`` float images.
+        model: ``"lowlevel"``, ``"keras"``, a model object or a function that
+            builds one (the ``model`` field of
+            [`TrainConfig`][cnn_tutorial.config.TrainConfig]); ``None``:
+            ``config``'s (by default ``"lowlevel"``).
         train_data: ``(images, labels)``, uint8 ``N x 28 x 28`` images as
             [`load_mnist`][cnn_tutorial.data.load_mnist] returns them; ``None`` loads
             MNIST: the first 55,000 training images, and the last 5,000 as
@@ -457,42 +417,20 @@ def train(model: Any = "lowlevel", train_data: tuple[Any, Any] | None = None,
             validation split while you compare settings; the test set only
             once, at the end), or ``None`` for none (when ``train_data`` is
             given).
-        epochs: Total number of passes over ``train_data`` (>= 1).
-        batch_size: Global batch (split across replicas), >= 1.
-        learning_rate: Adam's (initial) learning rate (the lecture: 0.001).
-        lr_schedule: ``"cosine"`` (default) lowers the rate along a half cosine
-            to 0 at the end of ``epochs`` (not of ``max_steps``, so an
-            interrupted run resumes on the same curve); ``"constant"`` keeps
-            it, as the lecture did. The cosine makes the last steps of a short
-            run small, which steadies its final accuracy (the benchmarks page
-            gives the one-epoch figures over several seeds).
-        max_steps: Stop when the global step reaches this many batches.
-        log_dir: TensorBoard folder (``None``: no logs).
-        checkpoint_dir: Checkpoint folder (``None``: no checkpoints, no resume).
-        checkpoint_every: Save every this many steps (besides each epoch's end).
-        keep_checkpoints: How many recent checkpoints to keep.
-        log_every: Steps between loss/accuracy records (history and TensorBoard).
-        strategy: ``"default"``, ``"mirrored"``, ``"one-device"``,
-            ``"multi-worker"`` or a ``tf.distribute.Strategy`` (see
-            [`make_strategy`][cnn_tutorial.train.make_strategy]). Under
-            ``"multi-worker"`` every worker runs this call with the same
-            arguments; ``batch_size`` stays the global batch, and only worker 0
-            (the chief) writes to ``checkpoint_dir`` and ``log_dir`` and shows
-            progress.
-        compute_dtype: ``"float32"`` (default), ``"bfloat16"`` or ``"float16"``
-            for models built here (mixed precision; float16 adds loss scaling).
-        jit_compile: Compile the training step with XLA.
-        seed: Seed of the initial weights and of each epoch's shuffled order
-            (``None``: random, and a resumed epoch is then reshuffled).
-        progress: Show a progress bar; ``None``: only when stderr is a terminal.
-        eval_batch_size: Batch size of the evaluation.
-        data_dir: Where to load MNIST from when ``train_data`` is ``None``.
+        config: The settings, a [`TrainConfig`][cnn_tutorial.config.TrainConfig]
+            (``None``: its defaults).
+        **settings: Fields of [`TrainConfig`][cnn_tutorial.config.TrainConfig]
+            (``epochs=3``, ``batch_size=64``, ``checkpoint_dir=...``, ...), each
+            replacing ``config``'s value; the fields' descriptions are there.
         test_data: Deprecated name of ``eval_data`` (a ``DeprecationWarning``).
 
     Returns:
         A [`TrainResult`][cnn_tutorial.train.TrainResult].
 
     Raises:
+        TypeError: a keyword that is not a field of
+            [`TrainConfig`][cnn_tutorial.config.TrainConfig] (the message names
+            the nearest one), or a value of the wrong type.
         ValueError: bad sizes or names, data that does not fit the model, a
             ``checkpoint_dir`` holding another model's checkpoints or none
             that is readable, or a broken checkpoint metadata file.
@@ -516,6 +454,16 @@ def train(model: Any = "lowlevel", train_data: tuple[Any, Any] | None = None,
         (4, 2, [1, 2])
         >>> 0.0 <= result.eval_accuracy <= 1.0
         True
+
+        The same settings as one object, with one of them replaced:
+
+        >>> settings = TrainConfig(epochs=2, batch_size=32, progress=False)
+        >>> train("lowlevel", (x, y), config=settings, epochs=1).epoch
+        1
+        >>> train("lowlevel", (x, y), config=settings, epoch=1)
+        Traceback (most recent call last):
+        ...
+        TypeError: train() got an unknown setting 'epoch' (did you mean 'epochs'?); expected fields of TrainConfig: model, epochs, batch_size, ...
     """
     if test_data is not _UNSET:
         if eval_data is not None:
@@ -523,13 +471,11 @@ def train(model: Any = "lowlevel", train_data: tuple[Any, Any] | None = None,
                             "pass eval_data only")
         _deprecated("train(test_data=...)", "train(eval_data=...)")
         eval_data = test_data
-    config = TrainConfig(
-        model=model, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
-        lr_schedule=lr_schedule, max_steps=max_steps, log_dir=log_dir,
-        checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every,
-        keep_checkpoints=keep_checkpoints, log_every=log_every, strategy=strategy,
-        compute_dtype=compute_dtype, jit_compile=jit_compile, seed=seed, progress=progress,
-        eval_batch_size=eval_batch_size, data_dir=data_dir)
+    if config is not None and not isinstance(config, TrainConfig):
+        raise TypeError(f"config must be a TrainConfig or None, got {type(config).__name__}")
+    if model is not None:
+        settings["model"] = model
+    config = (config or TrainConfig()).replace("train()", **settings)
     with contextlib.ExitStack() as stack:
         strategy = make_strategy(config.strategy)
         cluster = cluster_of(strategy)
@@ -636,16 +582,13 @@ class _Run:
                 self.save()
             if self._max_steps_reached():
                 break
-        totals = self.recorder.end_epoch()
+        stats = self.recorder.end_epoch(state.epoch + 1, state.step, resumed)
         if state.position >= self.size:
             state.epoch, state.position = state.epoch + 1, 0
             self.save()
             self.evaluate()
             self.recorder.histograms(self.model, state.step)
-            self.epoch_stats.append(EpochStats(
-                epoch=state.epoch, step=state.step, loss=totals.loss, accuracy=totals.accuracy,
-                eval_accuracy=self.eval_accuracy, seconds=totals.seconds,
-                images_per_second=totals.images / max(totals.seconds, 1e-9), resumed=resumed))
+            self.epoch_stats.append(dataclasses.replace(stats, eval_accuracy=self.eval_accuracy))
         elif self._max_steps_reached():  # stopped inside an epoch: save where it stands
             self.save()
             self.evaluate()
