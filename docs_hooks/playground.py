@@ -1,8 +1,8 @@
-"""MkDocs hook: the sample photo for the in-page convolution playground.
+"""Plugin part: the sample photo for the in-page convolution playground.
 
 The kernel widget (``docs/assets/playground/playground.js``) filters the same
 photograph the chapter "Convolution without training" uses. Nothing is pasted:
-at build time this hook computes the photo with
+at build time this part computes the photo with
 ``cnn_tutorial.kernels.load_sample_image(gray=True, size=SAMPLE_SIZE)`` and
 writes it as ``sample-photo.png`` beside every copy of ``playground.js`` in
 the built site (mkdocs-static-i18n copies shared assets once per language).
@@ -12,9 +12,9 @@ gray levels. The widget computes on exactly those quantised values
 (``sample_pixels``), so its output matches ``apply_kernel`` on them to float
 precision (tests/playground/ checks both).
 
-The photo is cached on disk (``.cache/playground/`` beside ``mkdocs.yml``)
-under a key made of the code and library versions that decide its pixels, so
-a rebuild does not import TensorFlow again.
+The photo is cached on disk (``playground/`` under the plugin's cache root,
+``.cache/`` beside ``mkdocs.yml``) under a key made of the code and library
+versions that decide its pixels, so a rebuild does not import TensorFlow again.
 """
 
 from __future__ import annotations
@@ -25,11 +25,12 @@ import logging
 import os
 from importlib import metadata
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-log = logging.getLogger("mkdocs.hooks.playground")
+from .notebooks.store import touch
+
+log = logging.getLogger("mkdocs.plugins.cnn_tutorial.playground")
 
 #: Side of the square gray photo the kernel widget filters (pixels): the size
 #: the chapter convolution.md uses, so the widget shows the figure's photo.
@@ -41,12 +42,9 @@ SAMPLE_FILE = "sample-photo.png"
 #: Gray levels of the shipped photo (8-bit PNG).
 LEVELS = 255
 
-_memory: dict[str, bytes] = {}
-
-
 def _cache_key(size: int, name: str) -> str:
     """Hash of what decides the photo's pixels: the package's code and library versions."""
-    import cnn_tutorial.kernels as kernels
+    from cnn_tutorial import kernels
 
     digest = hashlib.sha256()
     digest.update(f"png8:{size}:{name}:".encode())
@@ -164,14 +162,12 @@ def decode_png(data: bytes) -> np.ndarray:
         return np.asarray(image, dtype=np.uint8).copy()
 
 
-def sample_png(project_dir: Path, size: int = SAMPLE_SIZE, name: str = SAMPLE_NAME) -> bytes:
-    """The PNG of :func:`sample_levels`, cached in memory and under ``.cache/``."""
-    key = _cache_key(size, name)
-    if key in _memory:
-        return _memory[key]
-    cache_file = project_dir / ".cache" / "playground" / f"sample-{key}.png"
+def sample_png(cache_dir: Path, size: int = SAMPLE_SIZE, name: str = SAMPLE_NAME) -> bytes:
+    """The PNG of :func:`sample_levels`, cached in ``cache_dir``."""
+    cache_file = Path(cache_dir) / f"sample-{_cache_key(size, name)}.png"
     try:
         data = cache_file.read_bytes()
+        touch(cache_file)  # in use: kept by the cache's retention rule
     except OSError:
         data = encode_png(sample_levels(size, name))
         try:
@@ -179,18 +175,16 @@ def sample_png(project_dir: Path, size: int = SAMPLE_SIZE, name: str = SAMPLE_NA
             cache_file.write_bytes(data)
         except OSError as error:  # a read-only checkout still builds
             log.debug("playground: could not cache the sample photo: %s", error)
-    _memory[key] = data
     return data
 
 
-def on_post_build(config: Any, **kwargs: Any) -> None:
+def write_photo(site_dir: Path, cache_dir: Path) -> None:
     """Write ``sample-photo.png`` beside every built copy of ``playground.js``."""
-    site_dir = Path(config["site_dir"])
-    scripts = sorted(site_dir.glob("**/assets/playground/playground.js"))
+    scripts = sorted(Path(site_dir).glob("**/assets/playground/playground.js"))
     if not scripts:
         log.info("playground: no assets/playground/playground.js in the site; "
                  "the kernel widget's photo was not written")
         return
-    data = sample_png(Path(config["config_file_path"]).resolve().parent)
+    data = sample_png(cache_dir)
     for script in scripts:
         (script.parent / SAMPLE_FILE).write_bytes(data)

@@ -1,8 +1,10 @@
-"""MkDocs hook: mkdocstrings' compiled templates kept between builds.
+"""Plugin part: mkdocstrings' compiled templates kept between builds, and links
+both ways between the chapters and the API reference.
 
 mkdocstrings compiles its Jinja templates anew for every language of every
-build (168 compilations per build of this site). This hook gives the
-handler's Jinja environment a bytecode cache in ``.cache/jinja`` (Jinja checks
+build (168 compilations per build of this site). This part gives the
+handler's Jinja environment a bytecode cache in ``jinja/`` under the plugin's
+cache root (Jinja checks
 each template's source before it reuses the compiled code), through public
 interfaces only: the plugin's ``get_handler`` and the handler's ``env``.
 """
@@ -19,8 +21,8 @@ JINJA_CACHE_DIR = Path(__file__).resolve().parent.parent / ".cache" / "jinja"
 HANDLER = "python"
 
 
-def cache_compiled_templates(config) -> bool:
-    """Give the mkdocstrings handler of this build a Jinja bytecode cache on disk.
+def cache_compiled_templates(config, cache_dir: Path = JINJA_CACHE_DIR) -> bool:
+    """Give the mkdocstrings handler of this build a Jinja bytecode cache in ``cache_dir``.
 
     Returns whether a handler was found (no mkdocstrings plugin: nothing to do).
     """
@@ -31,14 +33,11 @@ def cache_compiled_templates(config) -> bool:
         return False
     handler = plugin.get_handler(HANDLER)  # created once per build, reused for every page
     if handler.env.bytecode_cache is None:
-        JINJA_CACHE_DIR.mkdir(parents=True, exist_ok=True)
-        handler.env.bytecode_cache = FileSystemBytecodeCache(str(JINJA_CACHE_DIR))
+        Path(cache_dir).mkdir(parents=True, exist_ok=True)
+        # Read files keep their date: the retention rule deletes them after cache_days
+        # and Jinja compiles and writes them again (once a month, milliseconds).
+        handler.env.bytecode_cache = FileSystemBytecodeCache(str(cache_dir))
     return True
-
-
-def on_config(config):
-    cache_compiled_templates(config)
-    return config
 
 
 # --------------------------------------------------------------------------
@@ -170,7 +169,8 @@ def _is_reference_page(page) -> bool:
     return path.parent.name == "reference" or path.name == "reference.md"
 
 
-def on_page_content(html, page, config, files):
+def link_page(html, page, files):
+    """A page's HTML with its links to chapters (reference pages) or to the reference."""
     if _is_reference_page(page):
         where = PurePosixPath(page.file.src_uri).parent
         folder = where.parent if where.name == "reference" else where  # the language's folder

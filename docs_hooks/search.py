@@ -1,9 +1,9 @@
-"""MkDocs hook: Korean search that understands particles, one search index per language.
+"""Plugin part: Korean search that understands particles, one search index per language.
 
 Material's search runs lunr.js in a web worker. Lunr has no Korean
 morphology: "합성곱을" or "합성곱이란" only match that exact word form, and a
 noun inside a compound ("신경망" in "합성곱신경망") is never found. Material
-also writes one index for both languages and every page loads it. This hook
+also writes one index for both languages and every page loads it. This part
 fixes both after the build, without touching Material's code:
 
 * **Index side.** Kiwi (``kiwipiepy``, a Korean morphological analyser) reads
@@ -39,9 +39,9 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from mkdocs.plugins import event_priority
+from .notebooks.store import touch
 
-log = logging.getLogger("mkdocs.hooks.search")
+log = logging.getLogger("mkdocs.plugins.cnn_tutorial.search")
 
 ROOT = Path(__file__).resolve().parent.parent
 GLOSSARY = ROOT / "docs" / "ko" / "glossary.md"
@@ -239,7 +239,7 @@ def site_names(text: str, table: dict[str, tuple[str, ...]] = TRANSLITERATIONS) 
 # the highlighted <pre>. None of it is what a reader searches for.
 _PROMPT = re.compile(r"(?<![\w\[])(?:In|Out)\s?\[\s*\d*\s*\]:\s*")
 _COPIED = re.compile(r"(?<!\w)Copied!\s*")
-_PRE = re.compile(r"<pre\b[^>]*>(.*?)</pre>", re.S)
+_PRE = re.compile(r"<pre\b[^>]*>(.*?)</pre>", re.DOTALL)
 
 
 def _skip_copy(text: str, start: int, code: str) -> int:
@@ -278,7 +278,8 @@ def clean_section_text(text: str) -> str:
 
 
 #: Kiwi's analysis of the Korean sections is kept here between builds (mkdocs
-#: serve rebuilds in a second instead of loading Kiwi's model each time).
+#: serve rebuilds in a second instead of loading Kiwi's model each time); the
+#: plugin passes ``search/`` under its cache root.
 CACHE_DIR = ROOT / ".cache" / "search"
 
 
@@ -298,14 +299,13 @@ def cached_korean_lexicon(docs: list[dict], synonyms: list[list[str]],
         for doc, stems in zip(docs, cached["stems"]):
             if stems:
                 doc["stems"] = stems
+        touch(entry)  # in use: kept by the cache's retention rule
         return cached["lexicon"]
     except (OSError, ValueError, KeyError, TypeError):
         pass  # no entry yet, or an unreadable one: analyse again
     lexicon = korean_lexicon(docs, synonyms)
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        for old in cache_dir.glob("*.json"):  # one entry: the site's current text
-            old.unlink()
         entry.write_text(json.dumps({"lexicon": lexicon,
                                      "stems": [doc.get("stems") for doc in docs]},
                                     ensure_ascii=False), encoding="utf-8")
@@ -332,7 +332,7 @@ def split_index(data: dict, prefixes: tuple[str, ...] = FOLDER_LANGUAGES) -> dic
 
 
 _MATERIAL_WORKER = re.compile(r"search\.[0-9a-f]+\.min\.js$")
-_CONFIG = re.compile(r'(<script id="__config" type="application/json">)(.*?)(</script>)', re.S)
+_CONFIG = re.compile(r'(<script id="__config" type="application/json">)(.*?)(</script>)', re.DOTALL)
 
 
 def worker_script(material_name: str) -> tuple[str, str]:
@@ -342,7 +342,8 @@ def worker_script(material_name: str) -> tuple[str, str]:
     return f"cnn-search.{hashlib.sha256(source.encode()).hexdigest()[:8]}.js", source
 
 
-def rewrite_config(output: str, url: str) -> str:
+def rewrite_config(output: str, url: str, folder_languages: tuple[str, ...] = FOLDER_LANGUAGES,
+                   ) -> str:
     """The page with its ``__config`` naming our worker (and ``en/`` as base on English pages)."""
     match = _CONFIG.search(output)
     if match is None:
@@ -352,7 +353,7 @@ def rewrite_config(output: str, url: str) -> str:
     if material:
         name, _ = worker_script(material.group(0))
         app["search"] = app["search"][:material.start()] + name
-    folder = next((f for f in FOLDER_LANGUAGES if url.startswith(f + "/")), None)
+    folder = next((f for f in folder_languages if url.startswith(f + "/")), None)
     if folder and app.get("base") is not None:
         app["base"] = app["base"].rstrip("/") + f"/{folder}/"
     text = json.dumps(app, ensure_ascii=False, separators=(",", ":"))
@@ -376,7 +377,8 @@ FULL_INDEX = "search/search_index.full.json"
 WORKERS = "assets/javascripts/workers/"
 
 
-def split_site_index(site_dir: Path, synonyms: list[list[str]]) -> None:
+def split_site_index(site_dir: Path, synonyms: list[list[str]], cache_dir: Path = CACHE_DIR,
+                     folder_languages: tuple[str, ...] = FOLDER_LANGUAGES) -> None:
     """Replace the merged index by one per language, loaded at the first search.
 
     ``search/search_index.json`` (what Material fetches on every page) becomes a
@@ -389,9 +391,9 @@ def split_site_index(site_dir: Path, synonyms: list[list[str]]) -> None:
     data = json.loads(index_path.read_text(encoding="utf-8"))
     for doc in data["docs"]:
         doc["text"] = clean_section_text(doc.get("text", ""))
-    for folder, index in split_index(data).items():
+    for folder, index in split_index(data, folder_languages).items():
         if not folder:
-            index["config"]["korean"] = cached_korean_lexicon(index["docs"], synonyms)
+            index["config"]["korean"] = cached_korean_lexicon(index["docs"], synonyms, cache_dir)
             index["config"]["fields"] = {**index["config"]["fields"], "stems": {"boost": 1}}
         full = site_dir / folder / FULL_INDEX
         full.parent.mkdir(parents=True, exist_ok=True)
@@ -407,22 +409,8 @@ def split_site_index(site_dir: Path, synonyms: list[list[str]]) -> None:
                  len(index["docs"]))
 
 
-# --- MkDocs events -----------------------------------------------------------------
-
-
-def on_post_page(output, page, config):
-    return rewrite_config(output, page.url or "")
-
-
-def _i18n_building(config) -> bool:
-    plugin = config.plugins.get("i18n")
-    return bool(getattr(plugin, "building", False))
-
-
-@event_priority(-200)  # after mkdocs-static-i18n (-100) has merged both languages' index
-def on_post_build(config):
-    if _i18n_building(config):
-        return  # an inner (per-language) build: the merged index comes later
-    site_dir = Path(config.site_dir)
-    split_site_index(site_dir, glossary_terms())
-    write_worker(site_dir)
+def finish(site_dir: Path, cache_dir: Path = CACHE_DIR,
+           folder_languages: tuple[str, ...] = FOLDER_LANGUAGES) -> None:
+    """After the whole site (every language) is built: split the index, write the worker."""
+    split_site_index(Path(site_dir), glossary_terms(), cache_dir, folder_languages)
+    write_worker(Path(site_dir))

@@ -1,8 +1,8 @@
-"""MkDocs hook: the training images of the in-browser trainer (``docs/assets/trainer/``).
+"""Plugin part: the training images of the in-browser trainer (``docs/assets/trainer/``).
 
 The chapter "Train it in your browser" (``docs/*/train-in-browser.md``) trains
 a small convnet in the reader's browser. Its images are not pasted into the
-repository: after each build this hook writes
+repository: after each build this part writes
 ``cnn_tutorial.browser_training.export_subset`` (the first ``N_TRAIN`` MNIST
 training images and the ``N_VAL`` after them, as :func:`cnn_tutorial.data.load_mnist`
 reads them, packed as bytes and gzipped) beside every built copy of
@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
 
-log = logging.getLogger("mkdocs.hooks.trainer")
+log = logging.getLogger("mkdocs.plugins.cnn_tutorial.trainer")
 
 #: Images the widget trains on and validates on (the chapter states the sizes).
 N_TRAIN = 4000
@@ -30,10 +29,9 @@ def write_subset(folder: Path) -> Path:
     return export_subset(folder, N_TRAIN, N_VAL)
 
 
-def on_post_build(config: Any, **kwargs: Any) -> None:
+def write(site_dir: Path) -> None:
     """Write the subset beside every built ``assets/trainer/trainer.js``."""
-    site_dir = Path(config["site_dir"])
-    scripts = sorted(site_dir.glob("**/assets/trainer/trainer.js"))
+    scripts = sorted(Path(site_dir).glob("**/assets/trainer/trainer.js"))
     if not scripts:
         return
     first = write_subset(scripts[0].parent)

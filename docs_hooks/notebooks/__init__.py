@@ -10,6 +10,6 @@ One module per concern, in the order a build uses them:
 * :mod:`.figures`: figures written as image files beside the page, with alt text.
 * :mod:`.render`: the page's HTML (prose by MkDocs, cells by mkdocs-jupyter).
 * :mod:`.export`: the downloadable ``.ipynb``, its install cell and the Colab link.
-* :mod:`.site`: :class:`~.site.NotebookSite`, the state of one site build.
-* :mod:`.events`: the MkDocs event functions (the file ``mkdocs.yml`` names).
+* :mod:`.site`: :class:`~.site.NotebookSite`, what the part keeps during one site build
+  (the plugin, :mod:`docs_hooks.plugin`, calls it from its events).
 """

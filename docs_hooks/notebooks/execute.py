@@ -22,9 +22,10 @@ import re
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import nbformat
 from mkdocs.exceptions import PluginError
@@ -129,7 +130,11 @@ def execute_cells(sources: Sequence[str], *, name: str, cwd: str | os.PathLike =
             message shows the chapter, the cell and the traceback.
     """
     from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+    from nbclient.exceptions import (
+        CellExecutionError,
+        CellTimeoutError,
+        DeadKernelError,
+    )
 
     notebook = nbformat.v4.new_notebook()
     probes = [page_claims.probe_source(claims)] if claims else []
@@ -268,11 +273,14 @@ def _check(chapter: Chapter, entry: dict[str, Any], where: str) -> None:
 
 def ensure_executed(chapters: Sequence[Chapter], cache: ExecutionCache, *,
                     jobs: int | None = None, cwd: str | os.PathLike = ROOT,
+                    timeout: int | None = None, kernel_name: str = "python3",
                     ) -> dict[str, dict[str, Any]]:
     """Execution entries for ``chapters``, running each distinct cache miss once.
 
     Chapters with the same key (a chapter's Korean and English pages) share one
-    execution. Cached and fresh outputs are checked alike. Returns
+    execution. Cached and fresh outputs are checked alike. ``jobs`` chapters run
+    at once (default: min(2, CPU count)), each cell for at most ``timeout`` seconds
+    (default: :func:`cell_timeout`), in the kernel ``kernel_name``. Returns
     ``{key: entry}``; logs "cache hit" or "executed" per key.
     """
     entries: dict[str, dict[str, Any]] = {}
@@ -289,7 +297,8 @@ def ensure_executed(chapters: Sequence[Chapter], cache: ExecutionCache, *,
             log.info("notebook cache hit: %s", display_path(chapter.path))
 
     if missing:
-        entries.update(_execute_missing(list(missing.values()), cache, jobs=jobs, cwd=cwd))
+        entries.update(_execute_missing(list(missing.values()), cache, jobs=jobs, cwd=cwd,
+                                        timeout=timeout, kernel_name=kernel_name))
     _check_claims(chapters, entries)
     return entries
 
@@ -310,18 +319,19 @@ def _check_claims(chapters: Sequence[Chapter], entries: dict[str, dict[str, Any]
 
 
 def _execute_missing(chapters: list[Chapter], cache: ExecutionCache, *, jobs: int | None,
-                     cwd: str | os.PathLike) -> dict[str, dict[str, Any]]:
+                     cwd: str | os.PathLike, timeout: int | None = None,
+                     kernel_name: str = "python3") -> dict[str, dict[str, Any]]:
     """Execute ``chapters`` (distinct keys) in parallel, check and store each result."""
 
     def run(chapter: Chapter) -> tuple[str, dict[str, Any]]:
         entry = execute_cells(chapter.sources, name=display_path(chapter.path), cwd=cwd,
-                              claims=chapter.claims)
+                              claims=chapter.claims, timeout=timeout, kernel_name=kernel_name)
         _check(chapter, entry, "outputs")
         cache.put(chapter.key, entry)
         log.info("notebook executed: %s (%.1f s)", display_path(chapter.path), entry["seconds"])
         return chapter.key, entry
 
-    jobs = jobs or int(os.environ.get("CNN_TUTORIAL_DOCS_JOBS", "0")) or min(2, os.cpu_count() or 1)
+    jobs = jobs or min(2, os.cpu_count() or 1)
     # Longest chapters first would be ideal; code size is a fair proxy.
     order = sorted(chapters, key=lambda c: -sum(map(len, c.sources)))
     entries, errors = {}, []

@@ -29,6 +29,8 @@ from typing import Any
 
 import nbformat
 
+from .store import touch
+
 log = logging.getLogger("mkdocs.hooks.notebooks")
 
 ALT_COMMENT = re.compile(r"<!--\s*alt(\s+photo)?:\s*(.*?)\s*-->", re.DOTALL)
@@ -84,6 +86,7 @@ def encode_image(data: bytes, photo: bool,
     digest = hashlib.sha256(data + f"{extension}:{WEBP_QUALITY}".encode()).hexdigest()[:32]
     cached = cache_dir / f"{digest}.{extension}" if cache_dir is not None else None
     if cached is not None and cached.is_file():
+        touch(cached)  # in use: kept by the cache's retention rule
         with Image.open(cached) as image:
             return extension, cached.read_bytes(), image.width, image.height
     out = io.BytesIO()

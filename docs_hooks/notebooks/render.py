@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+
+from .. import adapters
 from .store import ExecutionCache
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -99,17 +101,15 @@ def _exporter(template: str, theme: str, show_input: bool, no_input: bool, no_pr
               remove_tags: str, highlight_extra_classes: str):
     """An HTML exporter set up as mkdocs-jupyter sets up its own, built once per
     configuration (building one compiles its Jinja templates: about 1.5 s)."""
-    from mkdocs_jupyter import nbconvert2
-    from mkdocs_jupyter.config import settings
     from nbconvert.exporters.html import HTMLExporter
 
-    app = nbconvert2.get_nbconvert_app(
+    app = adapters.nbconvert_app(
         execute=False, allow_errors=False, show_input=show_input, no_input=no_input,
         no_prompt=no_prompt, remove_tag_config=json.loads(remove_tags))
     highlighter = _CodeHighlighter(highlight_extra_classes)
     exporter = HTMLExporter(
         config=app.config, template_file=template,
-        extra_template_paths=[str(TEMPLATES), settings.templates_dir],
+        extra_template_paths=[str(TEMPLATES), adapters.templates_dir()],
         filters={"highlight_code": highlighter, "clean_html": _keep_html},
         theme=theme, mathjax_url="")
     return exporter, highlighter
@@ -163,6 +163,11 @@ def _renderer_digest() -> str:
     parts += [f"{name}=={_version(name)}" for name in (
         "nbconvert", "mkdocs-jupyter", "pygments", "jinja2", "mistune", "nbformat")]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def forget_versions() -> None:
+    """Compute :func:`_renderer_digest` again (a new ``mkdocs serve`` build: upgrades)."""
+    _renderer_digest.cache_clear()
 
 
 def html_cache_key(shown: nbformat.NotebookNode, plugin_config: dict[str, Any]) -> str:

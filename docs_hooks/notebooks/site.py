@@ -17,15 +17,14 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import nbformat
-from mkdocs.exceptions import PluginError
 from mkdocs.structure.pages import Page
 
+from .. import adapters
 from . import export, figures, render
 from .chapters import read_if_notebook
-from .execute import (IN_KERNEL_VARIABLE, ROOT, Chapter, cell_timeout, ensure_executed,
-                      load_chapter, merge_outputs)
+from .execute import ROOT, Chapter, ensure_executed, load_chapter, merge_outputs
 from .fingerprint import environment_versions, sources_digest
-from .store import ExecutionCache
+from .store import ExecutionCache, touch
 
 log = logging.getLogger("mkdocs.hooks.notebooks")
 
@@ -96,22 +95,26 @@ class NotebookSite:
     css: str | None = None
     classes: set[str] = field(default_factory=set)
     files: Any = None
+    #: Settings from the plugin's options (:meth:`configure`).
+    cache_days: int = 30
+    timeout: int | None = None
+    jobs: int | None = None
+    kernel: str = "python3"
     _read: dict[tuple, nbformat.NotebookNode | None] = field(default_factory=dict)
 
     # -- configuration -----------------------------------------------------
-    def configure(self, config) -> None:
-        if os.environ.get(IN_KERNEL_VARIABLE):
-            # A cell that runs `mkdocs` would start builds that execute it again, forever.
-            raise PluginError("refusing to build the site from inside a chapter's kernel: "
-                              "show shell commands in ```console fences, which do not run")
-        cell_timeout()  # a bad CNN_TUTORIAL_CELL_TIMEOUT fails here, before any work
-        self.cache = ExecutionCache(default_cache_dir())
-        self.repo_url = config.get("repo_url")
+    def configure(self, config, *, cache_dir: Path | None = None, cache_days: int = 30,
+                  timeout: int | None = None, jobs: int | None = None, kernel: str = "python3",
+                  repo_url: str | None = None, cells: dict[str, Any] | None = None) -> None:
+        """Take this build's settings (the plugin's options, see ``docs_hooks/plugin/config.py``)."""
+        self.cache = ExecutionCache(cache_dir or default_cache_dir())
+        self.cache_days = cache_days
+        self.timeout, self.jobs, self.kernel = timeout, jobs, kernel
+        self.repo_url = repo_url or config.get("repo_url")
         if not self.repo_url:
             config.edit_uri = None  # "edit this page" only links to a repository
         self.site_url = config.get("site_url")
-        plugin = config.plugins.get("mkdocs-jupyter")
-        self.plugin_config = dict(plugin.config) if plugin is not None else {}
+        self.plugin_config = dict(cells or {})
 
     # -- finding and executing the chapters ---------------------------------
     def _notebook(self, path: str) -> nbformat.NotebookNode | None:
@@ -130,12 +133,12 @@ class NotebookSite:
         """Find this build's chapters and execute every cache miss, in parallel."""
         if self.scan is None or not nested:
             self.classes = set()  # of the pages of all languages, for write_assets
-            render._renderer_digest.cache_clear()  # versions may change between serve builds
+            render.forget_versions()  # versions may change between serve builds
             self.scan = _Scan(sources_digest(SOURCE_FOLDERS), environment_versions(),
                               export.git_commit(ROOT))
             self._build_wheel()
-            self.cache.prune()
-            render.html_cache(self.cache).prune()
+            self.cache.prune(self.cache_days)
+            render.html_cache(self.cache).prune(self.cache_days)
         chapters = []
         for file in files:
             path = getattr(file, "abs_src_path", None)
@@ -145,7 +148,8 @@ class NotebookSite:
                                              self.scan.versions))
         if not (nested and all(c.key in self.entries for c in chapters)):
             # The outer build saw both languages' files; a nested one reuses its entries.
-            self.entries = ensure_executed(chapters, self.cache)
+            self.entries = ensure_executed(chapters, self.cache, jobs=self.jobs,
+                                           timeout=self.timeout, kernel_name=self.kernel)
         self.chapters = {str(c.path): c for c in chapters}
         self.files = files
 
@@ -154,6 +158,7 @@ class NotebookSite:
         folder = self.cache.directory / "wheels" / self.scan.package_hash[:16]
         wheels = sorted(folder.glob("cnn_tutorial-*.whl")) if folder.is_dir() else []
         wheel = wheels[-1] if wheels else export.build_wheel(ROOT, folder)
+        touch(folder)  # in use: kept by the cache's retention rule
         self.scan.wheel, self.scan.wheel_name = wheel.read_bytes(), wheel.name
 
     @property
@@ -191,6 +196,11 @@ class NotebookSite:
     def chapter_of(self, page: Page) -> Chapter | None:
         path = page.file.abs_src_path
         return self.chapters.get(str(Path(path))) if path else None
+
+    def entry_of(self, page: Page) -> dict[str, Any] | None:
+        """The execution entry (outputs) of a chapter page, ``None`` for other pages."""
+        chapter = self.chapter_of(page)
+        return self.entries.get(chapter.key) if chapter is not None else None
 
     def page_markdown(self, page: Page) -> str:
         """The Markdown MkDocs renders for a chapter: its prose cells, with figures'
@@ -277,10 +287,7 @@ def _link(href: str | None, label: str) -> dict[str, str] | None:
 
 def copy_script() -> str:
     """mkdocs-jupyter's clipboard element and its "Copied!" notice, as one script file."""
-    from mkdocs_jupyter.config import settings
-
-    element = (Path(settings.templates_dir) / "mkdocs_html" / "assets" / "clipboard.umd.js")
-    return element.read_text(encoding="utf-8") + """
+    return adapters.clipboard_script().read_text(encoding="utf-8") + """
 document.addEventListener("clipboard-copy", function (event) {
   const notice = event.target.querySelector(".notice");
   if (!notice) return;

@@ -45,10 +45,7 @@ class ExecutionCache:
             log.warning("notebook cache: entry %s holds a JSON %s, not an object; "
                         "treated as a cache miss", path, type(entry).__name__)
             return None
-        try:
-            os.utime(path)  # recently used: kept by prune()
-        except OSError:
-            pass  # a read-only cache still serves its entries
+        touch(path)  # recently used: kept by prune()
         return entry
 
     def put(self, key: str, entry: dict[str, Any]) -> bool:
@@ -82,3 +79,11 @@ class ExecutionCache:
             except OSError:
                 continue  # gone meanwhile, or a read-only folder
         return removed
+
+
+def touch(path: str | os.PathLike) -> None:
+    """Mark a cache entry as used: every cache prunes by modification time."""
+    try:
+        os.utime(path)
+    except OSError:
+        pass  # a read-only cache still serves its entries

@@ -361,7 +361,7 @@ def test_a_bad_cell_timeout_is_a_clear_error_not_a_crash_at_import():
 
     env = {**__import__("os").environ, "CNN_TUTORIAL_CELL_TIMEOUT": "15m",
            "PYTHONPATH": f"{ROOT}{__import__('os').pathsep}{ROOT / 'src'}"}
-    imported = subprocess.run([sys.executable, "-c", "import docs_hooks.notebooks.events"],
+    imported = subprocess.run([sys.executable, "-c", "import docs_hooks.plugin.plugin"],
                               cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     assert imported.returncode == 0, imported.stderr
     from mkdocs.exceptions import PluginError

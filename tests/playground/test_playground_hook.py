@@ -8,35 +8,30 @@ import numpy as np
 import pytest
 
 
-def test_on_post_build_writes_the_photo_beside_every_script(hook, tmp_path, sample_png):
-    project = tmp_path / "project"
-    project.mkdir()
-    (project / "mkdocs.yml").write_text("site_name: t\n")
+def test_the_photo_is_written_beside_every_script(hook, tmp_path, sample_png, monkeypatch):
+    cache = tmp_path / "project" / ".cache" / "playground"
     site = tmp_path / "site"
     for prefix in ("", "en/"):  # mkdocs-static-i18n may copy shared assets per language
         folder = site / f"{prefix}assets" / "playground"
         folder.mkdir(parents=True)
         (folder / "playground.js").write_text("// widget")
-    config = {"site_dir": str(site), "config_file_path": str(project / "mkdocs.yml")}
-    hook._memory.clear()
-    hook.on_post_build(config)
+    hook.write_photo(site, cache)
     for prefix in ("", "en/"):
         written = (site / f"{prefix}assets" / "playground" / hook.SAMPLE_FILE).read_bytes()
         assert written == sample_png
-    # Cached on disk under the project's .cache/, keyed by what decides the pixels.
-    cached = list((project / ".cache" / "playground").glob("sample-*.png"))
+    # Cached on disk in the plugin's cache folder, keyed by what decides the pixels.
+    cached = list(cache.glob("sample-*.png"))
     assert len(cached) == 1 and cached[0].read_bytes() == sample_png
-    # A second build (fresh process: empty memory) reads the cache, same bytes.
-    hook._memory.clear()
+    # A second build reads the cache (computing the photo again would fail), same bytes.
     (site / "assets" / "playground" / hook.SAMPLE_FILE).unlink()
-    hook.on_post_build(config)
+    monkeypatch.setattr(hook, "sample_levels", lambda *a: pytest.fail("computed again"))
+    hook.write_photo(site, cache)
     assert (site / "assets" / "playground" / hook.SAMPLE_FILE).read_bytes() == sample_png
 
 
-def test_on_post_build_without_the_scripts_writes_nothing(hook, tmp_path):
-    config = {"site_dir": str(tmp_path / "site"), "config_file_path": str(tmp_path / "m.yml")}
-    hook.on_post_build(config)
-    assert not (tmp_path / "site").exists()
+def test_without_the_scripts_nothing_is_written(hook, tmp_path):
+    hook.write_photo(tmp_path / "site", tmp_path / "cache")
+    assert not (tmp_path / "site").exists() and not (tmp_path / "cache").exists()
 
 
 def test_the_photo_is_an_8_bit_gray_png_far_smaller_than_float32(hook, sample_png):

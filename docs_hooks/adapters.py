@@ -1,0 +1,110 @@
+"""Everything the build takes from other packages' internals, in one place.
+
+These are not public APIs: an upgrade of mkdocs-jupyter or mkdocs-static-i18n
+may move or rename them. :func:`check` names whatever is missing, and
+``tests/docs/test_adapters.py`` runs it in a second, so an upgrade fails one
+fast test with one clear message instead of a site build half-way through.
+
+* mkdocs-jupyter: ``nbconvert2.get_nbconvert_app`` (the nbconvert settings its
+  own pages use), ``config.settings.templates_dir`` (its Jinja templates, which
+  ``cnn_notebook.html.j2`` extends) and ``mkdocs_html/assets/clipboard.umd.js``
+  there (the copy buttons' element).
+* mkdocs-static-i18n: the plugin's ``building`` (true during the inner builds
+  of the other languages), ``current_language``, ``default_language`` and
+  ``config.languages``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mkdocs.exceptions import PluginError
+
+#: The copy buttons' element, relative to mkdocs-jupyter's templates folder.
+CLIPBOARD_SCRIPT = Path("mkdocs_html", "assets", "clipboard.umd.js")
+#: Attributes of mkdocs-static-i18n's plugin object that the build reads.
+I18N_ATTRIBUTES = ("building", "current_language", "default_language")
+
+
+class LibraryChanged(PluginError):
+    """Another package no longer has what the build uses of its internals."""
+
+
+def nbconvert_app(**options: Any):
+    """mkdocs-jupyter's nbconvert application (its config), for ``options``."""
+    from mkdocs_jupyter import nbconvert2
+
+    return nbconvert2.get_nbconvert_app(**options)
+
+
+def templates_dir() -> str:
+    """mkdocs-jupyter's templates folder."""
+    from mkdocs_jupyter.config import settings
+
+    return settings.templates_dir
+
+
+def clipboard_script() -> Path:
+    """The file of mkdocs-jupyter's ``<clipboard-copy>`` element."""
+    return Path(templates_dir()) / CLIPBOARD_SCRIPT
+
+
+def i18n_state(config) -> tuple[bool, str | None, str | None, tuple[str, ...]]:
+    """``(inner build, current language, default language, languages built)``.
+
+    ``(False, None, None, ())`` when the i18n plugin is not configured.
+    """
+    i18n = config.plugins.get("i18n")
+    if i18n is None:
+        return False, None, None, ()
+    languages = tuple(lang.locale for lang in i18n.config.languages if lang.build)
+    return (bool(i18n.building), i18n.current_language, i18n.default_language, languages)
+
+
+def check() -> list[str]:
+    """What is missing of the internals above: one line each (empty when all is there)."""
+    import inspect
+
+    problems = []
+    try:
+        from mkdocs_jupyter import nbconvert2
+
+        parameters = set(inspect.signature(nbconvert2.get_nbconvert_app).parameters)
+        wanted = {"execute", "allow_errors", "show_input", "no_input", "no_prompt",
+                  "remove_tag_config"}
+        if not wanted <= parameters:
+            problems.append("mkdocs_jupyter.nbconvert2.get_nbconvert_app lacks the parameters "
+                            f"{sorted(wanted - parameters)}")
+    except (ImportError, AttributeError) as error:
+        problems.append(f"mkdocs_jupyter.nbconvert2.get_nbconvert_app: {error}")
+    try:
+        folder = Path(templates_dir())
+        if not (folder / "mkdocs_html").is_dir():
+            problems.append(f"mkdocs-jupyter's templates folder {folder} has no mkdocs_html/ "
+                            "(cnn_notebook.html.j2 extends it)")
+        if not clipboard_script().is_file():
+            problems.append(f"mkdocs-jupyter no longer ships {CLIPBOARD_SCRIPT} "
+                            "(the copy buttons' element)")
+    except (ImportError, AttributeError) as error:
+        problems.append(f"mkdocs_jupyter.config.settings.templates_dir: {error}")
+    try:
+        from mkdocs_static_i18n.plugin import I18n
+
+        plugin = I18n()
+        # Instance attributes (set in __init__) or properties (read only once configured).
+        missing = [name for name in I18N_ATTRIBUTES
+                   if name not in vars(plugin) and not hasattr(type(plugin), name)]
+        if missing:
+            problems.append(f"mkdocs-static-i18n's plugin lacks {missing}")
+    except Exception as error:  # noqa: BLE001 - any failure here is the message
+        problems.append(f"mkdocs_static_i18n.plugin.I18n: {type(error).__name__}: {error}")
+    return problems
+
+
+def require() -> None:
+    """Raise :class:`LibraryChanged` naming everything :func:`check` finds missing."""
+    problems = check()
+    if problems:
+        raise LibraryChanged("a library the site's plugin relies on changed (see "
+                             "docs_hooks/adapters.py): " + "; ".join(problems))
