@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 from browser import chromium, mark_items, site_dir, site_url, tab  # noqa: F401 - fixtures
+from helpers import tiny_data
 
 ROOT = Path(__file__).resolve().parent.parent
 MKDOCS = [sys.executable, "-m", "mkdocs"]
@@ -73,3 +74,9 @@ def built_site(site_build: SiteBuild) -> Path:
 def pytest_collection_modifyitems(config, items):
     """``browser``/``site`` from the fixtures a test uses (``slow`` is on the tests)."""
     mark_items(items)
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    """``((x, y), (x[:20], y[:20]))``: 64 random MNIST-shaped images (``helpers.tiny_data``)."""
+    return tiny_data()
