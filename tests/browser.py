@@ -9,11 +9,12 @@ ask for them by name:
   it the browser tests are skipped with the reason, except under CI (``CI``
   set), where a missing browser is a failure.
 * ``tab``: ``tab(base_url)`` opens a fresh browser context that records script
-  errors, failed responses and requests that leave 127.0.0.1 (refused); the
-  fixture checks at the end that there were none of the latter.
+  errors, failed responses, every request, and requests that leave 127.0.0.1
+  (refused); the fixture checks at the end that there were none of the latter.
 * ``site_dir`` / ``site_url``: the built site (``built_site`` of
   ``tests/conftest.py``; ``CNN_TUTORIAL_SITE_DIR=/path/to/site`` reuses a site
-  built beforehand) and its URL on 127.0.0.1.
+  built beforehand) and its URL on 127.0.0.1, served once per test run;
+  ``site_requests`` lists the paths that server answered.
 * ``serve(folder)``: serves any folder on 127.0.0.1 (the widgets' harness);
   ``serve(folder, prefix=SUBPATH)`` under a project sub-path (``/cnn-tutorial/``),
   as a project's Pages site is served.
@@ -38,6 +39,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import urlsplit
 
 import pytest
@@ -72,6 +74,17 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
     def log_message(self, format, *args):  # noqa: A002 - the base class's name
         pass
+
+
+class RecordingHandler(QuietHandler):
+    """A :class:`QuietHandler` that appends the path of each GET to ``served``, a list
+    that each subclass sets (see ``site_url``)."""
+
+    served: ClassVar[list[str]]
+
+    def do_GET(self):
+        self.served.append(urlsplit(self.path).path)
+        super().do_GET()
 
 
 # JavaScript modules must be served as JavaScript (some systems map .js oddly).
@@ -167,9 +180,19 @@ def site_dir(built_site) -> Path:
 
 
 @pytest.fixture(scope="session")
-def site_url(site_dir) -> Iterator[str]:
+def site_requests() -> list[str]:
+    """The path of every GET the site server (``site_url``) answered, in order.
+
+    It sees what Playwright cannot (a web worker's fetches); clear it before use.
+    """
+    return []
+
+
+@pytest.fixture(scope="session")
+def site_url(site_dir, site_requests) -> Iterator[str]:
     """Base URL of the built site served on 127.0.0.1, ending in ``/``."""
-    with serve(site_dir) as base_url:
+    handler = type("SiteHandler", (RecordingHandler,), {"served": site_requests})
+    with serve(site_dir, handler) as base_url:
         yield base_url
 
 
@@ -201,6 +224,8 @@ class Page:
     ``errors``: uncaught exceptions and console errors (other than the browser's
     own "Failed to load resource" lines, which ``failed`` records with their URL).
     ``foreign``: requests that would have left the served origin (refused).
+    ``requests``: the URL of every request the page made, in order (a worker's
+    requests are not seen here; the site server's ``site_requests`` has them).
     """
 
     def __init__(self, browser, base_url: str, **context_options):
@@ -210,7 +235,9 @@ class Page:
         self.errors: list[str] = []
         self.failed: list[str] = []
         self.foreign: list[str] = []
+        self.requests: list[str] = []
         self.page.on("console", self._console)
+        self.page.on("request", lambda r: self.requests.append(r.url))
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.on("response", lambda r: r.status >= 400 and self.failed.append(
             f"{r.status} {r.url}"))
@@ -223,6 +250,10 @@ class Page:
     def playground_failures(self) -> list[str]:
         """Failed responses for the playground's own files."""
         return [entry for entry in self.failed if "/assets/playground/" in entry]
+
+    def model_requests(self) -> list[str]:
+        """Requests for the exported model (``assets/model/``: the explainer's weights)."""
+        return [url for url in self.requests if "/assets/model/" in url]
 
     def _route(self, route):
         url = urlsplit(route.request.url)

@@ -6,8 +6,9 @@ execution cache in ``.cache/notebooks`` (see ``docs_hooks/notebooks/``), so it
 only executes chapters whose code, package source or library versions changed.
 ``CNN_TUTORIAL_SITE_DIR=/path/to/site`` tests a site built beforehand instead.
 
-The browser fixtures (``chromium``, ``tab``, ``site_dir``, ``site_url``) live in
-``tests/browser.py``; the markers ``browser`` and ``site`` (registered in
+The browser fixtures (``chromium``, ``tab``, ``site_dir``, ``site_url``,
+``site_requests``) live in ``tests/browser.py``, helpers that are not fixtures
+in ``tests/helpers.py`` (``tiny`` here wraps ``helpers.tiny_data``); the markers ``browser`` and ``site`` (registered in
 ``pyproject.toml``) are set here from the fixtures each test uses, and ``slow``
 (executes chapters or trains) is written on the tests themselves, so that
 ``pytest -m "not browser and not site and not slow"`` runs the fast part.
@@ -21,7 +22,15 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from browser import chromium, mark_items, site_dir, site_url, tab  # noqa: F401 - fixtures
+from browser import (  # noqa: F401 - fixtures
+    chromium,
+    mark_items,
+    site_dir,
+    site_requests,
+    site_url,
+    tab,
+)
+from helpers import tiny_data
 from shared_build import SiteBuild, build_site, run_site_files_last, shared_site_build
 
 
@@ -82,3 +91,9 @@ def pytest_collection_modifyitems(config, items):
     """
     mark_items(items)
     run_site_files_last(items)
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    """``((x, y), (x[:20], y[:20]))``: 64 random MNIST-shaped images (``helpers.tiny_data``)."""
+    return tiny_data()

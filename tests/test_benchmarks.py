@@ -9,15 +9,14 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from cnn_tutorial.data import _write_idx_folder_for_examples
+from helpers import write_idx_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.slow
 def test_training_speed_quick_run_writes_every_configuration(tmp_path):
-    _write_idx_folder_for_examples(tmp_path, train=2048, test=64)
+    write_idx_folder(tmp_path, train=2048, test=64)
     output = tmp_path / "speed.json"
     wanted = ["package_default", "package_tf_gradients", "package_keras_adam"]
     done = subprocess.run(

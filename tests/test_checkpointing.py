@@ -1,7 +1,7 @@
 """Checkpoints are never lost or silently mixed: folder names, broken files, signals, locks, disks.
 
-Every test builds its own tiny fixture (64 random 28 x 28 images, batches of
-16: four steps per epoch) and goes through :func:`cnn_tutorial.train.train`.
+Every test trains on the ``tiny`` fixture of ``conftest.py`` (64 random 28 x 28 images,
+in batches of 16: four steps per epoch) and goes through :func:`cnn_tutorial.train.train`.
 """
 
 from __future__ import annotations
@@ -16,13 +16,12 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 import tensorflow as tf
+from helpers import no_dropout, write_idx_folder
 
 from cnn_tutorial import cli
 from cnn_tutorial import train as train_module
-from cnn_tutorial.data import _write_idx_folder_for_examples
 from cnn_tutorial.model import ConvNet
 from cnn_tutorial.train import train
 
@@ -31,23 +30,11 @@ pytestmark = pytest.mark.slow  # subprocesses, signals and training steps
 STEP_KEY = "step/.ATTRIBUTES/VARIABLE_VALUE"
 
 
-@pytest.fixture(scope="module")
-def tiny():
-    rng = np.random.default_rng(0)
-    x = rng.integers(0, 256, (64, 28, 28), dtype=np.uint8)
-    y = rng.integers(0, 10, 64).astype(np.int64)
-    return (x, y), (x[:16], y[:16])
-
-
 def _run(tiny, folder, **kwargs):
     arguments = {"batch_size": 16, "checkpoint_every": 1, "progress": False,
                  "checkpoint_dir": folder, "epochs": 2}
     arguments.update(kwargs)
-    return train(_no_dropout, tiny[0], None, **arguments)
-
-
-def _no_dropout():
-    return ConvNet(dropout_rate=0.0, seed=0)
+    return train(no_dropout, tiny[0], None, **arguments)
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -229,15 +216,15 @@ def test_a_run_inside_a_run_on_the_same_folder_is_refused(tiny, tmp_path, monkey
 def test_a_finished_run_with_a_log_dir_reports_its_model(tiny, tmp_path, again):
     arguments = {"log_dir": tmp_path / "logs", "checkpoint_dir": tmp_path / "ckpt",
                  "batch_size": 16, "epochs": 2, "progress": False}
-    done = train(_no_dropout, *tiny, **arguments)
-    rerun = train(_no_dropout, *tiny, **{**arguments, **again})
+    done = train(no_dropout, *tiny, **arguments)
+    rerun = train(no_dropout, *tiny, **{**arguments, **again})
     assert (rerun.step, rerun.epoch, rerun.epochs) == (8, 2, [])
     assert rerun.eval_accuracy == pytest.approx(done.eval_accuracy)
     assert rerun.history["eval_step"] == [8]
 
 
 def test_the_command_run_again_after_the_end_exits_0(tmp_path, capsys, monkeypatch):
-    data = _write_idx_folder_for_examples(tmp_path / "data", train=32, test=8)
+    data = write_idx_folder(tmp_path / "data", train=32, test=8)
     argv = ["train", "--data-dir", str(data), "--batch-size", "16", "--no-progress", "--json",
             "--checkpoint-dir", str(tmp_path / "ckpt"), "--log-dir", str(tmp_path / "logs")]
     assert cli.main(argv) == 0
@@ -361,7 +348,7 @@ def test_broken_checkpoint_metadata_names_the_file(tiny, tmp_path, broken):
 
 def test_sigterm_to_the_command_saves_where_it_stopped(tmp_path):
     """A real `cnn-tutorial train` process, terminated as a scheduler or `kill` would do."""
-    data = _write_idx_folder_for_examples(tmp_path / "data", train=256, test=32)
+    data = write_idx_folder(tmp_path / "data", train=256, test=32)
     folder = tmp_path / "ckpt"
     command = [sys.executable, "-m", "cnn_tutorial", "train", "--data-dir", str(data),
                "--checkpoint-dir", str(folder), "--checkpoint-every", "4", "--epochs", "10",
@@ -445,6 +432,6 @@ def test_a_folder_name_that_is_not_utf8_is_refused_before_training(tiny, tmp_pat
     folder = tmp_path / os.fsdecode(b"ckpt-\xff")
     with pytest.raises(ValueError, match=r"checkpoint_dir .*ckpt-\\xff.* is not a valid UTF-8 "
                                          r"name"):
-        train(_no_dropout, tiny[0], None, batch_size=16,
+        train(no_dropout, tiny[0], None, batch_size=16,
               checkpoint_dir=folder, progress=False)
     assert not folder.exists()

@@ -12,9 +12,9 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import write_idx_folder
 
 from cnn_tutorial import __version__, cli
-from cnn_tutorial.data import _write_idx_folder_for_examples
 
 
 def run_main(capsys, *argv):
@@ -136,7 +136,7 @@ def _latest_step(checkpoints: Path) -> int | None:
 @pytest.mark.slow
 def test_train_killed_then_resumed(tmp_path):
     """SIGKILL after the first checkpoint; the same command resumes at its step and finishes."""
-    data = _write_idx_folder_for_examples(tmp_path / "data", train=288, test=32)
+    data = write_idx_folder(tmp_path / "data", train=288, test=32)
     checkpoints = tmp_path / "ckpt"
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     env.pop("CNN_TUTORIAL_DATA_DIR", None)
@@ -175,7 +175,7 @@ def test_train_killed_then_resumed(tmp_path):
 
 @pytest.mark.slow
 def test_train_max_steps_and_limit(capsys, tmp_path, monkeypatch):
-    data = _write_idx_folder_for_examples(tmp_path / "data", train=64, test=16)
+    data = write_idx_folder(tmp_path / "data", train=64, test=16)
     status, out, _ = run_main(capsys, "train", "--data-dir", str(data), "--max-steps", "3",
                               "--batch-size", "8", "--limit", "40", "--json", "--no-progress",
                               "--model", "keras")
@@ -187,7 +187,7 @@ def test_train_max_steps_and_limit(capsys, tmp_path, monkeypatch):
 
 def test_train_validates_on_held_out_training_images_and_tests_once(capsys, tmp_path):
     """The lecture's split: the last twelfth of the training images, never trained on."""
-    data = _write_idx_folder_for_examples(tmp_path / "data", train=48, test=8)
+    data = write_idx_folder(tmp_path / "data", train=48, test=8)
     status, out, _ = run_main(capsys, "train", "--data-dir", str(data), "--epochs", "2",
                               "--batch-size", "16", "--json", "--no-progress")
     assert status == 0
@@ -202,7 +202,7 @@ def test_train_validates_on_held_out_training_images_and_tests_once(capsys, tmp_
 
 
 def test_train_validation_must_leave_training_images(capsys, tmp_path):
-    data = _write_idx_folder_for_examples(tmp_path / "data", train=16, test=8)
+    data = write_idx_folder(tmp_path / "data", train=16, test=8)
     status, _, err = run_main(capsys, "train", "--data-dir", str(data), "--validation", "16")
     assert status == 2
     assert err.strip() == ("cnn-tutorial: error: --validation must be smaller than the 16 "
@@ -318,7 +318,7 @@ def test_paths_expand_the_home_folder(monkeypatch, tmp_path):
 
 
 def test_log_dir_naming_a_file(capsys, tmp_path):
-    data = _write_idx_folder_for_examples(tmp_path / "data", train=16, test=8)
+    data = write_idx_folder(tmp_path / "data", train=16, test=8)
     (tmp_path / "file").write_text("")
     status, _, err = run_main(capsys, "train", "--data-dir", str(data), "--log-dir",
                               str(tmp_path / "file"), "--max-steps", "1", "--no-progress")
@@ -414,7 +414,7 @@ def test_read_only_file_system_for_real(tmp_path):
 
 @pytest.mark.slow
 def test_full_disk_while_saving_a_checkpoint(tmp_path):
-    data = _write_idx_folder_for_examples(tmp_path / "data", train=16, test=8)
+    data = write_idx_folder(tmp_path / "data", train=16, test=8)
     mount = tmp_path / "small"
     command = [sys.executable, "-m", "cnn_tutorial", "train", "--data-dir", str(data),
                "--checkpoint-dir", str(mount / "ckpt"), "--max-steps", "1", "--batch-size", "8",
@@ -439,7 +439,7 @@ def test_environment_failure_inside_training_names_the_option(capsys, monkeypatc
         raise OSError(errno.ENOSPC, "No space left on device",
                       str(tmp_path / "ckpt" / "ckpt-1.index"))
 
-    data = _write_idx_folder_for_examples(tmp_path / "data", train=16, test=8)
+    data = write_idx_folder(tmp_path / "data", train=16, test=8)
     monkeypatch.setattr(cnn_tutorial.train, "train", full_disk)
     status, _, err = run_main(capsys, "train", "--data-dir", str(data), "--checkpoint-dir",
                               str(tmp_path / "ckpt"))
@@ -481,7 +481,7 @@ def test_ctrl_c_before_training_starts(capsys, monkeypatch):
 
 @pytest.mark.parametrize("breakage", ["folder", "list", "garbage"])
 def test_broken_checkpoint_metadata(capsys, tmp_path, breakage):
-    data = _write_idx_folder_for_examples(tmp_path / "data", train=16, test=8)
+    data = write_idx_folder(tmp_path / "data", train=16, test=8)
     checkpoints = tmp_path / "ckpt"
     argv = ["train", "--data-dir", str(data), "--checkpoint-dir", str(checkpoints),
             "--batch-size", "8", "--no-progress"]
@@ -564,7 +564,7 @@ def test_an_interrupted_training_run_is_reported_once(capsys, monkeypatch, tmp_p
         print("interrupted at step 3 by SIGTERM; checkpoint saved to x", file=sys.stderr)
         raise TrainingInterrupted(signal.SIGTERM)
 
-    data = _write_idx_folder_for_examples(tmp_path / "data", train=16, test=8)
+    data = write_idx_folder(tmp_path / "data", train=16, test=8)
     monkeypatch.setattr(cnn_tutorial.train, "train", stopped)
     status, _, err = run_main_no_interrupt(capsys, "train", "--data-dir", str(data))
     assert status == 130

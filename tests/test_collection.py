@@ -9,13 +9,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+FOLDERS = ["tests/playground", "tests/explainer", "tests/trainer"]  # each has a conftest.py
+
+
 def test_folders_with_their_own_conftest_collect_together_by_path():
-    # Two conftest.py files once clashed as one module name under --doctest-modules.
+    # Two conftest.py files once clashed as one module name under --doctest-modules
+    # (tests/playground and tests/explainer are packages since).
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "tests/playground",
-         "tests/explainer"], cwd=ROOT, capture_output=True, text=True, check=False)
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", *FOLDERS],
+        cwd=ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    assert "tests/playground/" in result.stdout and "tests/explainer/" in result.stdout
+    assert all(f"{folder}/" in result.stdout for folder in FOLDERS), result.stdout[-2000:]
 
 
 def test_workers_share_one_site_build(tmp_path):

@@ -12,11 +12,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import write_idx, write_idx_folder
 
 from cnn_tutorial import data
 from cnn_tutorial.data import (
-    _write_idx,
-    _write_idx_folder_for_examples,
     download_mnist,
     find_idx_files,
     load_idx_folder,
@@ -47,7 +46,7 @@ def _no_ambient_sources(monkeypatch, tmp_path):
 @pytest.mark.parametrize("compress", [False, True])
 def test_read_idx_round_trip(tmp_path, compress):
     images = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
-    path = _write_idx(tmp_path / "x", images, compress)
+    path = write_idx(tmp_path / "x", images, compress)
     assert (path.read_bytes()[:2] == b"\x1f\x8b") == compress
     result = read_idx(path)
     assert result.dtype == np.uint8 and result.shape == (2, 3, 4)
@@ -102,7 +101,7 @@ def test_read_idx_missing(tmp_path):
 
 @pytest.mark.parametrize("compress", [False, True])
 def test_load_idx_folder(tmp_path, compress):
-    _write_idx_folder_for_examples(tmp_path, train=7, test=3, compress=compress)
+    write_idx_folder(tmp_path, train=7, test=3, compress=compress)
     (x_train, y_train), (x_test, y_test) = load_idx_folder(tmp_path)
     assert x_train.shape == (7, 28, 28) and y_train.shape == (7,)
     assert x_test.shape == (3, 28, 28) and y_test.shape == (3,)
@@ -113,9 +112,9 @@ def test_dotted_names_and_fashion_mnist_like_content(tmp_path):
     # Fashion-MNIST has the same names and format; any 28x28 content loads.
     rng = np.random.default_rng(1)
     for split, count in (("train", 5), ("t10k", 2)):
-        _write_idx(tmp_path / f"{split}-images.idx3-ubyte",
+        write_idx(tmp_path / f"{split}-images.idx3-ubyte",
                    rng.integers(0, 256, (count, 28, 28), dtype=np.uint8))
-        _write_idx(tmp_path / f"{split}-labels.idx1-ubyte",
+        write_idx(tmp_path / f"{split}-labels.idx1-ubyte",
                    rng.integers(0, 10, count, dtype=np.uint8))
     (x_train, _), (x_test, _) = load_idx_folder(tmp_path)
     assert x_train.shape == (5, 28, 28) and x_test.shape == (2, 28, 28)
@@ -128,7 +127,7 @@ def test_folder_without_files(tmp_path):
 
 
 def test_folder_missing_one_file(tmp_path):
-    _write_idx_folder_for_examples(tmp_path)
+    write_idx_folder(tmp_path)
     (tmp_path / "t10k-labels-idx1-ubyte.gz").unlink()
     with pytest.raises(FileNotFoundError, match=r"lacks t10k-labels-idx1-ubyte\[\.gz\] "):
         load_idx_folder(tmp_path)
@@ -140,15 +139,15 @@ def test_folder_that_does_not_exist(tmp_path):
 
 
 def test_counts_that_do_not_match(tmp_path):
-    _write_idx_folder_for_examples(tmp_path, compress=False)
-    _write_idx(tmp_path / "train-labels-idx1-ubyte", np.zeros(5, np.uint8))
+    write_idx_folder(tmp_path, compress=False)
+    write_idx(tmp_path / "train-labels-idx1-ubyte", np.zeros(5, np.uint8))
     with pytest.raises(ValueError, match="holds 6 images but .* holds 5 labels"):
         load_idx_folder(tmp_path)
 
 
 def test_images_of_wrong_rank(tmp_path):
-    _write_idx_folder_for_examples(tmp_path, compress=False)
-    _write_idx(tmp_path / "t10k-images-idx3-ubyte", np.zeros((4, 784), np.uint8))
+    write_idx_folder(tmp_path, compress=False)
+    write_idx(tmp_path / "t10k-images-idx3-ubyte", np.zeros((4, 784), np.uint8))
     with pytest.raises(ValueError, match="N x height x width"):
         load_idx_folder(tmp_path)
 
@@ -159,8 +158,8 @@ def test_argument_wins_over_environment(tmp_path, monkeypatch):
     first, second = tmp_path / "a", tmp_path / "b"
     first.mkdir()
     second.mkdir()
-    _write_idx_folder_for_examples(first, train=3)
-    _write_idx_folder_for_examples(second, train=9)
+    write_idx_folder(first, train=3)
+    write_idx_folder(second, train=9)
     monkeypatch.setenv(data.DATA_DIR_ENV, str(second))
     assert len(load_mnist(first)[0][0]) == 3
     assert len(load_mnist()[0][0]) == 9
@@ -175,7 +174,7 @@ def test_environment_folder_must_hold_the_files(tmp_path, monkeypatch):
 def test_cache_is_used_before_any_download(tmp_path):
     cache = tmp_path / "cache"
     cache.mkdir()
-    _write_idx_folder_for_examples(cache, train=4)
+    write_idx_folder(cache, train=4)
     # urlopen raises (autouse fixture): a download attempt would fail the test.
     assert len(load_mnist(cache_dir=cache)[0][0]) == 4
 
@@ -228,8 +227,8 @@ def mirrors(tmp_path, monkeypatch):
     good, bad = tmp_path / "good", tmp_path / "bad"
     good.mkdir()
     bad.mkdir()
-    _write_idx_folder_for_examples(good, train=6, test=4, compress=True, seed=0)
-    _write_idx_folder_for_examples(bad, train=6, test=4, compress=True, seed=1)
+    write_idx_folder(good, train=6, test=4, compress=True, seed=0)
+    write_idx_folder(bad, train=6, test=4, compress=True, seed=1)
     checksums = {path.name[:-3]: hashlib.md5(path.read_bytes()).hexdigest()
                  for path in good.iterdir()}
     monkeypatch.setattr(data, "MNIST_GZ_MD5", checksums)
@@ -444,8 +443,8 @@ def test_bytes_after_the_gzip_stream(tmp_path):
 
 
 def test_labels_outside_0_to_9_are_refused_at_load_time(tmp_path):
-    folder = _write_idx_folder_for_examples(tmp_path / "data", compress=False)
-    _write_idx(folder / "t10k-labels-idx1-ubyte", np.array([1, 2, 12, 3], np.uint8))
+    folder = write_idx_folder(tmp_path / "data", compress=False)
+    write_idx(folder / "t10k-labels-idx1-ubyte", np.array([1, 2, 12, 3], np.uint8))
     with pytest.raises(ValueError, match=r"t10k-labels-idx1-ubyte: labels must be in 0\.\.9, "
                                          r"got values from 1 to 12"):
         load_idx_folder(folder)
@@ -542,7 +541,7 @@ def test_a_cached_download_that_no_longer_loads_is_fetched_again(mirrors, tmp_pa
 
 @pytest.mark.parametrize("empty", ["", " "])
 def test_an_empty_data_dir_is_not_the_current_folder(tmp_path, monkeypatch, empty):
-    _write_idx_folder_for_examples(tmp_path)
+    write_idx_folder(tmp_path)
     monkeypatch.chdir(tmp_path)  # MNIST-like files right here: must not be picked up
     with pytest.raises(ValueError, match="data_dir must name a folder, got"):
         load_mnist(empty)

@@ -19,12 +19,19 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import write_idx_folder
 
 from cnn_tutorial import cli, distributed
-from cnn_tutorial.data import _write_idx_folder_for_examples, load_mnist
-from cnn_tutorial.distributed import (ClusterConfig, WorkerUnavailableError, free_ports,
-                                      parse_tf_config, start_local_workers, tf_config,
-                                      wait_for_workers)
+from cnn_tutorial.data import load_mnist
+from cnn_tutorial.distributed import (
+    ClusterConfig,
+    WorkerUnavailableError,
+    free_ports,
+    parse_tf_config,
+    start_local_workers,
+    tf_config,
+    wait_for_workers,
+)
 
 WAIT = 240  # seconds any one process may take before the test fails (2 busy cores)
 
@@ -179,7 +186,7 @@ def test_each_worker_keeps_its_slice_of_every_global_batch():
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):
-    return _write_idx_folder_for_examples(tmp_path_factory.mktemp("idx"), train=1024, test=64)
+    return write_idx_folder(tmp_path_factory.mktemp("idx"), train=1024, test=64)
 
 
 def _train_options(data_dir, folder, max_steps, *extra):

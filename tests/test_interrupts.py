@@ -60,3 +60,31 @@ def test_outside_the_main_thread_it_changes_nothing():
     thread.start()
     thread.join(timeout=30)
     assert result == {"same": True, "signum": None}
+
+
+def test_a_second_sigterm_only_updates_the_flag():
+    # Only Ctrl+C twice means "now": a supervisor repeating SIGTERM waits for the step.
+    with StopSignals() as stop:
+        os.kill(os.getpid(), signal.SIGTERM)
+        try:
+            os.kill(os.getpid(), signal.SIGHUP)
+        except KeyboardInterrupt:
+            pytest.fail("a second SIGHUP raised at once; only a second Ctrl+C may")
+        assert stop.signum == signal.SIGHUP
+        with pytest.raises(TrainingInterrupted, match="SIGHUP"):
+            stop.raise_if_requested()
+
+
+def test_the_previous_handlers_come_back_when_the_block_raises():
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(RuntimeError), StopSignals():
+        raise RuntimeError("a failing step")
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_the_flag_stays_readable_after_the_block():
+    stop = StopSignals()
+    assert stop.signum is None
+    with stop:
+        os.kill(os.getpid(), signal.SIGTERM)
+    assert stop.signum == signal.SIGTERM  # after the block, train() still asks it

@@ -10,23 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import tensorflow as tf
+from helpers import no_dropout
 
 from cnn_tutorial import train as train_module
 from cnn_tutorial.model import ConvNet
 from cnn_tutorial.train import evaluate, train
-
-
-@pytest.fixture(scope="module")
-def tiny():
-    rng = np.random.default_rng(0)
-    x = rng.integers(0, 256, (64, 28, 28), dtype=np.uint8)
-    y = rng.integers(0, 10, 64).astype(np.int64)
-    return (x, y), (x[:20], y[:20])
-
-
-def _no_dropout():
-    # Dropout draws from TF's global generator: without it two runs are comparable.
-    return ConvNet(dropout_rate=0.0, seed=0)
 
 
 def _weights(model):
@@ -36,7 +24,7 @@ def _weights(model):
 @pytest.mark.slow
 def test_resumed_run_equals_uninterrupted_run(tiny, tmp_path):
     train_data, test_data = tiny
-    straight = train(_no_dropout, train_data, test_data, epochs=2, batch_size=32,
+    straight = train(no_dropout, train_data, test_data, epochs=2, batch_size=32,
                      progress=False, log_dir=tmp_path / "logs", log_every=1)
     assert (straight.step, straight.epoch, straight.stopped) == (4, 2, "completed")
     assert [e.epoch for e in straight.epochs] == [1, 2]
@@ -46,11 +34,11 @@ def test_resumed_run_equals_uninterrupted_run(tiny, tmp_path):
     assert straight.eval_accuracy == pytest.approx(evaluate(straight.model, *test_data))
 
     folder = tmp_path / "ckpt"
-    first = train(_no_dropout, train_data, test_data, epochs=2, batch_size=32, max_steps=3,
+    first = train(no_dropout, train_data, test_data, epochs=2, batch_size=32, max_steps=3,
                   checkpoint_dir=folder, progress=False)
     assert (first.step, first.epoch, first.stopped) == (3, 1, "max_steps")
     assert Path(first.checkpoint).name == "ckpt-3"
-    second = train(_no_dropout, train_data, test_data, epochs=2, batch_size=32,
+    second = train(no_dropout, train_data, test_data, epochs=2, batch_size=32,
                    checkpoint_dir=folder, progress=False)
     assert second.resumed_from_step == 3
     assert (second.step, second.epoch, second.stopped) == (4, 2, "completed")
@@ -59,7 +47,7 @@ def test_resumed_run_equals_uninterrupted_run(tiny, tmp_path):
     for a, b in zip(_weights(straight.model), _weights(second.model)):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
     # A finished job run again trains nothing more.
-    again = train(_no_dropout, train_data, test_data, epochs=2, batch_size=32,
+    again = train(no_dropout, train_data, test_data, epochs=2, batch_size=32,
                   checkpoint_dir=folder, progress=False)
     assert (again.step, again.epochs) == (4, [])
     assert again.eval_accuracy == pytest.approx(second.eval_accuracy)
@@ -67,7 +55,7 @@ def test_resumed_run_equals_uninterrupted_run(tiny, tmp_path):
 
 def test_the_evaluation_split_is_named_for_what_it_is(tiny):
     train_data, validation = tiny
-    result = train(_no_dropout, train_data, eval_data=validation, epochs=1, batch_size=32,
+    result = train(no_dropout, train_data, eval_data=validation, epochs=1, batch_size=32,
                    progress=False)
     assert {"eval_step", "eval_accuracy"} <= set(result.history)
     assert not {"test_step", "test_accuracy"} & set(result.history)
@@ -79,16 +67,16 @@ def test_test_data_still_works_with_a_deprecation_warning(tiny):
     train_data, validation = tiny
     with pytest.warns(DeprecationWarning, match=r"train\(test_data=...\) is deprecated.*"
                                                 r"eval_data"):
-        old = train(_no_dropout, train_data, test_data=validation, epochs=1, batch_size=32,
+        old = train(no_dropout, train_data, test_data=validation, epochs=1, batch_size=32,
                     progress=False)
-    new = train(_no_dropout, train_data, validation, epochs=1, batch_size=32, progress=False)
+    new = train(no_dropout, train_data, validation, epochs=1, batch_size=32, progress=False)
     assert old.eval_accuracy == pytest.approx(new.eval_accuracy)
     with pytest.warns(DeprecationWarning, match="TrainResult.test_accuracy"):
         assert old.test_accuracy == old.eval_accuracy
     with pytest.warns(DeprecationWarning, match="EpochStats.test_accuracy"):
         assert old.epochs[0].test_accuracy == old.epochs[0].eval_accuracy
     with pytest.raises(TypeError, match="both eval_data and its deprecated name test_data"):
-        train(_no_dropout, train_data, validation, test_data=validation, progress=False)
+        train(no_dropout, train_data, validation, test_data=validation, progress=False)
 
 
 def test_without_data_train_holds_out_the_lecture_validation_split(monkeypatch):
@@ -267,7 +255,7 @@ def test_cosine_schedule_reaches_zero_at_the_end_of_the_epochs(tiny):
     np.testing.assert_allclose(rates, [1e-3, 8.536e-4, 5e-4, 1.464e-4, 0, 0], atol=1e-6)
 
     train_data, test_data = tiny
-    runs = {name: train(_no_dropout, train_data, None, epochs=2, batch_size=32,
+    runs = {name: train(no_dropout, train_data, None, epochs=2, batch_size=32,
                         lr_schedule=name, progress=False)
             for name in ("cosine", "constant")}
     assert all(r.step == 4 for r in runs.values())

@@ -271,13 +271,11 @@ def describe_array(value: Any) -> str:
         >>> describe_array(np.zeros((2, 3), np.uint8))
         'an array of shape (2, 3) and dtype uint8'
     """
-    shape = getattr(value, "shape", None)
-    dtype = getattr(value, "dtype", None)
-    if shape is None:
+    if getattr(value, "shape", None) is None:
         return f"a {type(value).__name__}"
-    shape_text = tuple(shape) if not hasattr(shape, "as_list") else tuple(shape.as_list())
-    dtype_text = getattr(dtype, "name", dtype)
-    return f"an array of shape {shape_text} and dtype {dtype_text}"
+    shape = _shape_of(value)  # None: a tensor of unknown rank
+    return (f"an array of shape {'unknown' if shape is None else shape} "
+            f"and dtype {_dtype_name(value)}")
 
 
 # ------------------------------------------------------------------ MNIST arrays

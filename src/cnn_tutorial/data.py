@@ -27,7 +27,6 @@ file's IDX header, shape and length are.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import logging
 import math
@@ -358,8 +357,14 @@ def load_idx_folder(folder: str | os.PathLike, n_classes: int | None = 10):
 
     Examples:
         >>> import tempfile, pathlib
-        >>> from cnn_tutorial.data import _write_idx_folder_for_examples
-        >>> folder = _write_idx_folder_for_examples(pathlib.Path(tempfile.mkdtemp()))
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> def write(name, shape):  # header: 0 0 8 (uint8) ndim, the sizes (big-endian)
+        ...     sizes = b"".join(n.to_bytes(4, "big") for n in shape)
+        ...     data = bytes([0, 0, 8, len(shape)]) + sizes + bytes(math.prod(shape))
+        ...     _ = (folder / name).write_bytes(data)
+        >>> for split, count in (("train", 6), ("t10k", 4)):
+        ...     write(f"{split}-images-idx3-ubyte", (count, 28, 28))
+        ...     write(f"{split}-labels-idx1-ubyte", (count,))
         >>> (x_train, y_train), (x_test, y_test) = load_idx_folder(folder)
         >>> x_train.shape, y_train.shape, x_test.shape, x_train.dtype.name
         ((6, 28, 28), (6,), (4, 28, 28), 'uint8')
@@ -717,25 +722,3 @@ def make_dataset(images: Any, labels: Any, batch_size: int = 128, shuffle: bool 
     dataset = batches.map(gather, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     return dataset.prefetch(tf.data.AUTOTUNE) if prefetch else dataset
 
-
-def _write_idx(path: Path, array: np.ndarray, compress: bool = False) -> Path:
-    array = np.ascontiguousarray(array, dtype=np.uint8)
-    payload = bytes([0, 0, 8, array.ndim]) + np.asarray(array.shape, ">u4").tobytes()
-    payload += array.tobytes()
-    path.write_bytes(gzip.compress(payload) if compress else payload)
-    return path
-
-
-def _write_idx_folder_for_examples(folder: Path, train: int = 6, test: int = 4,
-                                   compress: bool = True, seed: int = 0) -> Path:
-    """Write a tiny random data set in the four IDX files (docs and tests)."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(seed)
-    suffix = ".gz" if compress else ""
-    for split, count in (("train", train), ("t10k", test)):
-        _write_idx(folder / f"{split}-images-idx3-ubyte{suffix}",
-                   rng.integers(0, 256, (count, 28, 28), dtype=np.uint8), compress)
-        _write_idx(folder / f"{split}-labels-idx1-ubyte{suffix}",
-                   rng.integers(0, 10, count, dtype=np.uint8), compress)
-    return folder

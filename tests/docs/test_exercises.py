@@ -15,8 +15,10 @@ import re
 from pathlib import Path
 
 import pytest
-from sybil import Sybil
-from sybil.parsers.markdown import PythonCodeBlockParser, SkipParser
+from helpers import TopLevelPythonParser, page_setup, page_sybil, run_page
+from sybil.parsers.markdown import PythonCodeBlockParser
+
+from docs_hooks.notebooks import chapters
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -31,7 +33,6 @@ CHAPTERS = ["convolution.md", "conv2d.md", "padding-stride.md", "pooling.md",
             "fully-connected.md", "convnet-mnist.md", "layers-api.md", "tf1-code.md"]
 
 _SOLUTION_START = re.compile(r"^\?\?\?\+? success\b")
-FLAGS = __import__("doctest").NORMALIZE_WHITESPACE | __import__("doctest").ELLIPSIS
 
 
 def _enclosing_line(text: str, start: int) -> str:
@@ -52,40 +53,28 @@ def in_solution(text: str, start: int) -> bool:
 _FENCE = re.compile(r"^([ \t]*)```python[ \t]*\n(.*?)^\1```", re.M | re.S)
 
 
-def runnable_spans(text: str) -> list[tuple[int, int]]:
-    """Where the code that runs lies: top-level python fences and fences inside solutions.
+def solution_spans(text: str) -> list[tuple[int, int]]:
+    """Where the python fences inside solutions lie (whole fences, start to end).
 
     Sybil reports the start of a ``>>>`` example in an indented fence at its offset
     in the *dedented* block, so regions are matched to whole fences, not to lines.
     """
     return [(m.start(), m.end()) for m in _FENCE.finditer(text)
-            if not m.group(1) or in_solution(text, m.start() + len(m.group(1)))]
+            if m.group(1) and in_solution(text, m.start() + len(m.group(1)))]
 
 
-class PageAndSolutionsParser(PythonCodeBlockParser):
-    """Top-level python fences (the page's cells) and python fences inside solutions."""
+class PageAndSolutionsParser(TopLevelPythonParser):
+    """What the site runs (the fence rule, as in test_pages.py) and the solutions' fences."""
 
     def __call__(self, document):
-        spans = runnable_spans(document.text)
-        for region in super().__call__(document):
-            if any(start <= region.start < end for start, end in spans):
+        spans = solution_spans(document.text)
+        for region in PythonCodeBlockParser.__call__(self, document):
+            if self.runs(document.text, region.start) or any(
+                    start <= region.start < end for start, end in spans):
                 yield region
 
 
-def _setup(namespace):
-    import matplotlib
-    matplotlib.use("Agg", force=True)
-    namespace["__name__"] = "__page__"
-
-
-def _teardown(namespace):
-    import matplotlib.pyplot as plt
-    plt.close("all")
-    namespace.clear()
-
-
-SYBIL = Sybil(parsers=[PageAndSolutionsParser(doctest_optionflags=FLAGS), SkipParser()],
-              setup=_setup, teardown=_teardown)
+SYBIL = page_sybil(PageAndSolutionsParser())
 
 
 def solution_code(text: str) -> list[str]:
@@ -96,7 +85,8 @@ def solution_code(text: str) -> list[str]:
 
 
 def _top_level_code(text: str) -> list[str]:
-    return re.findall(r"^```python[ \t]*\n(.*?)^```", text, re.M | re.S)
+    """What the site runs of a page's text (its code cells, by the fence rule)."""
+    return chapters.code_cells(chapters.notebook_from_text(text))
 
 
 def pages_with_solution_code() -> list[str]:
@@ -184,7 +174,7 @@ def test_solution_code_is_found_and_run():
         document = SYBIL.parse(path)
         examples = list(document)
         assert len(examples) == 2  # the page's cell and the solution, not the note's code
-        _setup(document.namespace)
+        page_setup(document.namespace)
         examples[0].evaluate()
         with pytest.raises(Exception, match="Expected:"):
             examples[1].evaluate()
@@ -195,12 +185,4 @@ def test_solution_code_is_found_and_run():
 @pytest.mark.slow
 @pytest.mark.parametrize("page", pages_with_solution_code())
 def test_solutions_run(page, monkeypatch):
-    monkeypatch.chdir(ROOT)  # as in the site's kernel
-    monkeypatch.setenv("MPLBACKEND", "Agg")
-    document = SYBIL.parse(DOCS / page)
-    _setup(document.namespace)
-    try:
-        for example in document:
-            example.evaluate()
-    finally:
-        _teardown(document.namespace)
+    run_page(SYBIL, DOCS / page, monkeypatch)

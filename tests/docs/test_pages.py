@@ -17,12 +17,10 @@ admonitions is shown, not run (the lecture's TF1 code lives there).
 
 from __future__ import annotations
 
-import doctest
 from pathlib import Path
 
 import pytest
-from sybil import Sybil
-from sybil.parsers.markdown import PythonCodeBlockParser, SkipParser
+from helpers import page_sybil, run_page
 
 from docs_hooks.notebooks import chapters, claims, execute, fingerprint, site
 
@@ -71,41 +69,10 @@ def test_chapter_runs_without_errors_or_warnings(page, fingerprint_parts):
     assert len(entries[chapter.key]["cells"]) == len(chapter.sources)
 
 
-class TopLevelPythonParser(PythonCodeBlockParser):
-    """Python fences (and ``>>>`` examples) that the fence rule says run."""
-
-    def __call__(self, document):
-        for region in super().__call__(document):  # python fences and >>> examples
-            if chapters.is_runnable_fence(document.text, region.start, chapters.RUNNABLE_LANGUAGE):
-                yield region
-
-
-def _setup(namespace):
-    import matplotlib
-    matplotlib.use("Agg", force=True)
-    namespace["__name__"] = "__page__"
-
-
-def _teardown(namespace):
-    import matplotlib.pyplot as plt
-    plt.close("all")
-    namespace.clear()
-
-
-SYBIL = Sybil(parsers=[TopLevelPythonParser(
-    doctest_optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS), SkipParser()],
-    setup=_setup, teardown=_teardown)
+SYBIL = page_sybil()  # the fence rule of the site build (helpers.TopLevelPythonParser)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("page", OTHER_PAGES)
 def test_page_code_runs(page, monkeypatch):
-    monkeypatch.chdir(ROOT)  # as in the site's kernel
-    monkeypatch.setenv("MPLBACKEND", "Agg")
-    document = SYBIL.parse(DOCS / page)
-    _setup(document.namespace)
-    try:
-        for example in document:
-            example.evaluate()
-    finally:
-        _teardown(document.namespace)
+    run_page(SYBIL, DOCS / page, monkeypatch)

@@ -10,7 +10,6 @@ own search gives. Run as a script to print the counts for a built site:
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sys
 from pathlib import Path
@@ -20,7 +19,7 @@ import pytest
 
 if __name__ == "__main__":  # run as a script: the browser helpers live beside this folder
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from browser import CHROMIUM, CHROMIUM_ARGS, QuietHandler, serve  # noqa: E402
+from browser import CHROMIUM, CHROMIUM_ARGS, Page, serve  # noqa: E402
 
 # (query with a particle or ending, bare noun)
 PARTICLE_QUERIES = [
@@ -36,48 +35,16 @@ ENGLISH_QUERIES = ["convolution", "pooling", "padding", "stride", "kernel", "dro
                    "weights", "feature map", "conv2d", "fully connected", "batch"]
 
 
-#: Paths the test server was asked for (the search worker's requests are not
-#: visible to Playwright, the server sees them all).
-SERVED: list[str] = []
+class SearchBox(Page):
+    """A page of the site (a tab: tests/browser.py's ``Page``) whose search box is typed
+    into like a reader does."""
 
-
-class _LoggingHandler(QuietHandler):
-    def do_GET(self):
-        SERVED.append(urlsplit(self.path).path)
-        super().do_GET()
-
-
-@contextlib.contextmanager
-def _serve(directory: Path):
-    """The site on 127.0.0.1, every request path recorded in ``SERVED``; no trailing slash."""
-    with serve(directory, _LoggingHandler) as base:
-        yield base.rstrip("/")
-
-
-class SearchBox:
-    """One page of the site whose search box is typed into like a reader does."""
-
-    def __init__(self, browser, base: str, path: str):
-        self.base = base
-        self.foreign: list[str] = []
-        self.errors: list[str] = []
-        self.context = browser.new_context(viewport={"width": 1400, "height": 900})
-        self.page = self.context.new_page()
-        self.page.route("**/*", self._route)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
-        self.page.goto(base + path, wait_until="networkidle")
+    def __init__(self, browser, base_url: str, path: str):
+        super().__init__(browser, base_url, viewport={"width": 1400, "height": 900})
+        self.page.goto(base_url + path.lstrip("/"), wait_until="networkidle")
         self.config = json.loads(self.page.inner_text("#__config"))
         self.placeholder = self.config["translations"]["search.result.placeholder"]
         self.page.click("input.md-search__input")
-
-    def _route(self, route):
-        url = route.request.url
-        if url.startswith(self.base + "/") or url.startswith(("data:", "blob:")):
-            route.continue_()
-        else:
-            self.foreign.append(url)
-            route.abort()
 
     def _meta(self) -> str:
         return self.page.locator(".md-search-result__meta").inner_text(timeout=30_000)
@@ -105,34 +72,25 @@ class SearchBox:
             "els => els.map(e => e.href)")
         return count, [urlsplit(link).path for link in links]
 
-    def close(self):
-        self.context.close()
+
+# --- tests (the browser and the site's server are the test run's: tests/browser.py) --
 
 
-# --- tests (the browser is the test run's one Chromium: tests/browser.py) --------
-
-
-@pytest.fixture(scope="module")
-def site_url(built_site):
-    """The built site on a server of this module's, which records what it serves."""
-    with _serve(built_site) as base:
-        yield base
+def _box(chromium, site_url, path):
+    box = SearchBox(chromium, site_url, path)
+    yield box
+    box.close()
+    assert box.foreign == [], f"requests outside the site: {box.foreign}"
 
 
 @pytest.fixture(scope="module")
 def korean_box(chromium, site_url):
-    box = SearchBox(chromium, site_url, "/padding-stride/")
-    yield box
-    box.close()
-    assert box.foreign == [], f"requests outside the site: {box.foreign}"
+    yield from _box(chromium, site_url, "/padding-stride/")
 
 
 @pytest.fixture(scope="module")
 def english_box(chromium, site_url):
-    box = SearchBox(chromium, site_url, "/en/padding-stride/")
-    yield box
-    box.close()
-    assert box.foreign == [], f"requests outside the site: {box.foreign}"
+    yield from _box(chromium, site_url, "/en/padding-stride/")
 
 
 @pytest.mark.parametrize(("query", "noun"), PARTICLE_QUERIES)
@@ -142,7 +100,7 @@ def test_korean_particle_finds_what_the_bare_noun_finds(korean_box, query, noun)
     assert bare > 0, f"{noun!r} finds nothing"
     assert attached >= bare, f"{query!r} finds {attached} pages, {noun!r} {bare}"
     assert set(bare_paths) <= set(paths) or attached > len(paths)
-    assert korean_box.errors == []
+    assert (korean_box.errors, korean_box.failed) == ([], [])  # script errors, failed loads
 
 
 def test_glossary_alternative_finds_the_convolution_chapter(korean_box):
@@ -251,17 +209,19 @@ def test_english_search_is_materials_own(english_box, built_site, query):
 
 
 @pytest.mark.parametrize("path", ["/conv2d/", "/en/conv2d/"])
-def test_page_loads_only_its_language_index_and_only_when_searching(chromium, site_url, path):
-    SERVED.clear()
+def test_page_loads_only_its_language_index_and_only_when_searching(chromium, site_url,
+                                                                    site_requests, path):
+    # The server sees the search worker's requests, which Playwright does not.
+    site_requests.clear()
     box = SearchBox(chromium, site_url, path)
     try:
         box.page.wait_for_load_state("networkidle")
-        assert path in SERVED
-        assert not [r for r in SERVED if r.endswith(".full.json")]  # nothing yet
+        assert path in site_requests
+        assert not [r for r in site_requests if r.endswith(".full.json")]  # nothing yet
         count, _ = box.search("conv2d")
         assert count > 0
         own = "/en/search/" if path.startswith("/en/") else "/search/"
-        loaded = [r for r in SERVED if r.endswith(".full.json")]
+        loaded = [r for r in site_requests if r.endswith(".full.json")]
         assert loaded == [own + "search_index.full.json"], loaded
     finally:
         box.close()
@@ -273,7 +233,7 @@ def main(argv: list[str]) -> int:
     site = Path(argv[0])
     from playwright.sync_api import sync_playwright
 
-    with _serve(site) as base, sync_playwright() as playwright:
+    with serve(site) as base, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
                                              args=CHROMIUM_ARGS, headless=True)
         ko = SearchBox(browser, base, "/padding-stride/")

@@ -43,31 +43,31 @@ def encode(images: np.ndarray) -> str:
 
 
 @pytest.fixture(scope="module")
-def python_model(explainer_site):
-    return load_exported(explainer_site / "assets" / "model")
+def python_model(site_dir):
+    return load_exported(site_dir / "assets" / "model")
 
 
-def test_weights_are_small_and_load_only_near_the_widget(tab, explainer_url, explainer_site):
-    files = sorted((explainer_site / "assets" / "model").iterdir())
+def test_weights_are_small_and_load_only_near_the_widget(tab, site_url, site_dir):
+    files = sorted((site_dir / "assets" / "model").iterdir())
     assert {f.name for f in files} == {"model.json", "weights.bin", "examples.bin"}
-    widget = sorted((explainer_site / "assets" / "explainer").iterdir())
+    widget = sorted((site_dir / "assets" / "explainer").iterdir())
     assert {f.name for f in widget} == {"explainer.js", "convnet.js", "explainer.css"}
     total = sum(f.stat().st_size for f in files + widget)
     assert total < 2_000_000, f"the widget downloads {total:,} bytes"
 
-    page = tab(explainer_url)
-    page.page.goto(explainer_url + "en/draw-a-digit/")
+    page = tab(site_url)
+    page.page.goto(site_url + "en/draw-a-digit/")
     page.page.wait_for_load_state("load")
     page.page.wait_for_timeout(1500)
     assert page.model_requests() == [], "weights downloaded before the reader reached the widget"
     assert page.page.locator(".cnn-explainer").get_attribute("data-started") is None
     # Another page (no widget) loads neither the script nor the weights.
     page.requests.clear()
-    page.page.goto(explainer_url + "en/convnet-mnist/")
+    page.page.goto(site_url + "en/convnet-mnist/")
     page.page.wait_for_load_state("load")
     assert not [u for u in page.requests if "/assets/explainer/" in u or "/assets/model/" in u]
 
-    page.page.goto(explainer_url + "en/draw-a-digit/")
+    page.page.goto(site_url + "en/draw-a-digit/")
     page.page.locator(".cnn-explainer").scroll_into_view_if_needed()
     page.page.wait_for_selector(".cnn-explainer[data-ready=true]", timeout=120_000)
     loaded = page.model_requests()
@@ -75,11 +75,11 @@ def test_weights_are_small_and_load_only_near_the_widget(tab, explainer_url, exp
     assert page.errors == [] and page.failed == []
 
 
-def test_predict_equals_python_on_200_test_images(tab, explainer_url, python_model, mnist_test):
+def test_predict_equals_python_on_200_test_images(tab, site_url, python_model, mnist_test):
     images, labels = mnist_test
     images = images[:200]
-    page = tab(explainer_url)
-    page.page.goto(explainer_url + "en/draw-a-digit/")
+    page = tab(site_url)
+    page.page.goto(site_url + "en/draw-a-digit/")
     results = page.page.evaluate(PREDICT, [encode(images), 3])
     browser = np.array([r["logits"] for r in results])
     features = python_model.features(images)
@@ -100,12 +100,12 @@ def test_predict_equals_python_on_200_test_images(tab, explainer_url, python_mod
     assert page.errors == []
 
 
-def test_browser_accuracy_matches_python_on_1000_test_images(tab, explainer_url, python_model,
+def test_browser_accuracy_matches_python_on_1000_test_images(tab, site_url, python_model,
                                                             mnist_test):
     images, labels = mnist_test
     images, labels = images[:1000], labels[:1000]
-    page = tab(explainer_url)
-    page.page.goto(explainer_url + "en/draw-a-digit/")
+    page = tab(site_url)
+    page.page.goto(site_url + "en/draw-a-digit/")
     results = page.page.evaluate(PREDICT, [encode(images), 0])
     browser_accuracy = float(np.mean([r["label"] for r in results] == labels))
     python_accuracy = float(np.mean(python_model(images).numpy().argmax(axis=1) == labels))
@@ -266,9 +266,9 @@ def test_korean_page_has_korean_labels_and_fits_360_pixels(open_widget):
     assert tab.errors == []
 
 
-def test_without_scripts_the_page_keeps_its_figures(tab, explainer_url):
-    page = tab(explainer_url, java_script_enabled=False)
-    page.page.goto(explainer_url + "en/draw-a-digit/")
+def test_without_scripts_the_page_keeps_its_figures(tab, site_url):
+    page = tab(site_url, java_script_enabled=False)
+    page.page.goto(site_url + "en/draw-a-digit/")
     assert page.model_requests() == []
     assert page.page.locator(".cnn-explainer noscript").count() == 1
     figures = page.page.locator("img").evaluate_all(

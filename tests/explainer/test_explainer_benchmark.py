@@ -11,11 +11,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_benchmark_reports_both_medians(explainer_site, chromium):
+def test_benchmark_reports_both_medians(site_dir, chromium):
     # chromium: only to skip (or fail on CI) where the browser is missing.
     done = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "explainer_predict.py"), "--site",
-         str(explainer_site), "--images", "3", "--repeats", "3", "--json"],
+         str(site_dir), "--images", "3", "--repeats", "3", "--json"],
         capture_output=True, text=True, cwd=ROOT, timeout=600,
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
     assert done.returncode == 0, done.stderr[-3000:]

@@ -16,9 +16,7 @@ def trainer_requests(requests):
 
 
 def open_chapter(tab, site_url, lang="en", **context_options):
-    opened = tab(site_url, **context_options)
-    opened.requests = []
-    opened.page.on("request", lambda r: opened.requests.append(r.url))
+    opened = tab(site_url, **context_options)  # records every request (tests/browser.py)
     path = "en/train-in-browser/" if lang == "en" else "train-in-browser/"
     opened.page.goto(site_url + path)
     return opened
