@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Set up the project and run it: ``python3 dev.py serve`` or ``python3 dev.py test``.
 
-Needs nothing but Python 3.11+. Both commands create ``.venv`` (once), install
+Needs nothing but Python 3.11.5+ (``LOCK_PYTHON``). Both commands create ``.venv`` (once), install
 the locked dependencies into it and then run the site or the tests inside it.
 ``requirements.lock`` pins every package with its hashes; it is installed with
 ``pip install --require-hashes``, so a changed or substituted file fails.
@@ -115,6 +115,12 @@ def _create(env: Path) -> Path:
     return python
 
 
+#: The oldest Python that every pin of requirements.lock installs on: pymdown-extensions
+#: 13.1 (Material's Markdown extensions) needs 3.11.5. The package alone needs 3.11
+#: (test-floor runs on any 3.11).
+LOCK_PYTHON = (3, 11, 5)
+
+
 def install() -> None:
     """Create .venv and install the project with its locked dependencies (idempotent).
 
@@ -123,6 +129,11 @@ def install() -> None:
     the project itself is then installed from this folder, without dependencies
     and without fetching anything else.
     """
+    if sys.version_info < LOCK_PYTHON:
+        wanted = ".".join(map(str, LOCK_PYTHON))
+        sys.exit(f"dev.py: the site's locked tools need Python {wanted} or newer (pymdown-"
+                 f"extensions 13.1); this is {sys.version.split()[0]}. Run dev.py with a "
+                 f"newer python3.")
     _create(VENV)
     fingerprint = _install_fingerprint()
     if STAMP.exists() and STAMP.read_text() == fingerprint:

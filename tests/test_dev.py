@@ -84,3 +84,15 @@ def test_the_tests_run_on_every_core_and_extra_arguments_come_last(monkeypatch, 
     # Last wins for "-n", so "dev.py test -n 0" runs in one process (for --pdb).
     assert cmd[1:] == ["-m", "pytest", "-n", "auto", *markers,
                        *argv[2:]]
+
+
+def test_a_python_too_old_for_the_lock_is_one_line_before_anything_is_created(root, monkeypatch,
+                                                                              capsys):
+    monkeypatch.setattr(dev.sys, "version_info", (3, 11, 2, "final", 0))
+    monkeypatch.setattr(dev.sys, "version", "3.11.2 (main)")
+    with pytest.raises(SystemExit) as stopped:
+        dev.install()
+    assert str(stopped.value) == ("dev.py: the site's locked tools need Python 3.11.5 or newer "
+                                  "(pymdown-extensions 13.1); this is 3.11.2. Run dev.py with a "
+                                  "newer python3.")
+    assert not (root / ".venv").exists()
