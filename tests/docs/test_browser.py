@@ -178,7 +178,6 @@ def load_all_figures(page):
     page.wait_for_function("Array.from(document.images).every(img => img.complete)")
 
 
-@pytest.mark.xfail(reason="known failure after the final merge (2026-12-02), under investigation in issue 18", strict=False)
 @pytest.mark.parametrize("width", PHONES)
 @pytest.mark.parametrize("lang", LANGS)
 def test_every_figure_uses_the_column_on_a_phone(tab, site_url, lang, width):
