@@ -1,11 +1,16 @@
-"""Plugin part: the sample photo for the in-page convolution playground.
+"""Plugin part: the two data files of the in-page convolution playground.
 
-The kernel widget (``docs/assets/playground/playground.js``) filters the same
-photograph the chapter "Convolution without training" uses. Nothing is pasted:
-at build time this part computes the photo with
-``cnn_tutorial.kernels.load_sample_image(gray=True, size=SAMPLE_SIZE)`` and
-writes it as ``sample-photo.png`` beside every copy of ``playground.js`` in
-the built site (mkdocs-static-i18n copies shared assets once per language).
+Nothing in ``docs/assets/playground/`` is pasted from the package; at build
+time this part writes, beside every copy of ``playground.js`` in the built site
+(mkdocs-static-i18n copies shared assets once per language):
+
+* ``lecture-network.json``: the layer calculator's starting stack, converted
+  from ``cnn_tutorial.arithmetic.LECTURE_NETWORK`` by :func:`network_layers`,
+  so the package is the network's one source (``cnn-core.js`` holds no copy);
+* ``sample-photo.png``: the photograph the kernel widget filters, the one the
+  chapter "Convolution without training" uses, computed with
+  ``cnn_tutorial.kernels.load_sample_image(gray=True, size=SAMPLE_SIZE)``.
+
 The file is an 8-bit grayscale PNG (35 KB; the float32 JSON it replaces
 was 350 KB): each pixel is the photo's value rounded to the nearest of 256
 gray levels. The widget computes on exactly those quantised values
@@ -21,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import logging
 import os
 from importlib import metadata
@@ -41,6 +47,9 @@ SAMPLE_NAME = "astronaut"
 SAMPLE_FILE = "sample-photo.png"
 #: Gray levels of the shipped photo (8-bit PNG).
 LEVELS = 255
+#: File name of the layer calculator's starting stack, relative to playground.js.
+NETWORK_FILE = "lecture-network.json"
+
 
 def _cache_key(size: int, name: str) -> str:
     """Hash of what decides the photo's pixels: the package's code and library versions."""
@@ -178,13 +187,69 @@ def sample_png(cache_dir: Path, size: int = SAMPLE_SIZE, name: str = SAMPLE_NAME
     return data
 
 
-def write_photo(site_dir: Path, cache_dir: Path) -> None:
-    """Write ``sample-photo.png`` beside every built copy of ``playground.js``."""
+def network_layers(layers=None) -> list[dict]:
+    """A stack of ``cnn_tutorial.arithmetic`` layers as the objects ``cnn-core.js`` computes on.
+
+    ``describeStack`` in ``cnn-core.js`` takes ``{"type": "conv", "filters",
+    "kernel", "stride", "padding", "dilation"}``, ``{"type": "pool", "size",
+    "stride", "padding"}``, ``{"type": "flatten"}``, ``{"type": "dense",
+    "units"}`` and ``{"type": "dropout", "rate"}``; a pooling layer's stride
+    ``None`` (the window's side) is written out.
+
+    Args:
+        layers: Layer objects in order; ``None`` means ``LECTURE_NETWORK``.
+
+    Examples:
+        >>> network_layers()[:2]  # doctest: +NORMALIZE_WHITESPACE
+        [{'type': 'conv', 'filters': 32, 'kernel': 5, 'stride': 1, 'padding': 'SAME',
+          'dilation': 1}, {'type': 'pool', 'size': 2, 'stride': 2, 'padding': 'VALID'}]
+        >>> [layer["type"] for layer in network_layers()]
+        ['conv', 'pool', 'conv', 'pool', 'flatten', 'dense', 'dropout', 'dense']
+        >>> network_layers(["conv"])
+        Traceback (most recent call last):
+        ...
+        TypeError: layers[0] must be a Conv, Pool, Flatten, Dense or Dropout, got 'conv'
+    """
+    from cnn_tutorial.arithmetic import (
+        LECTURE_NETWORK,
+        Conv,
+        Dense,
+        Dropout,
+        Flatten,
+        Pool,
+    )
+
+    out = []
+    for index, layer in enumerate(LECTURE_NETWORK if layers is None else layers):
+        if isinstance(layer, Conv):
+            out.append({"type": "conv", "filters": layer.filters, "kernel": layer.kernel_size,
+                        "stride": layer.stride, "padding": layer.padding,
+                        "dilation": layer.dilation})
+        elif isinstance(layer, Pool):
+            out.append({"type": "pool", "size": layer.pool_size,
+                        "stride": layer.pool_size if layer.stride is None else layer.stride,
+                        "padding": layer.padding})
+        elif isinstance(layer, Flatten):
+            out.append({"type": "flatten"})
+        elif isinstance(layer, Dense):
+            out.append({"type": "dense", "units": layer.units})
+        elif isinstance(layer, Dropout):
+            out.append({"type": "dropout", "rate": layer.rate})
+        else:
+            raise TypeError(f"layers[{index}] must be a Conv, Pool, Flatten, Dense or Dropout, "
+                            f"got {layer!r}")
+    return out
+
+
+def write_assets(site_dir: Path, cache_dir: Path) -> None:
+    """Write ``sample-photo.png`` and ``lecture-network.json`` beside every built ``playground.js``."""
     scripts = sorted(Path(site_dir).glob("**/assets/playground/playground.js"))
     if not scripts:
         log.info("playground: no assets/playground/playground.js in the site; "
-                 "the kernel widget's photo was not written")
+                 "the widgets' photo and network were not written")
         return
-    data = sample_png(cache_dir)
+    photo = sample_png(cache_dir)
+    network = json.dumps(network_layers(), indent=1).encode() + b"\n"
     for script in scripts:
-        (script.parent / SAMPLE_FILE).write_bytes(data)
+        (script.parent / SAMPLE_FILE).write_bytes(photo)
+        (script.parent / NETWORK_FILE).write_bytes(network)

@@ -7,7 +7,7 @@ can be read. The parts:
 * :mod:`docs_hooks.notebooks`: executes the chapters (with a cache) and renders them.
 * :mod:`docs_hooks.reference`: cached mkdocstrings templates; links chapters <-> reference.
 * :mod:`docs_hooks.explainer`: publishes the convnet "Draw a digit" exported.
-* :mod:`docs_hooks.playground`: the sample photo of the convolution widget.
+* :mod:`docs_hooks.playground`: the sample photo and the network of the playground widgets.
 * :mod:`docs_hooks.trainer`: the training images of the in-browser trainer.
 * :mod:`docs_hooks.not_found`: a 404 page per language.
 * :mod:`docs_hooks.search`: Korean search, one index per language.
@@ -95,7 +95,7 @@ class CnnTutorialPlugin(BasePlugin[CnnTutorialConfig]):
             return  # the outer build's on_post_build does the site-wide work, once
         site_dir = Path(config.site_dir)
         context.notebooks.write_assets(site_dir)
-        playground.write_photo(site_dir, context.folder("playground"))
+        playground.write_assets(site_dir, context.folder("playground"))
         trainer.write(site_dir)
         kept = explainer.publish(context, site_dir)
         search.finish(site_dir, context.folder("search"), context.folder_languages)

@@ -202,17 +202,22 @@ def test_describe_stack_matches_package(page):
         assert result["total"] == sum(r.params for r in expected)
 
 
-def test_lecture_network_is_the_packages(page):
-    result = page.evaluate("() => cnnTutorial.describeStack(cnnTutorial.LECTURE_NETWORK)")
-    expected = arithmetic.describe_stack(arithmetic.LECTURE_NETWORK)
-    assert [tuple(r["shape"]) for r in result["rows"]] == [r.output_shape for r in expected]
-    assert result["total"] == 3274634
-    # Field by field too: the widget's starting stack is LECTURE_NETWORK, dropout rate included.
+def test_lecture_network_is_the_packages(page, harness):
+    """The calculator's starting stack is the file the build writes from LECTURE_NETWORK.
+
+    cnn-core.js holds no copy of the network any more (it was the fourth place
+    the network was written down); the widget fetches lecture-network.json.
+    """
+    assert page.evaluate("() => 'LECTURE_NETWORK' in cnnTutorial") is False
+    served = page.evaluate("""(url) => fetch(url).then((r) => r.json())""",
+                           harness + "assets/playground/lecture-network.json")
+    # Field by field, converted here independently of docs_hooks/playground.py.
     python = []
     for spec in arithmetic.LECTURE_NETWORK:
         if isinstance(spec, arithmetic.Conv):
             python.append({"type": "conv", "filters": spec.filters, "kernel": spec.kernel_size,
-                           "stride": spec.stride, "padding": spec.padding})
+                           "stride": spec.stride, "padding": spec.padding,
+                           "dilation": spec.dilation})
         elif isinstance(spec, arithmetic.Pool):
             python.append({"type": "pool", "size": spec.pool_size,
                            "stride": spec.stride or spec.pool_size, "padding": spec.padding})
@@ -222,7 +227,11 @@ def test_lecture_network_is_the_packages(page):
             python.append({"type": "dropout", "rate": spec.rate})
         else:
             python.append({"type": "flatten"})
-    assert page.evaluate("() => cnnTutorial.LECTURE_NETWORK") == python
+    assert served == python
+    result = page.evaluate("(layers) => cnnTutorial.describeStack(layers)", served)
+    expected = arithmetic.describe_stack(arithmetic.LECTURE_NETWORK)
+    assert [tuple(r["shape"]) for r in result["rows"]] == [r.output_shape for r in expected]
+    assert result["total"] == sum(r.params for r in expected) == 3274634
 
 
 def test_describe_stack_reports_the_failing_layer(page):

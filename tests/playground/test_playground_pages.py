@@ -3,13 +3,14 @@
 Uses the ``built_site`` fixture of ``tests/conftest.py`` (the site built once
 per test session), served on 127.0.0.1. Checks that each chapter carries its
 widget, that the widget starts, answers its controls and speaks the page's
-language, that nothing is requested off-site, that the sample photo is beside
-every copy of the scripts, and that without scripts the placeholder takes no
+language, that nothing is requested off-site, that the sample photo and the
+lecture's network are beside every copy of the scripts, and that without scripts the placeholder takes no
 room while the chapter's static figure stays.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -90,12 +91,14 @@ def test_stack_on_the_chapter_counts_the_lecture_network(tab, site_url):
     assert opened.errors == [] and opened.playground_failures() == []
 
 
-def test_sample_photo_beside_every_script(site_dir, hook):
+def test_sample_photo_and_network_beside_every_script(site_dir, hook):
     scripts = sorted(site_dir.glob("**/assets/playground/playground.js"))
     assert scripts, "the site has no assets/playground/playground.js (extra_javascript?)"
     for script in scripts:
         levels = hook.decode_png((script.parent / hook.SAMPLE_FILE).read_bytes())
         assert levels.shape == (hook.SAMPLE_SIZE, hook.SAMPLE_SIZE)
+        network = json.loads((script.parent / hook.NETWORK_FILE).read_text(encoding="utf-8"))
+        assert network == hook.network_layers()
     assert not list(site_dir.glob("**/sample-photo.json")), "the float32 JSON is still shipped"
 
 

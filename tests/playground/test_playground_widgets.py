@@ -32,6 +32,7 @@ def pages(chromium, harness):
         page.on("console", lambda m, errors=errors: m.type == "error" and errors.append(m.text))
         page.goto(f"{harness}harness-{lang}.html")
         page.wait_for_selector(f'{KERNEL}[data-ready="true"]')
+        page.wait_for_selector(f'{STACK}[data-ready="true"]')
         page.errors = errors
         opened[lang] = page
         contexts.append(context)
@@ -56,6 +57,7 @@ def fresh(pages, lang="en"):
     }""")
     page.locator(KERNEL).scroll_into_view_if_needed()  # the kernel widget loads its photo then
     page.wait_for_selector(f'{KERNEL}[data-ready="true"]')
+    page.wait_for_selector(f'{STACK}[data-ready="true"]')  # the lecture's network is loaded
     return page
 
 
@@ -357,6 +359,30 @@ def test_stack_with_the_keyboard(pages):
     assert page.evaluate("document.activeElement.dataset.role") == "up"
 
 
+@pytest.mark.parametrize("lang, message", [
+    ("en", "The lecture's network could not be loaded (HTTP 404); add layers yourself."),
+    ("ko", "강의의 신경망을 불러오지 못했습니다(HTTP 404). 계층은 직접 추가할 수 있습니다."),
+])
+def test_stack_without_the_network_file_says_so(tab, harness, lang, message):
+    """A missing lecture-network.json is one line in the page's language; the
+    calculator still works on the layers the reader adds."""
+    opened = tab(harness)
+    page = opened.page
+    page.route("**/lecture-network.json", lambda route: route.fulfill(status=404, body=""))
+    page.goto(f"{harness}harness-{lang}.html")
+    page.wait_for_selector(f'{STACK}[data-ready="error"]')
+    assert text(page, f'{STACK} [data-role="total"]') == message
+    assert stack_rows(page) == []
+    assert page.locator(f'{STACK} button[data-role="reset"]').is_disabled()
+    for layer in ("flatten", "dense"):
+        page.locator(f'{STACK} select[data-role="add-type"]').select_option(layer)
+        page.click(f'{STACK} button[data-role="add"]')
+    assert stack_rows(page) == [["flatten", "784", "0"], ["dense", "10", "7,850"]]
+    assert page.locator(STACK).get_attribute("data-total") == "7850"
+    assert opened.errors == []
+    assert opened.playground_failures() == [f"404 {harness}assets/playground/lecture-network.json"]
+
+
 # --- labels follow <html lang> ----------------------------------------------------
 
 
@@ -391,6 +417,7 @@ def test_no_errors_and_nothing_off_site(tab, harness):
     opened = tab(harness)
     opened.page.goto(f"{harness}harness-ko.html")
     opened.page.wait_for_selector(f'{KERNEL}[data-ready="true"]')
+    opened.page.wait_for_selector(f'{STACK}[data-ready="true"]')
     for selector in (STEPPER, STACK):
         assert opened.page.locator(selector).get_attribute("data-ready") == "true"
     assert opened.errors == [] and opened.failed == []

@@ -9,7 +9,9 @@
  *   samePadding   <-> cnn_tutorial.arithmetic.same_padding
  *   describeStack <-> cnn_tutorial.arithmetic.describe_stack
  * tests/playground/ checks that they agree. Plain ES2017, no dependencies, and
- * nothing is fetched here (playground.js loads the sample photo).
+ * nothing is fetched here: the widgets load the sample photo (sample.js) and
+ * the lecture's network (stack-widget.js, lecture-network.json), both written
+ * at build time from the package by docs_hooks/playground.py.
  */
 (function (global) {
   "use strict";
@@ -379,18 +381,6 @@
     return { rows: rows, total: total, error: null };
   }
 
-  /** The lecture's convnet for MNIST (cnn_tutorial.arithmetic.LECTURE_NETWORK). */
-  var LECTURE_NETWORK = [
-    { type: "conv", filters: 32, kernel: 5, stride: 1, padding: "SAME" },
-    { type: "pool", size: 2, stride: 2, padding: "VALID" },
-    { type: "conv", filters: 64, kernel: 5, stride: 1, padding: "SAME" },
-    { type: "pool", size: 2, stride: 2, padding: "VALID" },
-    { type: "flatten" },
-    { type: "dense", units: 1024 },
-    { type: "dropout", rate: 0.25 },
-    { type: "dense", units: 10 }
-  ];
-
   function frozen(rows) {
     return Object.freeze(rows.map(function (row) { return Object.freeze(row.slice()); }));
   }
@@ -412,7 +402,6 @@
     KERNELS: KERNELS,
     KERNEL_NAMES: Object.freeze(["identity", "blur", "gaussian_blur", "sharpen", "edge",
       "top_sobel", "emboss"]),
-    LECTURE_NETWORK: Object.freeze(LECTURE_NETWORK.map(Object.freeze)),
     checkPadding: checkPadding,
     effectiveKernelSize: effectiveKernelSize,
     outputSize: outputSize,

@@ -14,8 +14,9 @@
  * <html lang>), dom.js (small DOM helpers), sample.js (the sample photo), and
  * one module per widget. All arithmetic comes from cnn-core.js
  * (window.cnnTutorial), a classic script that runs before any module. Nothing
- * is fetched from another origin: the sample photo is a JSON file written
- * next to these files at build time by docs_hooks/playground.py.
+ * is fetched from another origin: the sample photo (sample-photo.png) and the
+ * lecture's network (lecture-network.json) are written next to these files at
+ * build time by docs_hooks/playground.py.
  */
 import { kernelWidget } from "./kernel-widget.js";
 import { stepperWidget } from "./stepper-widget.js";

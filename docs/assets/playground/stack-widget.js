@@ -1,8 +1,39 @@
-/* Widget 3: the layer-stack shape calculator (the fully connected chapter). */
+/* Widget 3: the layer-stack shape calculator (the fully connected chapter).
+   Its starting stack, the lecture's network, is lecture-network.json: written
+   beside these files at build time by docs_hooks/playground.py from
+   cnn_tutorial.arithmetic.LECTURE_NETWORK, the network's one source. */
 import { strings } from "./strings.js";
 import { el, field, select, numberInput, readInt, scrollBox } from "./dom.js";
 
 const core = window.cnnTutorial;
+const NETWORK_URL = new URL("lecture-network.json", import.meta.url).href;
+
+/** The file's layers, or an Error saying what is wrong with it. */
+function checkNetwork(layers) {
+  if (!Array.isArray(layers) || layers.length === 0) {
+    throw new Error("lecture-network.json must hold a non-empty array of layers");
+  }
+  layers.forEach(function (layer, index) {
+    if (!layer || typeof layer !== "object" ||
+        !Object.prototype.hasOwnProperty.call(FIELDS, layer.type)) {
+      throw new Error("lecture-network.json: layer " + index + " has no known type");
+    }
+  });
+  return layers.map(function (layer) { return Object.freeze(copyLayer(layer)); });
+}
+
+let networkPromise = null;
+/** The lecture's network, fetched once per page (again after a failure). */
+function loadNetwork() {
+  if (!networkPromise) {
+    networkPromise = fetch(NETWORK_URL, { credentials: "same-origin" }).then(function (response) {
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      return response.json();
+    }).then(checkNetwork);
+    networkPromise.catch(function () { networkPromise = null; });
+  }
+  return networkPromise;
+}
 
 var FIELDS = {
   conv: [["filters", "filters", 1, 4096], ["kernel", "kernelShort", 1, 15],
@@ -33,7 +64,8 @@ export function stackWidget(root) {
   var t = strings();
   var state = {
     input: [28, 28, 1],
-    layers: core.LECTURE_NETWORK.map(copyLayer)
+    layers: [],
+    lecture: null // the loaded network, for the reset button
   };
 
   var shapeInputs = [[t.height, 28], [t.width, 28], [t.channels, 1]].map(function (pair, i) {
@@ -58,7 +90,8 @@ export function stackWidget(root) {
   var addType = select(TYPES.map(function (type) { return [type, t.types[type]]; }), "conv",
     { "aria-label": t.addType, "data-role": "add-type" });
   var addButton = el("button", { type: "button", text: t.add, "data-role": "add" });
-  var resetButton = el("button", { type: "button", text: t.reset, "data-role": "reset" });
+  var resetButton = el("button", { type: "button", text: t.reset, "data-role": "reset",
+    disabled: true });
 
   root.appendChild(el("p", { className: "cnn-pg-title", text: t.stackTitle }));
   root.appendChild(inputBox);
@@ -215,13 +248,26 @@ export function stackWidget(root) {
     buildRows({ index: state.layers.length - 1, role: "type" });
   });
   resetButton.addEventListener("click", function () {
-    state.layers = core.LECTURE_NETWORK.map(copyLayer);
+    state.layers = state.lecture.map(copyLayer);
     shapeInputs[0].value = "28";
     shapeInputs[1].value = "28";
     shapeInputs[2].value = "1";
     buildRows(null);
   });
 
+  // Until the network arrives the table is empty and the total line says so;
+  // the reader can already add layers. data-ready: "false", then "true" or "error".
+  root.setAttribute("data-ready", "false");
   buildRows(null);
-  root.setAttribute("data-ready", "true");
+  totalText.textContent = t.networkLoading;
+  loadNetwork().then(function (layers) {
+    state.lecture = layers;
+    resetButton.disabled = false;
+    if (state.layers.length === 0) state.layers = layers.map(copyLayer);
+    buildRows(null);
+    root.setAttribute("data-ready", "true");
+  }, function (error) {
+    totalText.textContent = t.networkError(error.message);
+    root.setAttribute("data-ready", "error");
+  });
 }

@@ -88,6 +88,10 @@ export default {
   add: "Add layer",
   addType: "type of the new layer",
   reset: "Lecture's network",
+  networkLoading: "Loading the lecture's network…",
+  networkError: function (why) {
+    return "The lecture's network could not be loaded (" + why + "); add layers yourself.";
+  },
   total: "Total",
   totalBytes: function (mb) { return "≈ " + mb + " MB of float32 weights"; },
   errors: {

@@ -88,6 +88,10 @@ export default {
   add: "계층 추가",
   addType: "추가할 계층의 종류",
   reset: "강의의 신경망으로",
+  networkLoading: "강의의 신경망을 불러오는 중…",
+  networkError: function (why) {
+    return "강의의 신경망을 불러오지 못했습니다(" + why + "). 계층은 직접 추가할 수 있습니다.";
+  },
   total: "합계",
   totalBytes: function (mb) { return "float32 가중치 약 " + mb + " MB"; },
   errors: {
