@@ -210,30 +210,23 @@ def network_layers(layers=None) -> list[dict]:
         ...
         TypeError: layers[0] must be a Conv, Pool, Flatten, Dense or Dropout, got 'conv'
     """
-    from cnn_tutorial.arithmetic import (
-        LECTURE_NETWORK,
-        Conv,
-        Dense,
-        Dropout,
-        Flatten,
-        Pool,
-    )
+    from cnn_tutorial import arithmetic
 
     out = []
-    for index, layer in enumerate(LECTURE_NETWORK if layers is None else layers):
-        if isinstance(layer, Conv):
+    for index, layer in enumerate(arithmetic.LECTURE_NETWORK if layers is None else layers):
+        if isinstance(layer, arithmetic.Conv):
             out.append({"type": "conv", "filters": layer.filters, "kernel": layer.kernel_size,
                         "stride": layer.stride, "padding": layer.padding,
                         "dilation": layer.dilation})
-        elif isinstance(layer, Pool):
+        elif isinstance(layer, arithmetic.Pool):
             out.append({"type": "pool", "size": layer.pool_size,
                         "stride": layer.pool_size if layer.stride is None else layer.stride,
                         "padding": layer.padding})
-        elif isinstance(layer, Flatten):
+        elif isinstance(layer, arithmetic.Flatten):
             out.append({"type": "flatten"})
-        elif isinstance(layer, Dense):
+        elif isinstance(layer, arithmetic.Dense):
             out.append({"type": "dense", "units": layer.units})
-        elif isinstance(layer, Dropout):
+        elif isinstance(layer, arithmetic.Dropout):
             out.append({"type": "dropout", "rate": layer.rate})
         else:
             raise TypeError(f"layers[{index}] must be a Conv, Pool, Flatten, Dense or Dropout, "
