@@ -60,6 +60,7 @@ def test_each_palette_is_checked_on_its_own(tab, site_url):
     found = palette_violations(page)
     assert found["default"] == []
     assert [v["id"] for v in found["slate"]] == ["color-contrast"], describe_palettes(found)
+    assert visit.errors == [], visit.errors
 
 
 def test_palette_choice_is_remembered(tab, site_url):
