@@ -12,10 +12,16 @@ fast test with one clear message instead of a site build half-way through.
 * mkdocs-static-i18n: the plugin's ``building`` (true during the inner builds
   of the other languages), ``current_language``, ``default_language`` and
   ``config.languages``.
+* Material for MkDocs (the search part, ``docs_hooks/search.py``): its search
+  worker ``assets/javascripts/workers/search.<hash>.min.js``, the page's
+  ``<script id="__config">`` that names the worker (``search``) and the site's
+  root (``base``), and the worker's messages (``SETUP`` 0 answered by ``READY``
+  1, ``QUERY`` 2 by ``RESULT`` 3), which ``docs_hooks/search_worker.js`` wraps.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +31,17 @@ from mkdocs.exceptions import PluginError
 CLIPBOARD_SCRIPT = Path("mkdocs_html", "assets", "clipboard.umd.js")
 #: Attributes of mkdocs-static-i18n's plugin object that the build reads.
 I18N_ATTRIBUTES = ("building", "current_language", "default_language")
+#: Where Material's search worker lives, relative to the site root (and its templates).
+MATERIAL_WORKERS = "assets/javascripts/workers/"
+#: The file name of Material's search worker.
+MATERIAL_WORKER = re.compile(r"search\.[0-9a-f]+\.min\.js$")
+#: The element of the page's configuration, which Material's bundle reads (``base.html``).
+MATERIAL_CONFIG_TAG = '<script id="__config" type="application/json">'
+#: That element in a built page: (opening tag)(JSON)(closing tag).
+MATERIAL_CONFIG = re.compile(f"({re.escape(MATERIAL_CONFIG_TAG)})(.*?)(</script>)", re.DOTALL)
+#: In the worker: SETUP (0) returns READY (1), QUERY (2) returns RESULT (3) with the data.
+_MATERIAL_MESSAGES = re.compile(r"case 0:return .{0,160}?\{type:1\};case 2:.{0,120}?"
+                                r"\{type:3,data:", re.DOTALL)
 
 
 class LibraryChanged(PluginError):
@@ -48,6 +65,38 @@ def templates_dir() -> str:
 def clipboard_script() -> Path:
     """The file of mkdocs-jupyter's ``<clipboard-copy>`` element."""
     return Path(templates_dir()) / CLIPBOARD_SCRIPT
+
+
+def material_templates() -> Path:
+    """Material for MkDocs' templates folder (the theme's ``base.html`` and assets)."""
+    import material
+
+    return Path(material.__file__).parent / "templates"
+
+
+def material_workers(folder: Path) -> list[Path]:
+    """Material's search workers in ``folder`` (a built site or Material's templates)."""
+    workers = Path(folder) / MATERIAL_WORKERS
+    return sorted(p for p in workers.glob("search.*.min.js") if MATERIAL_WORKER.search(p.name))
+
+
+def _check_material() -> list[str]:
+    problems = []
+    templates = material_templates()
+    workers = material_workers(templates)
+    if len(workers) != 1:
+        problems.append(f"Material ships {len(workers)} search workers matching "
+                        f"{MATERIAL_WORKERS}search.<hash>.min.js, expected 1")
+    elif not _MATERIAL_MESSAGES.search(workers[0].read_text(encoding="utf-8")):
+        problems.append(f"Material's worker {workers[0].name} no longer answers SETUP (0) with "
+                        "READY (1) and QUERY (2) with RESULT (3) (docs_hooks/search_worker.js)")
+    base = (templates / "base.html").read_text(encoding="utf-8")
+    if MATERIAL_CONFIG_TAG not in base:
+        problems.append(f"Material's base.html has no {MATERIAL_CONFIG_TAG}")
+    for key in ('"base": base_url', f'"search": "{MATERIAL_WORKERS}search.'):
+        if key not in base:
+            problems.append(f"Material's page configuration lacks {key}")
+    return problems
 
 
 def i18n_state(config) -> tuple[bool, str | None, str | None, tuple[str, ...]]:
@@ -99,6 +148,10 @@ def check() -> list[str]:
             problems.append(f"mkdocs-static-i18n's plugin lacks {missing}")
     except Exception as error:  # noqa: BLE001 - any failure here is the message
         problems.append(f"mkdocs_static_i18n.plugin.I18n: {type(error).__name__}: {error}")
+    try:
+        problems += _check_material()
+    except (ImportError, OSError) as error:
+        problems.append(f"Material for MkDocs' templates: {error}")
     return problems
 
 

@@ -39,6 +39,12 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from .adapters import (
+    MATERIAL_CONFIG,
+    MATERIAL_WORKER,
+    MATERIAL_WORKERS,
+    material_workers,
+)
 from .notebooks.store import touch
 
 log = logging.getLogger("mkdocs.plugins.cnn_tutorial.search")
@@ -331,9 +337,6 @@ def split_index(data: dict, prefixes: tuple[str, ...] = FOLDER_LANGUAGES) -> dic
             for folder, docs in by_folder.items()}
 
 
-_MATERIAL_WORKER = re.compile(r"search\.[0-9a-f]+\.min\.js$")
-_CONFIG = re.compile(r'(<script id="__config" type="application/json">)(.*?)(</script>)', re.DOTALL)
-
 
 def worker_script(material_name: str) -> tuple[str, str]:
     """``(file name, source)`` of our worker that wraps Material's ``material_name``."""
@@ -345,11 +348,11 @@ def worker_script(material_name: str) -> tuple[str, str]:
 def rewrite_config(output: str, url: str, folder_languages: tuple[str, ...] = FOLDER_LANGUAGES,
                    ) -> str:
     """The page with its ``__config`` naming our worker (and ``en/`` as base on English pages)."""
-    match = _CONFIG.search(output)
+    match = MATERIAL_CONFIG.search(output)
     if match is None:
         return output
     app = json.loads(match.group(2))
-    material = _MATERIAL_WORKER.search(app.get("search") or "")
+    material = MATERIAL_WORKER.search(app.get("search") or "")
     if material:
         name, _ = worker_script(material.group(0))
         app["search"] = app["search"][:material.start()] + name
@@ -362,19 +365,16 @@ def rewrite_config(output: str, url: str, folder_languages: tuple[str, ...] = FO
 
 def write_worker(site_dir: Path) -> None:
     """Write our worker next to Material's in the built site."""
-    workers = site_dir / WORKERS
-    found = sorted(p for p in workers.glob("search.*.min.js") if _MATERIAL_WORKER.search(p.name))
+    found = material_workers(site_dir)
     if not found:
         log.warning("Material's search worker not found; Korean queries stay as typed")
         return
     name, source = worker_script(found[0].name)
-    (workers / name).write_text(source, encoding="utf-8")
+    (found[0].parent / name).write_text(source, encoding="utf-8")
 
 
 #: The sections of a language's index, fetched by the worker at the first query.
 FULL_INDEX = "search/search_index.full.json"
-#: Where Material's worker (and ours) lives, relative to the site root.
-WORKERS = "assets/javascripts/workers/"
 
 
 def split_site_index(site_dir: Path, synonyms: list[list[str]], cache_dir: Path = CACHE_DIR,
@@ -399,7 +399,7 @@ def split_site_index(site_dir: Path, synonyms: list[list[str]], cache_dir: Path 
         full.parent.mkdir(parents=True, exist_ok=True)
         full.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")),
                         encoding="utf-8")
-        to_root = "../" * WORKERS.count("/")
+        to_root = "../" * MATERIAL_WORKERS.count("/")  # from our worker, beside Material's
         config = {key: value for key, value in index["config"].items() if key != "korean"}
         stub = {"config": {**config, "cnn_full_index": f"{to_root}{folder}{FULL_INDEX}"},
                 "docs": []}
