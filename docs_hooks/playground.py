@@ -234,6 +234,11 @@ def network_layers(layers=None) -> list[dict]:
     return out
 
 
+def network_file() -> bytes:
+    """The bytes of ``lecture-network.json``: :func:`network_layers` of ``LECTURE_NETWORK``."""
+    return json.dumps(network_layers(), indent=1).encode() + b"\n"
+
+
 def write_assets(site_dir: Path, cache_dir: Path) -> None:
     """Write ``sample-photo.png`` and ``lecture-network.json`` beside every built ``playground.js``."""
     scripts = sorted(Path(site_dir).glob("**/assets/playground/playground.js"))
@@ -242,7 +247,7 @@ def write_assets(site_dir: Path, cache_dir: Path) -> None:
                  "the widgets' photo and network were not written")
         return
     photo = sample_png(cache_dir)
-    network = json.dumps(network_layers(), indent=1).encode() + b"\n"
+    network = network_file()
     for script in scripts:
         (script.parent / SAMPLE_FILE).write_bytes(photo)
         (script.parent / NETWORK_FILE).write_bytes(network)

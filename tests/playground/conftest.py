@@ -5,14 +5,13 @@ The browser, the servers and the built site come from ``tests/browser.py``
 
 * a *harness*: a minimal HTML page written into a temporary folder that loads
   the playground's files from ``docs/assets/playground/`` and the sample photo
-  and the lecture's network produced by ``docs_hooks/playground.py``. It needs no site build, so the
-  arithmetic and widget tests are fast;
+  and the lecture's network produced by ``docs_hooks/playground.py``. It needs
+  no site build, so the arithmetic and widget tests are fast;
 * the *built site* (``site_url``), for the widgets on the real chapter pages.
 """
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -81,7 +80,7 @@ def harness(tmp_path_factory, hook, sample_png) -> Iterator[str]:
     target = folder / "assets" / "playground"
     shutil.copytree(ASSETS, target)
     (target / hook.SAMPLE_FILE).write_bytes(sample_png)
-    (target / hook.NETWORK_FILE).write_text(json.dumps(hook.network_layers()), encoding="utf-8")
+    (target / hook.NETWORK_FILE).write_bytes(hook.network_file())
     for lang in ("ko", "en"):
         (folder / f"harness-{lang}.html").write_text(HARNESS.format(lang=lang),
                                                     encoding="utf-8")

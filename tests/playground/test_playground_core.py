@@ -173,33 +173,44 @@ def test_output_size_matches_conv_output_size(page):
     assert checked > 5000  # most of the grid has a valid output
 
 
+def as_js_layers(layers) -> list[dict]:
+    """``cnn_tutorial.arithmetic`` layers as cnn-core.js's layer objects, written here
+    independently of docs_hooks/playground.py (whose conversion the site ships)."""
+    as_js = []
+    for spec in layers:
+        if isinstance(spec, arithmetic.Conv):
+            as_js.append({"type": "conv", "filters": spec.filters, "kernel": spec.kernel_size,
+                          "stride": spec.stride, "padding": spec.padding,
+                          "dilation": spec.dilation})
+        elif isinstance(spec, arithmetic.Pool):
+            as_js.append({"type": "pool", "size": spec.pool_size,
+                          "stride": spec.stride or spec.pool_size, "padding": spec.padding})
+        elif isinstance(spec, arithmetic.Dense):
+            as_js.append({"type": "dense", "units": spec.units})
+        elif isinstance(spec, arithmetic.Dropout):
+            as_js.append({"type": "dropout", "rate": spec.rate})
+        else:
+            as_js.append({"type": "flatten"})
+    return as_js
+
+
 def test_describe_stack_matches_package(page):
     stacks = ["lecture", "conv:8:3:1:valid, pool:2, flatten, dense:10",
               "conv:16:5:2:same, conv:32:3:1:valid, pool:3:2:same, flatten, dropout:0.5, dense:7"]
     for text in stacks:
         layers = arithmetic.parse_stack(text)
         expected = arithmetic.describe_stack(layers, (28, 28, 1))
-        as_js = []
-        for layer in layers:
-            if isinstance(layer, arithmetic.Conv):
-                as_js.append({"type": "conv", "filters": layer.filters,
-                              "kernel": layer.kernel_size, "stride": layer.stride,
-                              "padding": layer.padding, "dilation": layer.dilation})
-            elif isinstance(layer, arithmetic.Pool):
-                as_js.append({"type": "pool", "size": layer.pool_size, "stride": layer.stride,
-                              "padding": layer.padding})
-            elif isinstance(layer, arithmetic.Dense):
-                as_js.append({"type": "dense", "units": layer.units})
-            elif isinstance(layer, arithmetic.Dropout):
-                as_js.append({"type": "dropout", "rate": layer.rate})
-            else:
-                as_js.append({"type": "flatten"})
         result = page.evaluate("(layers) => cnnTutorial.describeStack(layers, [28, 28, 1])",
-                               as_js)
+                               as_js_layers(layers))
         assert result["error"] is None, (text, result["error"])
         assert [tuple(r["shape"]) for r in result["rows"]] == [r.output_shape for r in expected]
         assert [r["params"] for r in result["rows"]] == [r.params for r in expected]
         assert result["total"] == sum(r.params for r in expected)
+    # A pooling layer's stride null (or left out) is its window, as Pool(stride=None).
+    shapes = page.evaluate("""() => [null, undefined, 2].map((stride) => cnnTutorial
+        .describeStack([{type: 'pool', size: 2, stride: stride}], [28, 28, 1]).rows[0].shape)""")
+    assert shapes == [[14, 14, 1]] * 3
+    assert arithmetic.describe_stack([arithmetic.Pool(2)])[0].output_shape == (14, 14, 1)
 
 
 def test_lecture_network_is_the_packages(page, harness):
@@ -211,23 +222,7 @@ def test_lecture_network_is_the_packages(page, harness):
     assert page.evaluate("() => 'LECTURE_NETWORK' in cnnTutorial") is False
     served = page.evaluate("""(url) => fetch(url).then((r) => r.json())""",
                            harness + "assets/playground/lecture-network.json")
-    # Field by field, converted here independently of docs_hooks/playground.py.
-    python = []
-    for spec in arithmetic.LECTURE_NETWORK:
-        if isinstance(spec, arithmetic.Conv):
-            python.append({"type": "conv", "filters": spec.filters, "kernel": spec.kernel_size,
-                           "stride": spec.stride, "padding": spec.padding,
-                           "dilation": spec.dilation})
-        elif isinstance(spec, arithmetic.Pool):
-            python.append({"type": "pool", "size": spec.pool_size,
-                           "stride": spec.stride or spec.pool_size, "padding": spec.padding})
-        elif isinstance(spec, arithmetic.Dense):
-            python.append({"type": "dense", "units": spec.units})
-        elif isinstance(spec, arithmetic.Dropout):
-            python.append({"type": "dropout", "rate": spec.rate})
-        else:
-            python.append({"type": "flatten"})
-    assert served == python
+    assert served == as_js_layers(arithmetic.LECTURE_NETWORK)  # field by field
     result = page.evaluate("(layers) => cnnTutorial.describeStack(layers)", served)
     expected = arithmetic.describe_stack(arithmetic.LECTURE_NETWORK)
     assert [tuple(r["shape"]) for r in result["rows"]] == [r.output_shape for r in expected]

@@ -4,8 +4,8 @@ Uses the ``built_site`` fixture of ``tests/conftest.py`` (the site built once
 per test session), served on 127.0.0.1. Checks that each chapter carries its
 widget, that the widget starts, answers its controls and speaks the page's
 language, that nothing is requested off-site, that the sample photo and the
-lecture's network are beside every copy of the scripts, and that without scripts the placeholder takes no
-room while the chapter's static figure stays.
+lecture's network are beside every copy of the scripts, and that without
+scripts the placeholder takes no room while the chapter's static figure stays.
 """
 
 from __future__ import annotations
