@@ -13,13 +13,15 @@ any test module imports this one as ``helpers``.
 
 from __future__ import annotations
 
-import doctest
+import functools
 import gzip
 from pathlib import Path
 
 import numpy as np
 from sybil import Sybil
 from sybil.parsers.markdown import PythonCodeBlockParser, SkipParser
+
+from docs_hooks.notebooks.solutions import DOCTEST_FLAGS  # the build's doctest options
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -79,7 +81,26 @@ def no_dropout():
 
 # --- pages -----------------------------------------------------------------------
 
-DOCTEST_FLAGS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS
+@functools.cache
+def chapter_key_parts() -> tuple[str, dict[str, str]]:
+    """The parts of a chapter's cache key that the site build computes once per build."""
+    from docs_hooks.notebooks import fingerprint, site
+
+    return fingerprint.sources_digest(site.SOURCE_FOLDERS), fingerprint.environment_versions()
+
+
+def executed_chapter(path: Path):
+    """The chapter at ``path`` and its execution entry, from the build's cache.
+
+    Runs the chapter (its cells, claims and solutions) only when no build or test
+    has stored that entry yet; raises ``NotebookExecutionError`` on any problem.
+    """
+    from docs_hooks.notebooks import execute, site
+
+    package_hash, versions = chapter_key_parts()
+    chapter = execute.load_chapter(path, package_hash, versions=versions)
+    entries = execute.ensure_executed([chapter], site.NotebookSite().cache, jobs=1)
+    return chapter, entries[chapter.key]
 
 
 class TopLevelPythonParser(PythonCodeBlockParser):

@@ -31,6 +31,7 @@ import nbformat
 from mkdocs.exceptions import PluginError
 
 from . import claims as page_claims
+from . import solutions as page_solutions
 from .chapters import code_cells, read_notebook
 from .fingerprint import cache_key, environment_versions
 from .store import ExecutionCache
@@ -119,11 +120,13 @@ def _show_kernel_stderr(name: str, text: str) -> str:
 
 def execute_cells(sources: Sequence[str], *, name: str, cwd: str | os.PathLike = ROOT,
                   timeout: int | None = None, kernel_name: str = "python3",
-                  claims: Sequence[str] = ()) -> dict[str, Any]:
+                  claims: Sequence[str] = (), solutions: Sequence[str] = ()) -> dict[str, Any]:
     """Run ``sources`` in a fresh kernel; return outputs per cell and the run's versions.
 
     ``claims`` (expressions, see ``claims.py``) are evaluated after the cells; their
-    results are the entry's ``"claims"`` (``None`` when there are none).
+    results are the entry's ``"claims"`` (``None`` when there are none). Then the
+    ``solutions`` (code blocks, see ``solutions.py``) run; their results are the
+    entry's ``"solutions"`` (``None`` when there are none).
 
     Raises:
         NotebookExecutionError: a cell raised or timed out, or the kernel died; the
@@ -137,7 +140,8 @@ def execute_cells(sources: Sequence[str], *, name: str, cwd: str | os.PathLike =
     )
 
     notebook = nbformat.v4.new_notebook()
-    probes = [page_claims.probe_source(claims)] if claims else []
+    probes = [*([page_claims.probe_source(claims)] if claims else []),
+              *([page_solutions.probe_source(solutions)] if solutions else [])]
     notebook.cells = [nbformat.v4.new_code_cell(src)
                       for src in [*sources, *probes, VERSION_PROBE]]
     client = NotebookClient(
@@ -164,10 +168,13 @@ def execute_cells(sources: Sequence[str], *, name: str, cwd: str | os.PathLike =
             kernel_stderr.seek(0)
             _show_kernel_stderr(name, kernel_stderr.read().decode("utf-8", "replace"))
     run_info = _probe_result(notebook.cells.pop())
+    solution_results = page_solutions.probe_results(notebook.cells.pop().get("outputs", [])) \
+        if solutions else None
     claim_results = page_claims.probe_results(notebook.cells.pop().get("outputs", [])) \
         if claims else None
     return {
         "claims": claim_results,
+        "solutions": solution_results,
         "cells": [{"outputs": cell.get("outputs", []),
                    "execution_count": cell.get("execution_count")}
                   for cell in notebook.cells],
@@ -231,12 +238,20 @@ class Chapter:
         """The expressions of the page's ``<!-- claim: ... -->`` lines, in order."""
         return page_claims.notebook_claims(self.notebook)
 
+    @property
+    def solutions(self) -> list[str]:
+        """The code blocks of the page's worked solutions, in order."""
+        return page_solutions.notebook_solutions(self.notebook)
+
 
 def _key_sources(notebook: nbformat.NotebookNode) -> list[str]:
-    """What the key covers of the page: its code cells and, when it has any, its claims."""
+    """What the key covers of the page: its code cells and, when it has any, its claims
+    and its solutions."""
     expressions = page_claims.notebook_claims(notebook)
-    return [*code_cells(notebook), *([page_claims.probe_source(expressions)] if expressions
-                                     else [])]
+    blocks = page_solutions.notebook_solutions(notebook)
+    return [*code_cells(notebook),
+            *([page_claims.probe_source(expressions)] if expressions else []),
+            *([page_solutions.probe_source(blocks)] if blocks else [])]
 
 
 def load_chapter(path: str | os.PathLike, package_hash: str,
@@ -300,6 +315,7 @@ def ensure_executed(chapters: Sequence[Chapter], cache: ExecutionCache, *,
         entries.update(_execute_missing(list(missing.values()), cache, jobs=jobs, cwd=cwd,
                                         timeout=timeout, kernel_name=kernel_name))
     _check_claims(chapters, entries)
+    _check_solutions(chapters, entries)
     return entries
 
 
@@ -318,16 +334,39 @@ def _check_claims(chapters: Sequence[Chapter], entries: dict[str, dict[str, Any]
             "claim):\n" + "\n".join(messages))
 
 
+def _check_solutions(chapters: Sequence[Chapter], entries: dict[str, dict[str, Any]]) -> None:
+    """Fail on a worked solution that raised, warned or printed other than its page says."""
+    messages = []
+    for chapter in chapters:
+        blocks = chapter.solutions
+        if blocks:
+            messages += page_solutions.failures(blocks, entries[chapter.key].get("solutions"),
+                                                display_path(chapter.path))
+    if messages:
+        raise NotebookExecutionError(
+            "worked solutions that no longer run as their page shows (fix the solution):\n"
+            + "\n".join(messages))
+
+
 def _execute_missing(chapters: list[Chapter], cache: ExecutionCache, *, jobs: int | None,
                      cwd: str | os.PathLike, timeout: int | None = None,
                      kernel_name: str = "python3") -> dict[str, dict[str, Any]]:
     """Execute ``chapters`` (distinct keys) in parallel, check and store each result."""
 
     def run(chapter: Chapter) -> tuple[str, dict[str, Any]]:
-        entry = execute_cells(chapter.sources, name=display_path(chapter.path), cwd=cwd,
-                              claims=chapter.claims, timeout=timeout, kernel_name=kernel_name)
-        _check(chapter, entry, "outputs")
-        cache.put(chapter.key, entry)
+        with cache.lock(chapter.key):
+            # Another process (a test worker, a second build) may have run it meanwhile.
+            entry = cache.get(chapter.key, warn=False)
+            if entry is not None:
+                _check(chapter, entry, "cached outputs")
+                log.info("notebook cache hit: %s (executed meanwhile by another process)",
+                         display_path(chapter.path))
+                return chapter.key, entry
+            entry = execute_cells(chapter.sources, name=display_path(chapter.path), cwd=cwd,
+                                  claims=chapter.claims, solutions=chapter.solutions,
+                                  timeout=timeout, kernel_name=kernel_name)
+            _check(chapter, entry, "outputs")
+            cache.put(chapter.key, entry)
         log.info("notebook executed: %s (%.1f s)", display_path(chapter.path), entry["seconds"])
         return chapter.key, entry
 

@@ -306,7 +306,8 @@ def doctest_source(text: str) -> str:
 @pytest.mark.parametrize("lang", LANGS)
 def test_copy_text_of_blocks_with_prompts_is_the_code_doctest_runs(tab, site_url, lang):
     """Every code block that shows ">>>" prompts copies exactly the code doctest runs
-    from it (what tests/docs/test_exercises.py checks), which compiles."""
+    from it (what the chapter's execution checks, docs_hooks/notebooks/solutions.py),
+    which compiles."""
     visit = tab(site_url)
     page = visit.page
     seen = 0

@@ -343,6 +343,28 @@ def test_a_read_only_cache_folder_is_a_warning_not_a_crash(project, caplog, monk
     assert not list((project["root"] / "cache").glob("*.tmp"))  # nothing left behind
 
 
+def _add_solution(project, answer: str) -> None:
+    for lang, title in (("ko", "풀이"), ("en", "Solution")):
+        text = project[lang].read_text(encoding="utf-8").split("\n**Exercise")[0]
+        project[lang].write_text(text + f'\n**Exercise 1.** Double x.\n\n??? success "{title}"\n'
+                                 f'    ```python\n    >>> x * 2\n    {answer}\n    ```\n',
+                                 encoding="utf-8")
+
+
+def test_solutions_run_in_the_chapters_kernel_and_a_wrong_one_fails(project, caplog):
+    _add_solution(project, "84")
+    entries, executed, _ = run(project, caplog)
+    (entry,) = entries.values()
+    assert len(executed) == 1  # both languages: one execution, solutions included
+    assert entry["solutions"] == [{"examples": 1, "error": None}]
+    assert len(entry["cells"]) == 2  # the probe's cell is not a page cell
+    _add_solution(project, "85")  # the solution is in the key: a miss, then a failure
+    with pytest.raises(execute.NotebookExecutionError,
+                       match=r"(?s)ch\.md: solution 1 of 1 \('>>> x \* 2'\) failed:.*"
+                             r"Expected:\s+85\s+Got:\s+84"):
+        run(project, caplog)
+
+
 def test_cached_outputs_are_checked_on_a_hit(project):
     chapter = chapters(project)[0]
     project["cache"].put(chapter.key, {"cells": [

@@ -1,24 +1,28 @@
 """Chapters end with a summary and exercises, and the code of every worked solution runs.
 
 A solution is a collapsible admonition under its exercise (``??? success "풀이"`` /
-``??? success "Solution"``). Its code is indented, so neither the site's build nor
-``test_pages.py`` runs it (both run top-level fences only). Here each page that has
-solution code runs again: its top-level cells, then, in the page's namespace, the
-solutions' code blocks (``>>>`` examples with their printed output checked), as a
-reader would run them at the end of the chapter. The solutions' code must be the
-same in both languages, like the code cells; the English twin then runs no second time.
+``??? success "Solution"``). Its code is indented, so the fence rule never makes it a
+code cell, but it runs with the chapter's execution: after the page's cells, in the
+page's namespace, ``>>>`` examples with their printed output checked
+(``docs_hooks/notebooks/solutions.py``). The site build fails on a failing solution;
+here each page with solution code asks the shared execution cache for its results
+(one run of the chapter serves the build, ``test_pages.py`` and this file). The
+solutions' code must be the same in both languages, like the code cells; the English
+twin then shares the Korean page's execution.
 """
 
 from __future__ import annotations
 
+import doctest
 import re
+import warnings
 from pathlib import Path
 
 import pytest
-from helpers import TopLevelPythonParser, page_setup, page_sybil, run_page
-from sybil.parsers.markdown import PythonCodeBlockParser
+from helpers import executed_chapter
 
-from docs_hooks.notebooks import chapters
+from docs_hooks.notebooks import chapters, solutions
+from docs_hooks.notebooks.solutions import solution_code
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -31,57 +35,6 @@ MIN_EXERCISES = 4
 #: to tf1-code.md).
 CHAPTERS = ["convolution.md", "conv2d.md", "padding-stride.md", "pooling.md",
             "fully-connected.md", "convnet-mnist.md", "layers-api.md", "tf1-code.md"]
-
-_SOLUTION_START = re.compile(r"^\?\?\?\+? success\b")
-
-
-def _enclosing_line(text: str, start: int) -> str:
-    """The nearest line before ``start`` that begins in column 0 (the block holding it)."""
-    for line in reversed(text[:start].splitlines()):
-        if line.strip() and line[0] not in " \t":
-            return line
-    return ""
-
-
-def in_solution(text: str, start: int) -> bool:
-    """Whether the code at ``start`` is indented inside a ``??? success`` admonition."""
-    line_start = text.rfind("\n", 0, start) + 1
-    indented = text[line_start:start].strip() == "" and start > line_start
-    return indented and bool(_SOLUTION_START.match(_enclosing_line(text, line_start)))
-
-
-_FENCE = re.compile(r"^([ \t]*)```python[ \t]*\n(.*?)^\1```", re.M | re.S)
-
-
-def solution_spans(text: str) -> list[tuple[int, int]]:
-    """Where the python fences inside solutions lie (whole fences, start to end).
-
-    Sybil reports the start of a ``>>>`` example in an indented fence at its offset
-    in the *dedented* block, so regions are matched to whole fences, not to lines.
-    """
-    return [(m.start(), m.end()) for m in _FENCE.finditer(text)
-            if m.group(1) and in_solution(text, m.start() + len(m.group(1)))]
-
-
-class PageAndSolutionsParser(TopLevelPythonParser):
-    """What the site runs (the fence rule, as in test_pages.py) and the solutions' fences."""
-
-    def __call__(self, document):
-        spans = solution_spans(document.text)
-        for region in PythonCodeBlockParser.__call__(self, document):
-            if self.runs(document.text, region.start) or any(
-                    start <= region.start < end for start, end in spans):
-                yield region
-
-
-SYBIL = page_sybil(PageAndSolutionsParser())
-
-
-def solution_code(text: str) -> list[str]:
-    """The code blocks of the solutions of a page, dedented, in order."""
-    return [re.sub(rf"^{m.group(1)}", "", m.group(2), flags=re.M)
-            for m in _FENCE.finditer(text)
-            if m.group(1) and in_solution(text, m.start() + len(m.group(1)))]
 
 
 def _top_level_code(text: str) -> list[str]:
@@ -162,27 +115,61 @@ def test_solution_code_is_identical_in_both_languages(chapter):
     assert ko == en, f"{chapter}: the solutions' code differs between ko and en"
 
 
+def _run_probe(page_code: str, blocks: list[str]) -> list[dict]:
+    """The solutions probe run in this process, in a fresh namespace after ``page_code``."""
+    namespace: dict = {"__name__": "__page__"}
+    exec(page_code, namespace)  # noqa: S102 - the test runs its own code
+    printed = []
+    namespace["print"] = lambda *args: printed.append(" ".join(map(str, args)))
+    exec(solutions.probe_source(blocks), namespace)  # noqa: S102
+    results = solutions.probe_results([{"output_type": "stream", "name": "stdout",
+                                        "text": "\n".join(printed)}])
+    assert results is not None, printed
+    return results
+
+
 def test_solution_code_is_found_and_run():
-    """The collector must see indented solution code, and a wrong solution must fail."""
+    """The collector sees indented solution code only, and a wrong solution fails."""
     text = ('```python\nvalue = 2\n```\n\n**Exercise 1.** Double it.\n\n'
             '??? success "Solution"\n    Text.\n\n    ```python\n    >>> value * 2\n    5\n'
             '    ```\n\n!!! note "Shown only"\n    ```python\n    raise SystemExit\n    ```\n')
-    assert solution_code(text) == [">>> value * 2\n5\n"]
-    path = Path(__file__).with_name("_exercise_probe.md")
-    try:
-        path.write_text(text, encoding="utf-8")
-        document = SYBIL.parse(path)
-        examples = list(document)
-        assert len(examples) == 2  # the page's cell and the solution, not the note's code
-        page_setup(document.namespace)
-        examples[0].evaluate()
-        with pytest.raises(Exception, match="Expected:"):
-            examples[1].evaluate()
-    finally:
-        path.unlink(missing_ok=True)
+    blocks = solution_code(text)
+    assert blocks == [">>> value * 2\n5\n"]
+    assert solutions.notebook_solutions(chapters.notebook_from_text(text)) == blocks
+    (result,) = _run_probe("value = 2", blocks)
+    assert result["examples"] == 1
+    assert "Expected:\n    5\nGot:\n    4" in result["error"]
+    message = solutions.failures(blocks, [result], "p.md")
+    assert len(message) == 1 and message[0].startswith("p.md: solution 1 of 1 ('>>> value * 2')")
+
+
+def test_solutions_share_the_namespace_and_stop_at_the_first_failure():
+    blocks = ["doubled = value * 2\n", ">>> doubled + 1\n5\n>>> tripled = value * 3\n",
+              ">>> tripled\n6\n", "raise ValueError('no')\n", ">>> 1\n1\n"]
+    results = _run_probe("value = 2", blocks)
+    assert [r["examples"] for r in results] == [0, 2, 1, 0]  # the fifth never ran
+    assert [r["error"] is None for r in results] == [True, True, True, False]
+    assert "ValueError: no" in results[3]["error"]
+    assert solutions.failures(blocks, results, "p.md")[0].startswith("p.md: solution 4 of 5")
+    assert solutions.failures(blocks[:3], results[:3], "p.md") == []
+    assert "2 solution results for 3" in solutions.failures(blocks[:3], results[:2], "p.md")[0]
+
+
+def test_a_warning_in_a_solution_fails_it():
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")
+        (result,) = _run_probe("import warnings", ["warnings.warn('careful')\n"])
+    assert result["error"] == "a warning: UserWarning: careful"
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("page", pages_with_solution_code())
-def test_solutions_run(page, monkeypatch):
-    run_page(SYBIL, DOCS / page, monkeypatch)
+def test_solutions_run(page):
+    blocks = solution_code((DOCS / page).read_text(encoding="utf-8"))
+    chapter, entry = executed_chapter(DOCS / page)  # raises on a failing solution
+    assert chapter.solutions == blocks
+    results = entry["solutions"]
+    assert len(results) == len(blocks) and all(r["error"] is None for r in results), results
+    examples = sum(len(doctest.DocTestParser().get_examples(block))
+                   for block in blocks if block.startswith(">>>"))
+    assert sum(r["examples"] for r in results) == examples

@@ -20,9 +20,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import page_sybil, run_page
+from helpers import executed_chapter, page_sybil, run_page
 
-from docs_hooks.notebooks import chapters, claims, execute, fingerprint, site
+from docs_hooks.notebooks import chapters, claims
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -48,12 +48,6 @@ def _distinct_chapters() -> list[str]:
     return pages
 
 
-@pytest.fixture(scope="module")
-def fingerprint_parts():
-    """The parts of the cache key that the site build computes once per build."""
-    return fingerprint.sources_digest(site.SOURCE_FOLDERS), fingerprint.environment_versions()
-
-
 def test_pages_were_found():
     assert "ko/index.md" in CHAPTERS and "en/index.md" in ALL_PAGES
     assert set(_distinct_chapters()) >= {p for p in CHAPTERS if p.startswith("ko/")}
@@ -61,12 +55,9 @@ def test_pages_were_found():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("page", _distinct_chapters())
-def test_chapter_runs_without_errors_or_warnings(page, fingerprint_parts):
-    package_hash, versions = fingerprint_parts
-    chapter = execute.load_chapter(DOCS / page, package_hash, versions=versions)
-    cache = site.NotebookSite().cache  # the build's cache folder
-    entries = execute.ensure_executed([chapter], cache, jobs=1)  # raises on any problem
-    assert len(entries[chapter.key]["cells"]) == len(chapter.sources)
+def test_chapter_runs_without_errors_or_warnings(page):
+    chapter, entry = executed_chapter(DOCS / page)  # raises on any problem
+    assert len(entry["cells"]) == len(chapter.sources)
 
 
 SYBIL = page_sybil()  # the fence rule of the site build (helpers.TopLevelPythonParser)
