@@ -314,38 +314,28 @@ def ensure_executed(chapters: Sequence[Chapter], cache: ExecutionCache, *,
     if missing:
         entries.update(_execute_missing(list(missing.values()), cache, jobs=jobs, cwd=cwd,
                                         timeout=timeout, kernel_name=kernel_name))
-    _check_claims(chapters, entries)
-    _check_solutions(chapters, entries)
+    _check_probes(chapters, entries)
     return entries
 
 
-def _check_claims(chapters: Sequence[Chapter], entries: dict[str, dict[str, Any]]) -> None:
-    """Fail on any false claim, naming each page's sentence (both languages of a key)."""
-    messages = []
+def _check_probes(chapters: Sequence[Chapter], entries: dict[str, dict[str, Any]]) -> None:
+    """Fail on any false claim (naming the page's sentence) and on any worked solution
+    that raised, warned or printed other than its page says (both languages of a key)."""
+    found = {"sentences that their chapter's results no longer support (fix the prose or "
+             "the claim):": [],
+             "worked solutions that no longer run as their page shows (fix the solution):": []}
+    claim_lines, solution_lines = found.values()
     for chapter in chapters:
-        text = chapter.path.read_text(encoding="utf-8")
-        claims = page_claims.page_claims(text)
+        entry, page = entries[chapter.key], display_path(chapter.path)
+        claims = page_claims.page_claims(chapter.path.read_text(encoding="utf-8"))
         if claims:
-            messages += page_claims.failures(claims, entries[chapter.key].get("claims"),
-                                             display_path(chapter.path))
-    if messages:
-        raise NotebookExecutionError(
-            "sentences that their chapter's results no longer support (fix the prose or the "
-            "claim):\n" + "\n".join(messages))
-
-
-def _check_solutions(chapters: Sequence[Chapter], entries: dict[str, dict[str, Any]]) -> None:
-    """Fail on a worked solution that raised, warned or printed other than its page says."""
-    messages = []
-    for chapter in chapters:
+            claim_lines += page_claims.failures(claims, entry.get("claims"), page)
         blocks = chapter.solutions
         if blocks:
-            messages += page_solutions.failures(blocks, entries[chapter.key].get("solutions"),
-                                                display_path(chapter.path))
-    if messages:
-        raise NotebookExecutionError(
-            "worked solutions that no longer run as their page shows (fix the solution):\n"
-            + "\n".join(messages))
+            solution_lines += page_solutions.failures(blocks, entry.get("solutions"), page)
+    if claim_lines or solution_lines:
+        raise NotebookExecutionError("\n\n".join(
+            "\n".join([heading, *lines]) for heading, lines in found.items() if lines))
 
 
 def _execute_missing(chapters: list[Chapter], cache: ExecutionCache, *, jobs: int | None,
