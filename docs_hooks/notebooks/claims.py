@@ -21,9 +21,10 @@ import ast
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
-import nbformat
+if TYPE_CHECKING:  # the standard library only at run time: solutions.py imports this module
+    import nbformat
 
 #: ``<!-- claim: EXPRESSION -->`` on a line of its own (indented inside an admonition too).
 CLAIM_LINE = re.compile(r"^[ \t]*<!--[ \t]*claim:[ \t]*(?P<expression>.*?)[ \t]*-->[ \t]*$",
@@ -125,12 +126,24 @@ del _cnn_tutorial_claims
 """
 
 
-def probe_results(outputs: Sequence[dict[str, Any]]) -> list[dict[str, Any]] | None:
-    """What :func:`probe_source` printed, or ``None`` when it printed nothing."""
+def marked_json(outputs: Sequence[dict[str, Any]], marker: str) -> Any:
+    """The JSON a probe cell printed on its last stdout line starting with ``marker``, or
+    ``None`` when it printed none (the claims' and the solutions' probes).
+
+    Examples:
+        >>> marked_json([{"output_type": "stream", "name": "stdout",
+        ...               "text": "noise\\nM [1]\\nM [true]\\n"}], "M ")
+        [True]
+    """
     printed = "".join(str(o.get("text", "")) for o in outputs
                       if o.get("output_type") == "stream" and o.get("name") == "stdout")
-    lines = [ln[len(_MARKER):] for ln in printed.splitlines() if ln.startswith(_MARKER)]
+    lines = [ln[len(marker):] for ln in printed.splitlines() if ln.startswith(marker)]
     return json.loads(lines[-1]) if lines else None
+
+
+def probe_results(outputs: Sequence[dict[str, Any]]) -> list[dict[str, Any]] | None:
+    """What :func:`probe_source` printed, or ``None`` when it printed nothing."""
+    return marked_json(outputs, _MARKER)
 
 
 def failures(claims: Sequence[Claim], results: Sequence[dict[str, Any]] | None,

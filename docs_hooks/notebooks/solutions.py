@@ -24,11 +24,13 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from .claims import marked_json
+
 if TYPE_CHECKING:
     import nbformat
 
 #: doctest's options for the ``>>>`` examples of pages (the page tests' Sybil uses them too;
-#: this module imports nothing beyond the standard library, so the package's tests can).
+#: this module and claims.py import only the standard library, so the package's tests can).
 DOCTEST_FLAGS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS
 
 _SOLUTION_START = re.compile(r"^\?\?\?\+? success\b")
@@ -122,10 +124,7 @@ del _cnn_tutorial_solutions
 
 def probe_results(outputs: Sequence[dict[str, Any]]) -> list[dict[str, Any]] | None:
     """What :func:`probe_source` printed, or ``None`` when it printed nothing."""
-    printed = "".join(str(o.get("text", "")) for o in outputs
-                      if o.get("output_type") == "stream" and o.get("name") == "stdout")
-    lines = [ln[len(_MARKER):] for ln in printed.splitlines() if ln.startswith(_MARKER)]
-    return json.loads(lines[-1]) if lines else None
+    return marked_json(outputs, _MARKER)
 
 
 def failures(blocks: Sequence[str], results: Sequence[dict[str, Any]] | None,
